@@ -1,0 +1,26 @@
+"""DocSpace Backup Monitor: entry point. Page config, the passcode gate, navigation, the shared sidebar."""
+
+import streamlit as st
+
+from lib import dashboard
+
+st.set_page_config(
+    page_title=st.session_state.get("_tab_title", "DocSpace Backup Monitor"),
+    page_icon="🗄️",
+    layout="wide" if dashboard.kiosk() else "centered",
+)
+config = dashboard.read_config()
+dashboard.passcode_gate(config)
+
+pages = [
+    st.Page("pages/restore.py", title="Restore progress", icon=":material/settings_backup_restore:", default=True),
+    st.Page("pages/backup.py", title="Backup progress", icon=":material/backup:", url_path="backup"),
+    st.Page("pages/backups.py", title="Backups", icon=":material/history:", url_path="backups"),
+    st.Page("pages/portals.py", title="All portals", icon=":material/dns:", url_path="portals"),
+]
+page = st.navigation(pages, position="hidden" if dashboard.kiosk() else "sidebar")
+if dashboard.kiosk():
+    dashboard.kiosk_style()
+else:
+    dashboard.sidebar(config)
+page.run()

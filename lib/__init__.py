@@ -1,0 +1,1 @@
+"""DocSpace Backup Monitor logic: importable and testable without a Streamlit server."""

@@ -1,0 +1,130 @@
+"""Timeline → plotly Figure: percent over time as steps, phases shaded, events marked. Pure."""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+
+import plotly.graph_objects as go
+
+from lib.phases import Phase
+from lib.timeline import Point, Timeline
+
+#: a chart cannot show more than this usefully; older points are thinned, events always kept
+MAX_CHART_POINTS = 300
+
+PHASE_COLORS = {
+    Phase.QUEUED: "#94a3b8",
+    Phase.PREPARING: "#60a5fa",
+    Phase.RESTORING: "#3b82f6",
+    Phase.FINISHING: "#a78bfa",
+    Phase.CREATING: "#3b82f6",
+    Phase.UPLOADING: "#a78bfa",
+    Phase.TRANSFERRING: "#3b82f6",
+}
+LINE = "#2563eb"
+FAIL = "#dc2626"
+DONE = "#16a34a"
+PROBLEM = "#f59e0b"
+
+
+def timeline_figure(timeline: Timeline, tz: tzinfo, now: float | None = None) -> go.Figure:
+    """Steps of percent over time with phase bands, problems as ✕ markers and start/end notes."""
+    points = downsample(timeline.points, MAX_CHART_POINTS)
+    progress = [p for p in points if p.problem is None and p.percent is not None]
+    problems = [p for p in points if p.problem is not None]
+    fig = go.Figure()
+    if progress:
+        xs = [_dt(p.at, tz) for p in progress]
+        ys = [p.percent for p in progress]
+        phases = [p.phase.value for p in progress]
+        end = timeline.last_poll_at
+        if end is not None and end > progress[-1].at and progress[-1].phase.running:
+            xs.append(_dt(end, tz))  # carry the line to the last check: "still at 42% now"
+            ys.append(ys[-1])
+            phases.append(phases[-1] + " (last check)")
+        fig.add_trace(go.Scatter(
+            x=xs, y=ys, mode="lines+markers", line_shape="hv", name="Percent done",
+            line={"color": LINE, "width": 3}, marker={"size": 7, "color": LINE},
+            customdata=phases,
+            hovertemplate="%{x|%H:%M:%S}<br><b>%{y}%</b> · %{customdata}<extra></extra>",
+        ))
+        _phase_bands(fig, progress, tz, end)
+        _annotate(fig, progress[0], "Start", tz, LINE, ay=-30)
+        last = progress[-1]
+        if last.phase is Phase.COMPLETED:
+            _annotate(fig, last, "Completed", tz, DONE, ay=30)
+        elif last.phase is Phase.FAILED:
+            _annotate(fig, last, "Failed", tz, FAIL, ay=30)
+        elif last.phase is Phase.CANCELLED:
+            _annotate(fig, last, "Cancelled", tz, PROBLEM, ay=30)
+    if problems:
+        fig.add_trace(go.Scatter(
+            x=[_dt(p.at, tz) for p in problems],
+            y=[p.percent if p.percent is not None else 0 for p in problems],
+            mode="markers", name="Portal not answering",
+            marker={"symbol": "x", "size": 12, "color": PROBLEM, "line": {"width": 2, "color": PROBLEM}},
+            customdata=[p.problem.label if p.problem else "" for p in problems],
+            hovertemplate="%{x|%H:%M:%S}<br>check failed: %{customdata}<extra></extra>",
+        ))
+    fig.update_layout(
+        height=340,
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        yaxis={"range": [-4, 108], "title": {"text": "Percent done"}, "ticksuffix": "%",
+               "tickvals": [0, 25, 50, 75, 100], "fixedrange": True},
+        xaxis={"title": {"text": f"Time ({_zone_name(tz)})"}},
+        hovermode="closest",
+        showlegend=bool(problems),
+        legend={"orientation": "h", "y": -0.25},
+        uirevision="timeline",
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="rgba(0,0,0,0)",
+    )
+    return fig
+
+
+def downsample(points: list[Point], limit: int) -> list[Point]:
+    """At most ``limit`` points: the first, the newest, every event, and an even stride of the rest."""
+    if len(points) <= limit:
+        return points
+    keep = {0, len(points) - 1}
+    keep |= {i for i, p in enumerate(points) if p.problem is not None
+             or (i and p.phase is not points[i - 1].phase)}
+    room = max(limit - len(keep), 0)
+    rest = [i for i in range(len(points)) if i not in keep]
+    if room and rest:
+        step = len(rest) / room
+        keep |= {rest[int(k * step)] for k in range(room)}
+    chosen = sorted(keep)[-limit:] if len(keep) > limit else sorted(keep)
+    if 0 not in chosen:
+        chosen = [0, *chosen[1:]]
+    return [points[i] for i in chosen]
+
+
+def _phase_bands(fig: go.Figure, progress: list[Point], tz: tzinfo, end: float | None) -> None:
+    segments: list[tuple[Phase, float, float]] = []
+    for i, p in enumerate(progress):
+        stop = progress[i + 1].at if i + 1 < len(progress) else max(end or p.at, p.at)
+        if segments and segments[-1][0] is p.phase:
+            segments[-1] = (p.phase, segments[-1][1], stop)
+        else:
+            segments.append((p.phase, p.at, stop))
+    for phase, start, stop in segments:
+        color = PHASE_COLORS.get(phase)
+        if color is None or stop <= start:
+            continue
+        fig.add_vrect(x0=_dt(start, tz), x1=_dt(stop, tz), fillcolor=color, opacity=0.14, line_width=0,
+                      layer="below", annotation_text=phase.value, annotation_position="top left",
+                      annotation_font_size=11)
+
+
+def _annotate(fig: go.Figure, point: Point, text: str, tz: tzinfo, color: str, *, ay: int) -> None:
+    fig.add_annotation(x=_dt(point.at, tz), y=point.percent or 0, text=text, showarrow=True, arrowhead=2,
+                       ax=0, ay=ay, font={"color": color, "size": 12}, arrowcolor=color)
+
+
+def _dt(at: float, tz: tzinfo) -> datetime:
+    return datetime.fromtimestamp(round(at), tz).replace(tzinfo=None)
+
+
+def _zone_name(tz: tzinfo) -> str:
+    return str(tz) if str(tz) != "UTC" else "UTC"

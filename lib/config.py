@@ -1,0 +1,157 @@
+"""Secrets → a validated configuration, or demo mode when no portal is configured.
+
+Every mistake becomes a :class:`ConfigError` whose message names the key and says what is wrong,
+so the page can show one sentence instead of a traceback. The API key is never part of a message.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from lib.errors import ConfigError
+
+REFRESH_DEFAULT = 5.0
+REFRESH_MIN, REFRESH_MAX = 2.0, 300.0
+STALL_MINUTES_DEFAULT = 10.0
+_NAME = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+_PORTAL_KEYS = {"url", "api_key", "label", "allow_insecure_http"}
+_TABLES = {
+    "portals": None,
+    "monitor": {"refresh_seconds", "stall_minutes"},
+    "access": {"passcode"},
+    "notify": {"webhook_url"},
+}
+
+
+@dataclass(frozen=True)
+class PortalConfig:
+    name: str
+    url: str
+    label: str
+    api_key: str | None = field(default=None, repr=False)
+    insecure: bool = False  # plain http to a non-loopback host, explicitly allowed
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.url).hostname or ""
+
+
+@dataclass(frozen=True)
+class AppConfig:
+    portals: tuple[PortalConfig, ...]
+    refresh_seconds: float = REFRESH_DEFAULT
+    stall_minutes: float = STALL_MINUTES_DEFAULT
+    passcode: str | None = field(default=None, repr=False)
+    webhook_url: str | None = field(default=None, repr=False)
+    demo: bool = False
+
+    def portal(self, name: str | None) -> PortalConfig:
+        """The named portal, or the first one when the name is unknown or missing."""
+        for portal in self.portals:
+            if portal.name == name:
+                return portal
+        return self.portals[0]
+
+
+def load(secrets: Mapping[str, Any]) -> AppConfig:
+    """Validate the secrets. With no ``[portals.*]`` the result has no portals: demo mode."""
+    for key in secrets:
+        if key not in _TABLES:
+            raise ConfigError(f"Unknown setting '{key}' in secrets. Expected only: {', '.join(sorted(_TABLES))}.")
+    for table, allowed in _TABLES.items():
+        value = secrets.get(table)
+        if value is not None and not isinstance(value, Mapping):
+            raise ConfigError(f"'{table}' in secrets must be a table like [{table}], not a single value.")
+        for key in (value or {}) if allowed else ():
+            if key not in allowed:
+                raise ConfigError(f"Unknown setting '{table}.{key}'. Expected: {', '.join(sorted(allowed))}.")
+    portals = tuple(_portal(name, table) for name, table in (secrets.get("portals") or {}).items())
+    monitor = secrets.get("monitor") or {}
+    refresh = _number(monitor, "monitor.refresh_seconds", "refresh_seconds", REFRESH_DEFAULT)
+    stall = _number(monitor, "monitor.stall_minutes", "stall_minutes", STALL_MINUTES_DEFAULT)
+    passcode = (secrets.get("access") or {}).get("passcode")
+    if passcode is not None and (not isinstance(passcode, str) or not passcode.strip()):
+        raise ConfigError("'access.passcode' must be a non-empty text in quotes.")
+    webhook = (secrets.get("notify") or {}).get("webhook_url")
+    if webhook is not None and (
+        not isinstance(webhook, str) or urlsplit(webhook).scheme != "https" or not urlsplit(webhook).hostname
+    ):
+        raise ConfigError("'notify.webhook_url' must be an https:// address (a Slack or Teams incoming webhook).")
+    return AppConfig(
+        portals=portals,
+        refresh_seconds=min(REFRESH_MAX, max(REFRESH_MIN, refresh)),
+        stall_minutes=max(1.0, stall),
+        passcode=passcode,
+        webhook_url=webhook,
+        demo=not portals,
+    )
+
+
+def _portal(name: str, table: Any) -> PortalConfig:
+    where = f"portals.{name}"
+    if not _NAME.match(str(name)):
+        raise ConfigError(f"The portal name '{name:.40}' may use only letters, digits, '-' and '_' (it goes in links).")
+    if not isinstance(table, Mapping):
+        raise ConfigError(f"'{where}' must be a table: [{where}] with url = \"https://…\".")
+    for key in table:
+        if key not in _PORTAL_KEYS:
+            raise ConfigError(f"Unknown setting '{where}.{key}'. Expected: {', '.join(sorted(_PORTAL_KEYS))}.")
+    url = table.get("url")
+    if not isinstance(url, str) or not url.strip():
+        raise ConfigError(f"'{where}.url' is missing: add url = \"https://yourportal.onlyoffice.com\".")
+    insecure_ok = table.get("allow_insecure_http", False)
+    if not isinstance(insecure_ok, bool):
+        raise ConfigError(f"'{where}.allow_insecure_http' must be true or false (no quotes).")
+    url, insecure = _url(where, url.strip(), insecure_ok)
+    key = table.get("api_key")
+    if key is not None:
+        if not isinstance(key, str):
+            raise ConfigError(f"'{where}.api_key' must be text in quotes.")
+        key = key.strip()
+        if key.lower().startswith("bearer "):
+            raise ConfigError(f"'{where}.api_key' should be the key alone (sk-…), without 'Bearer'.")
+        if not re.fullmatch(r"sk-[A-Za-z0-9]{16,128}", key):
+            raise ConfigError(f"'{where}.api_key' does not look like a DocSpace API key (it starts with sk-).")
+    label = table.get("label", name)
+    if not isinstance(label, str) or not label.strip():
+        raise ConfigError(f"'{where}.label' must be a non-empty text in quotes.")
+    return PortalConfig(name=str(name), url=url, label=label.strip()[:80], api_key=key or None, insecure=insecure)
+
+
+def _url(where: str, url: str, insecure_ok: bool) -> tuple[str, bool]:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"'{where}.url' must be a full address like https://yourportal.onlyoffice.com.")
+    if parts.username or parts.password:
+        raise ConfigError(f"'{where}.url' must not contain a user name or password; use api_key.")
+    if parts.query or parts.fragment or parts.path.strip("/"):
+        raise ConfigError(f"'{where}.url' must be the portal's address only, without a path or '?…'.")
+    insecure = False
+    if parts.scheme == "http" and not _loopback(parts.hostname):
+        if not insecure_ok:
+            raise ConfigError(
+                f"'{where}.url' uses http://, which is not encrypted. Use https://, or set "
+                f"allow_insecure_http = true in [{where}] if you accept that risk.")
+        insecure = True
+    return f"{parts.scheme}://{parts.netloc}", insecure
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _number(table: Mapping[str, Any], where: str, key: str, default: float) -> float:
+    value = table.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != value or value <= 0:
+        raise ConfigError(f"'{where}' must be a positive number (for example 5), not {str(value)[:20]!r}.")
+    return float(value)

@@ -1,0 +1,83 @@
+"""Durations, ages and clock times in words a manager reads at a glance."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+
+def zone(name: str | None) -> tzinfo:
+    """The viewer's time zone from its IANA name, or UTC when unknown."""
+    if name:
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    return UTC
+
+
+def zone_label(tz: tzinfo) -> str:
+    return "UTC" if tz is UTC else str(tz)
+
+
+def duration(seconds: float) -> str:
+    """``42 s``, ``3 min``, ``1 h 05 min``, ``2 days 3 h``."""
+    seconds = max(0, round(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes = seconds // 60
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {minutes:02d} min" if minutes else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    return f"{days} days {hours} h" if hours else f"{days} days"
+
+
+def ago(seconds: float) -> str:
+    """``just now``, ``2 min ago``, ``yesterday``-style ages."""
+    if seconds < 10:
+        return "just now"
+    if seconds < 86_400 * 2:
+        return f"{duration(seconds)} ago"
+    return f"{int(seconds // 86_400)} days ago"
+
+
+def clock(at: float, tz: tzinfo, now: float | None = None, *, seconds: bool = False) -> str:
+    """``10:05`` today, ``Nov 27, 10:05`` on another day (in the viewer's zone)."""
+    moment = datetime.fromtimestamp(at, tz)
+    text = moment.strftime("%H:%M:%S" if seconds else "%H:%M")
+    if now is not None and datetime.fromtimestamp(now, tz).date() != moment.date():
+        text = f"{moment.strftime('%b')} {moment.day}, {text}"
+    return text
+
+
+def date_time(moment: datetime, tz: tzinfo) -> str:
+    """``2026-11-28 02:00`` in the viewer's zone (for tables)."""
+    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
+
+def round_remaining(seconds: float) -> float:
+    """Round a remaining time so it does not pretend to more precision than it has."""
+    if seconds < 60:
+        return 60.0
+    if seconds < 600:
+        return round(seconds / 60) * 60.0
+    if seconds < 3600:
+        return round(seconds / 300) * 300.0
+    return round(seconds / 900) * 900.0
+
+
+def span(low: float, high: float) -> str:
+    """``about 25 min`` or ``20–30 min``; ``less than a minute`` for tiny ones."""
+    low, high = round_remaining(low), round_remaining(high)
+    if high <= 60:
+        return "less than a minute"
+    if high <= low * 1.25 or high - low < 120:
+        return f"about {duration((low + high) / 2 if high - low >= 120 else high)}"
+    lo, hi = duration(low), duration(high)
+    unit = " min"
+    if lo.endswith(unit) and hi.endswith(unit) and lo.count(" ") == 1:
+        return f"{lo[: -len(unit)]}–{hi}"
+    return f"{lo} to {hi}"

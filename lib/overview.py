@@ -1,0 +1,91 @@
+"""One line per portal for the overview page, and the backups page's summary: pure decisions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from lib import humanize
+from lib.errors import DocSpaceError, PortalRestoring
+from lib.eta import stalled_for
+from lib.models import HistoryRecord, Schedule
+from lib.phases import Phase
+from lib.schedule import overdue_since
+from lib.status import Level
+from lib.timeline import Timeline
+
+_AUTH = ("Unauthorized", "Forbidden")
+
+
+@dataclass(frozen=True)
+class PortalLine:
+    level: Level
+    activity: str  # "Restoring · 42%", "idle"
+    last_backup: str  # "18 h ago", "unknown", "needs an API key"
+    note: str = ""
+
+
+def last_backup_time(history: list[HistoryRecord], schedule: Schedule | None) -> datetime | None:
+    """The newest of the schedule's lastBackupTime and the newest history record."""
+    times = [r.created_on for r in history]
+    if schedule is not None and schedule.last_backup_time is not None:
+        times.append(schedule.last_backup_time)
+    return max(times) if times else None
+
+
+def portal_line(restore: Timeline, backup: Timeline | None,
+                backups: tuple[list[HistoryRecord], Schedule | None] | DocSpaceError | None,
+                now: float, stall_floor: float) -> PortalLine:
+    """Health of one portal from its restore and backup timelines and its backup list."""
+    level, activity, note = Level.OK, "idle", ""
+    for timeline in (restore, backup):
+        if timeline is None:
+            continue
+        phase = timeline.phase
+        noun = timeline.operation.noun
+        problem = timeline.last_problem
+        if problem is not None and problem.kind in _AUTH:
+            return PortalLine(Level.UNAUTHORIZED, "—", "—", problem.message)
+        if problem is not None and problem.kind != "PortalRestoring":
+            return PortalLine(Level.UNREACHABLE, _activity(timeline) or "unknown", "—", problem.message)
+        if phase.running:
+            level = Level.RUNNING
+            activity = _activity(timeline)
+            if stalled_for(timeline, now, stall_floor) is not None:
+                level, note = Level.WARNING, f"The {noun} has not moved for a while."
+            break
+        if phase is Phase.FAILED and level is Level.OK:
+            level, activity = Level.FAILED, f"{noun} failed at {timeline.last_progress.progress}%"  # type: ignore[union-attr]
+            note = timeline.last_progress.error  # type: ignore[union-attr]
+        elif phase is Phase.CANCELLED and level is Level.OK:
+            level, activity = Level.WARNING, f"{noun} cancelled"
+    last = "needs an API key"
+    if isinstance(backups, PortalRestoring):
+        last = "unavailable while restoring"
+    elif isinstance(backups, DocSpaceError):
+        last = "unknown"
+        if backups.status in (401, 403) and level is Level.OK:
+            level, note = Level.UNAUTHORIZED, backups.message
+    elif backups is not None:
+        history, schedule = backups
+        when = last_backup_time(history, schedule)
+        last = humanize.ago(now - when.timestamp()) if when else "never"
+        if schedule is not None and overdue_since(schedule, now) is not None and level is Level.OK:
+            level, note = Level.WARNING, "A scheduled backup is overdue."
+    return PortalLine(level, activity, last, note)
+
+
+def _activity(timeline: Timeline) -> str:
+    progress = timeline.last_progress
+    if progress is None:
+        return ""
+    verb = {"restore": "Restoring", "backup": "Backing up"}.get(timeline.operation.noun, "Working")
+    return f"{verb} · {progress.progress}% · {timeline.phase.value}"
+
+
+def newest_first(history: list[HistoryRecord]) -> list[HistoryRecord]:
+    return sorted(history, key=lambda r: r.created_on, reverse=True)
+
+
+def utc(ts: float) -> datetime:
+    return datetime.fromtimestamp(ts, UTC)

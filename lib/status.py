@@ -1,0 +1,155 @@
+"""What a progress page says, in words: the hero sentence, the facts line, warnings and the level.
+
+Pure: given a timeline, the clock and the viewer's zone, it decides every word the page shows about
+the operation's state. Pages only lay these out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import tzinfo
+from enum import StrEnum
+
+from lib import humanize
+from lib.eta import DEFAULT_STALL_FLOOR, estimate, stalled_for
+from lib.models import Operation
+from lib.phases import Phase
+from lib.timeline import Timeline
+
+
+class Level(StrEnum):
+    """Health, told by words and an icon as well as a colour."""
+
+    OK = "ok"
+    IDLE = "idle"
+    RUNNING = "running"
+    WARNING = "warning"
+    FAILED = "failed"
+    UNREACHABLE = "unreachable"
+    UNAUTHORIZED = "not authorized"
+    RESTORING = "restoring"
+    UNKNOWN = "waiting"
+
+    @property
+    def icon(self) -> str:
+        return {
+            "ok": "✅", "idle": "💤", "running": "🔄", "warning": "⚠️", "failed": "❌",
+            "unreachable": "📡", "not authorized": "🔒", "restoring": "🔄", "waiting": "⏳",
+        }[self.value]
+
+
+_NOUN = {Operation.RESTORE: "restore", Operation.BACKUP: "backup", Operation.TRANSFER: "transfer"}
+_VERB = {Operation.RESTORE: "Restoring", Operation.BACKUP: "Backing up", Operation.TRANSFER: "Transferring"}
+_AUTH_KINDS = {"Unauthorized", "Forbidden"}
+
+
+@dataclass(frozen=True)
+class Status:
+    level: Level
+    headline: str
+    facts: list[str] = field(default_factory=list)
+    #: the portal's own error or warning text: shown as plain text, never as markup
+    portal_text: str = ""
+    #: a problem with reaching the portal, or a stall: one sentence with what to do
+    notice: str = ""
+    percent: int | None = None
+    eta: str = ""
+    title: str = ""  # for the browser tab
+
+    @property
+    def done(self) -> bool:
+        return self.level in (Level.OK, Level.FAILED) or self.headline.endswith("cancelled.")
+
+
+def describe(timeline: Timeline, now: float, tz: tzinfo, *, stall_floor: float = DEFAULT_STALL_FLOOR) -> Status:
+    """Everything the hero area says about one operation."""
+    noun = _NOUN.get(timeline.operation, "operation")
+    problem = timeline.last_problem
+    progress = timeline.last_progress
+    if timeline.last_poll_at is None:
+        return Status(Level.UNKNOWN, "Checking the portal…", title="Checking…")
+    if problem is not None and problem.kind == "PortalRestoring":
+        return Status(Level.RESTORING, problem.message.split(";")[0] + ".", notice=problem.message,
+                      title="Portal restoring")
+    if problem is not None and (progress is None or problem.kind in _AUTH_KINDS):
+        level = Level.UNAUTHORIZED if problem.kind in _AUTH_KINDS else Level.UNREACHABLE
+        return Status(level, _problem_headline(problem.kind, noun), notice=problem.message,
+                      facts=_checked(timeline, now, tz), title=level.value.capitalize())
+    phase = timeline.phase
+    if progress is None:
+        return Status(Level.IDLE, f"No {noun} is running.", facts=_checked(timeline, now, tz),
+                      title=f"No {noun} running")
+    pct = progress.progress
+    facts: list[str] = []
+    seen = timeline.first_seen
+    if seen is not None:
+        runs = timeline.progress_points
+        if runs and runs[0].percent in (0, None):
+            facts.append(f"started {humanize.clock(seen, tz, now)}")
+        else:
+            facts.append(f"first seen {humanize.clock(seen, tz, now)} at {runs[0].percent}%")
+    notice = ""
+    if problem is not None:
+        notice = (f"{pct}% as of {humanize.clock(timeline.last_ok_at or now, tz, now)}: the portal has not "
+                  f"answered for {humanize.duration(now - (timeline.last_ok_at or now))}. {problem.message}")
+    if phase is Phase.FAILED:
+        return Status(Level.FAILED, f"The {noun} failed at {pct}%.", facts + _ended(timeline, now, tz),
+                      portal_text=progress.error, notice=notice, percent=pct, title=f"Failed · {noun}")
+    if phase is Phase.CANCELLED:
+        return Status(Level.WARNING, f"The {noun} was cancelled.", facts + _ended(timeline, now, tz),
+                      portal_text=progress.warning, notice=notice, percent=pct, title=f"Cancelled · {noun}")
+    if phase is Phase.COMPLETED:
+        level = Level.WARNING if progress.warning else Level.OK
+        head = f"The {noun} completed" + (" with a warning." if progress.warning else ".")
+        return Status(level, head, facts + _ended(timeline, now, tz), portal_text=progress.warning,
+                      notice=notice, percent=100, title=f"Done · {noun}")
+    # running
+    changed = timeline.last_change_at
+    if seen is not None:
+        facts.append(f"running for {humanize.duration(now - seen)}")
+    if changed is not None:
+        facts.append(f"last change {humanize.ago(now - changed)}")
+    eta_text = ""
+    est = estimate(timeline, now)
+    if phase.plateau:
+        eta_text = "finishing up"
+    elif est is not None:
+        eta_text = (f"{humanize.span(est.low, est.high)} left"
+                    f" (around {humanize.clock(now + humanize.round_remaining(est.mid), tz, now)})")
+        if est.end_percent < 100:
+            eta_text += f" to reach {est.end_percent}%"
+    stalled = stalled_for(timeline, now, stall_floor)
+    level = Level.RUNNING
+    if stalled is not None and not notice:
+        level = Level.WARNING
+        notice = (f"No progress for {humanize.duration(stalled)}. That is longer than this {noun} has needed "
+                  f"between steps so far; it may be stuck. Check the portal if this goes on.")
+    if phase is Phase.QUEUED:
+        headline = f"A {noun} is queued and about to start."
+    else:
+        headline = f"{_VERB.get(timeline.operation, 'Working')} — {pct}% · {phase.value}"
+    if progress.warning:
+        level = Level.WARNING
+    return Status(level, headline, facts, portal_text=progress.warning, notice=notice, percent=pct,
+                  eta=eta_text, title=f"{pct}% · {_VERB.get(timeline.operation, 'Working')}")
+
+
+def _problem_headline(kind: str, noun: str) -> str:
+    if kind in _AUTH_KINDS:
+        return f"Cannot read the {noun} status: the portal refused the API key."
+    return f"Cannot reach the portal to check the {noun}."
+
+
+def _checked(timeline: Timeline, now: float, tz: tzinfo) -> list[str]:
+    return [f"last checked {humanize.clock(timeline.last_poll_at or now, tz, now, seconds=True)}"]
+
+
+def _ended(timeline: Timeline, now: float, tz: tzinfo) -> list[str]:
+    end = timeline.finished_at
+    seen = timeline.first_seen
+    out: list[str] = []
+    if end is not None:
+        out.append(f"finished at {humanize.clock(end, tz, now)}")
+        if seen is not None and end > seen:
+            out.append(f"took {humanize.duration(end - seen)}")
+    return out
