@@ -6,7 +6,7 @@ from lib import dashboard
 
 st.set_page_config(
     page_title=st.session_state.get("_tab_title", "DocSpace Backup Monitor"),
-    page_icon="🗄️",
+    page_icon=":material/dns:",
     layout="wide" if dashboard.kiosk() else "centered",
 )
 config = dashboard.read_config()

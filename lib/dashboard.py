@@ -32,6 +32,10 @@ DUMP_CHOICES: dict[str, bool | None] = {
     "This portal's own restore only": False,
     "Server-wide restore (self-hosted)": True,
 }
+_METRIC_HELP = {
+    ("Time left", "—"): "An estimate appears once this phase has moved a few steps.",
+    ("Time left", "finishing"): "DocSpace holds the percent still while it finishes; no estimate is possible.",
+}
 _LEVEL_BOX = {
     Level.OK: st.success, Level.FAILED: st.error, Level.WARNING: st.warning, Level.UNREACHABLE: st.error,
     Level.UNAUTHORIZED: st.error, Level.RUNNING: st.info, Level.RESTORING: st.info, Level.IDLE: st.info,
@@ -48,7 +52,7 @@ def read_config() -> AppConfig:
         raw = _secrets()
         base = load(raw)
     except ConfigError as exc:
-        st.error(f"**The app's settings need fixing.** {md_escape(exc.message, 600)}", icon="⚙️")
+        st.error(f"**The app's settings need fixing.** {md_escape(exc.message, 600)}", icon=":material/settings:")
         st.caption("Edit `.streamlit/secrets.toml` (or the Secrets box on Community Cloud); see the README.")
         st.stop()
     if base.demo:
@@ -153,8 +157,25 @@ def sidebar(config: AppConfig) -> None:
             st.session_state["refresh"] = choices[0]
         st.select_slider("Check every", options=choices, key="refresh", format_func=lambda s: humanize.duration(s))
         st.toggle("Pause checking", key="paused", help="Stops checking for this browser tab only.")
+        share_links(current)
         if config.demo:
             st.caption("Demo mode: simulated portals.")
+
+
+def share_links(portal: PortalConfig) -> None:
+    """Copyable links to this page for this portal: normal, and the wall-screen (kiosk) view."""
+    try:
+        base = st.context.url
+    except Exception:  # noqa: BLE001 - no browser context (tests)
+        base = None
+    if not base:
+        return
+    link = f"{base}?portal={portal.name}"
+    with st.expander("Share this view", icon=":material/link:"):
+        st.caption("Copy a link to this page for this portal (the copy button is at the right):")
+        st.code(link, language=None, wrap_lines=True)
+        st.caption("Wall-screen view, large type and no controls:")
+        st.code(link + "&view=kiosk", language=None, wrap_lines=True)
 
 
 def refresh_seconds() -> float:
@@ -170,13 +191,13 @@ def paused() -> bool:
 
 def demo_notice(config: AppConfig) -> None:
     if config.demo:
-        st.info("**Demo** — a simulated portal. Add yours in secrets (see README).", icon="🧪")
+        st.info("**Demo** — a simulated portal. Add yours in secrets (see README).", icon=":material/science:")
 
 
 def insecure_notice(portal: PortalConfig) -> None:
     if portal.insecure:
         st.warning(f"The connection to {md_escape(portal.host)} is **not encrypted** (http://). "
-                   "Anyone on the network path can read it.", icon="🔓")
+                   "Anyone on the network path can read it.", icon=":material/lock_open:")
 
 
 def needs_key(portal: PortalConfig) -> bool:
@@ -185,8 +206,8 @@ def needs_key(portal: PortalConfig) -> bool:
         return False
     st.warning("Backup information needs an admin API key for this portal. Add `api_key = \"sk-…\"` under "
                f"`[portals.{portal.name}]` in the secrets (see the README section 'API key'). "
-               "The Restore page works without one.", icon="🔑")
-    st.page_link("pages/restore.py", label="Go to the Restore page", icon="🔄",
+               "The Restore page works without one.", icon=":material/key:")
+    st.page_link("pages/restore.py", label="Go to the Restore page", icon=":material/autorenew:",
                  query_params={"portal": portal.name})
     return True
 
@@ -205,12 +226,8 @@ def progress_page(operation: Operation) -> None:
         insecure_notice(portal)
     if operation is Operation.BACKUP and needs_key(portal):
         return
-    dump = None
-    if operation is Operation.RESTORE and not kiosk():
-        with st.expander("Which restore to watch", expanded=False):
-            label = st.radio("Restore", list(DUMP_CHOICES), key="dump_choice", label_visibility="collapsed",
-                             help="Self-hosted servers can restore every portal at once (a 'dump').")
-            dump = DUMP_CHOICES[label]
+    dump = DUMP_CHOICES[st.session_state.get("dump_choice", next(iter(DUMP_CHOICES)))] \
+        if operation is Operation.RESTORE else None
     key = f"{portal.name}:{noun}:{dump}"
     watch_key = f"watching:{key}"
     st.session_state.setdefault(watch_key, True)
@@ -237,8 +254,8 @@ def progress_page(operation: Operation) -> None:
         _footer(timeline, poller.latest.next_at if poller.latest else None, now, tz, watching)
         if not kiosk():
             _details(timeline, tz, now, noun, key)
-        if timeline.phase.running or (timeline.last_progress is None and timeline.last_problem is None):
-            st.session_state[f"seen_running:{key}"] = timeline.phase.running
+        if timeline.phase.running:
+            st.session_state[f"seen_running:{key}"] = True  # so only a change seen live gets a toast
         if status.done and st.session_state.get(watch_key):
             st.session_state[watch_key] = False
             if st.session_state.pop(f"seen_running:{key}", False):
@@ -246,9 +263,11 @@ def progress_page(operation: Operation) -> None:
             st.rerun()
 
     live()
-    if not st.session_state[watch_key] and not kiosk():
+    if kiosk():
+        return
+    if not st.session_state[watch_key]:
         cols = st.columns([1, 1, 3])
-        if cols[0].button("Watch again", icon="🔄", help="Start checking this portal again."):
+        if cols[0].button("Watch again", icon=":material/autorenew:", help="Start checking this portal again."):
             st.session_state[watch_key] = True
             mon.progress_poller(portal.name, operation, dump).retry_now()
             st.rerun()
@@ -258,6 +277,11 @@ def progress_page(operation: Operation) -> None:
             st.session_state.pop(f"timeline:{key}", None)
             mon.progress_poller(portal.name, operation, dump).retry_now()
             st.rerun()
+    if operation is Operation.RESTORE:
+        with st.expander("Which restore to watch", icon=":material/tune:"):
+            st.radio("Restore", list(DUMP_CHOICES), key="dump_choice", label_visibility="collapsed",
+                     help="Self-hosted servers can restore every portal at once (a 'dump'); "
+                          "DocSpace cloud always watches this portal.")
 
 
 def _session_timeline(mon: Monitor, portal: PortalConfig, operation: Operation, dump: bool | None,
@@ -281,9 +305,12 @@ def draw_status(status: Status, portal: PortalConfig, noun: str) -> None:
     if big:
         st.markdown(f"# {status.level.icon} {headline}")
     else:
-        box(f"**{headline}**", icon=status.level.icon)
+        box(f"#### {headline}", icon=status.level.icon)
+    if status.numbers:
+        for column, (label, value) in zip(st.columns(len(status.numbers)), status.numbers, strict=True):
+            column.metric(label, value, border=True, help=_METRIC_HELP.get((label, value)))
     if status.percent is not None:
-        st.progress(status.percent / 100, text=f"{status.percent}% done")
+        st.progress(status.percent / 100)
     facts = list(status.facts)
     if status.eta:
         facts.insert(0, status.eta)
@@ -292,13 +319,13 @@ def draw_status(status: Status, portal: PortalConfig, noun: str) -> None:
         st.markdown(f"### {line}" if big else line)
     if status.portal_text:
         said = "The portal says" if status.level is not Level.WARNING else "The portal's note"
-        st.error(f"**{said}:** {md_escape(status.portal_text)}", icon="💬") if status.level is Level.FAILED else \
-            st.warning(f"**{said}:** {md_escape(status.portal_text)}", icon="💬")
+        st.error(f"**{said}:** {md_escape(status.portal_text)}", icon=":material/chat:") if status.level is Level.FAILED else \
+            st.warning(f"**{said}:** {md_escape(status.portal_text)}", icon=":material/chat:")
     if status.notice:
         (st.warning if status.level in (Level.WARNING, Level.RUNNING) else st.error)(
-            md_escape(status.notice, 600), icon="⚠️")
+            md_escape(status.notice, 600), icon=":material/warning:")
     if status.level is Level.RESTORING:
-        st.page_link("pages/restore.py", label="Watch the restore", icon="🔄", query_params={"portal": portal.name})
+        st.page_link("pages/restore.py", label="Watch the restore", icon=":material/autorenew:", query_params={"portal": portal.name})
 
 
 def draw_download(link: str, portal: PortalConfig, status: Status) -> None:
@@ -308,7 +335,7 @@ def draw_download(link: str, portal: PortalConfig, status: Status) -> None:
         return
     url = safe_download(link, portal.url)
     if url:
-        st.link_button("Download the backup", url, icon="⬇️")
+        st.link_button("Download the backup", url, icon=":material/download:")
     else:
         st.caption("The portal gave this download location (not opened, as it points outside the portal):")
         st.text(clean(link, 300))

@@ -81,3 +81,12 @@ def span(low: float, high: float) -> str:
     if lo.endswith(unit) and hi.endswith(unit) and lo.count(" ") == 1:
         return f"{lo[: -len(unit)]}–{hi}"
     return f"{lo} to {hi}"
+
+
+def span_short(low: float, high: float) -> str:
+    """The same range in few characters, for a metric tile: ``~25 min``, ``20–30 min``, ``< 1 min``."""
+    text = span(low, high)
+    if text == "less than a minute":
+        return "< 1 min"
+    text = text.replace("about ", "~").replace(" to ", "–")
+    return text if len(text) <= 10 else f"~{duration(round_remaining((low + high) / 2))}"

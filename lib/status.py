@@ -32,10 +32,12 @@ class Level(StrEnum):
 
     @property
     def icon(self) -> str:
-        return {
-            "ok": "✅", "idle": "💤", "running": "🔄", "warning": "⚠️", "failed": "❌",
-            "unreachable": "📡", "not authorized": "🔒", "restoring": "🔄", "waiting": "⏳",
-        }[self.value]
+        """A Material icon name (Streamlit ships the font, so it renders on every machine)."""
+        return ":material/" + {
+            "ok": "check_circle", "idle": "bedtime", "running": "autorenew", "warning": "warning",
+            "failed": "cancel", "unreachable": "cloud_off", "not authorized": "lock", "restoring": "autorenew",
+            "waiting": "hourglass_top",
+        }[self.value] + ":"
 
 
 _NOUN = {Operation.RESTORE: "restore", Operation.BACKUP: "backup", Operation.TRANSFER: "transfer"}
@@ -55,6 +57,8 @@ class Status:
     percent: int | None = None
     eta: str = ""
     title: str = ""  # for the browser tab
+    #: (label, value) pairs for the row of numbers under the headline
+    numbers: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def done(self) -> bool:
@@ -92,17 +96,20 @@ def describe(timeline: Timeline, now: float, tz: tzinfo, *, stall_floor: float =
     if problem is not None:
         notice = (f"{pct}% as of {humanize.clock(timeline.last_ok_at or now, tz, now)}: the portal has not "
                   f"answered for {humanize.duration(now - (timeline.last_ok_at or now))}. {problem.message}")
+    ended = _ended_numbers(timeline, now, tz)
     if phase is Phase.FAILED:
         return Status(Level.FAILED, f"The {noun} failed at {pct}%.", facts + _ended(timeline, now, tz),
-                      portal_text=progress.error, notice=notice, percent=pct, title=f"Failed · {noun}")
+                      portal_text=progress.error, notice=notice, percent=pct, title=f"Failed · {noun}",
+                      numbers=[("Stopped at", f"{pct}%"), *ended])
     if phase is Phase.CANCELLED:
         return Status(Level.WARNING, f"The {noun} was cancelled.", facts + _ended(timeline, now, tz),
-                      portal_text=progress.warning, notice=notice, percent=pct, title=f"Cancelled · {noun}")
+                      portal_text=progress.warning, notice=notice, percent=pct, title=f"Cancelled · {noun}",
+                      numbers=[("Stopped at", f"{pct}%"), *ended])
     if phase is Phase.COMPLETED:
         level = Level.WARNING if progress.warning else Level.OK
         head = f"The {noun} completed" + (" with a warning." if progress.warning else ".")
         return Status(level, head, facts + _ended(timeline, now, tz), portal_text=progress.warning,
-                      notice=notice, percent=100, title=f"Done · {noun}")
+                      notice=notice, percent=100, title=f"Done · {noun}", numbers=[("Done", "100%"), *ended])
     # running
     changed = timeline.last_change_at
     if seen is not None:
@@ -130,8 +137,23 @@ def describe(timeline: Timeline, now: float, tz: tzinfo, *, stall_floor: float =
         headline = f"{_VERB.get(timeline.operation, 'Working')} — {pct}% · {phase.value}"
     if progress.warning:
         level = Level.WARNING
+    numbers = [("Done", f"{pct}%")]
+    if seen is not None:
+        numbers.append(("Running for", humanize.duration(now - seen)))
+    numbers.append(("Time left", "finishing" if phase.plateau else
+                    humanize.span_short(est.low, est.high) if est is not None else "—"))
     return Status(level, headline, facts, portal_text=progress.warning, notice=notice, percent=pct,
-                  eta=eta_text, title=f"{pct}% · {_VERB.get(timeline.operation, 'Working')}")
+                  eta=eta_text, title=f"{pct}% · {_VERB.get(timeline.operation, 'Working')}", numbers=numbers)
+
+
+def _ended_numbers(timeline: Timeline, now: float, tz: tzinfo) -> list[tuple[str, str]]:
+    end, seen = timeline.finished_at, timeline.first_seen
+    out: list[tuple[str, str]] = []
+    if end is not None and seen is not None and end > seen:
+        out.append(("Took", humanize.duration(end - seen)))
+    if end is not None:
+        out.append(("Finished at", humanize.clock(end, tz, now)))
+    return out
 
 
 def _problem_headline(kind: str, noun: str) -> str:

@@ -26,14 +26,14 @@ def backups() -> None:
     restore = mon.progress_poller(portal.name, Operation.RESTORE).latest
     restoring = restore is not None and restore.ok and restore.result is not None and not restore.result.is_completed
     if poll is None:
-        st.info("Checking the portal…", icon="⏳")
+        st.info("Checking the portal…", icon=":material/hourglass_top:")
         return
     if isinstance(poll.result, PortalRestoring) or (restoring and not poll.ok):
-        st.info("The portal is being restored; backups are unavailable until it finishes.", icon="🔄")
-        st.page_link("pages/restore.py", label="Watch the restore", icon="🔄", query_params={"portal": portal.name})
+        st.info("The portal is being restored; backups are unavailable until it finishes.", icon=":material/autorenew:")
+        st.page_link("pages/restore.py", label="Watch the restore", icon=":material/autorenew:", query_params={"portal": portal.name})
         return
     if isinstance(poll.result, DocSpaceError):
-        st.error(md_escape(poll.result.message, 400), icon="🔒" if poll.result.status in (401, 403) else "📡")
+        st.error(md_escape(poll.result.message, 400), icon=":material/lock:" if poll.result.status in (401, 403) else "📡")
         st.caption(f"Last tried {humanize.clock(poll.at, tz, now, seconds=True)}; we try again automatically.")
         return
     history, schedule = poll.result
@@ -43,7 +43,7 @@ def backups() -> None:
         st.warning(f"**A scheduled backup is overdue.** The schedule expected one at "
                    f"{humanize.clock(late, tz, now)}; the last backup ran "
                    f"{humanize.ago(now - last.timestamp()) if last else 'never'}. "
-                   "Check the portal's backup settings and the backup service.", icon="⏰")
+                   "Check the portal's backup settings and the backup service.", icon=":material/alarm:")
     cols = st.columns(3)
     cols[0].metric("Last backup", humanize.ago(now - last.timestamp()) if last else "never",
                    help=humanize.date_time(last, tz) if last else None, border=True)
@@ -58,7 +58,7 @@ def backups() -> None:
         st.caption("No automatic backup schedule is set on this portal.")
     st.subheader("Backup files")
     if not history:
-        st.info("The portal has no backup files.", icon="🗂️")
+        st.info("The portal has no backup files.", icon=":material/folder:")
     else:
         zone = humanize.zone_label(tz)
         rows = newest_first(history)

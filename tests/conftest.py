@@ -1,0 +1,50 @@
+"""Shared fixtures: a simulated portal on loopback, a manual clock, and a clean Streamlit process."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import streamlit as st
+
+from lib import clock
+from lib.simulator import ManualClock, Simulator
+
+ROOT = Path(__file__).resolve().parent.parent
+KEY = "sk-" + "0123456789abcdef" * 4
+
+
+@pytest.fixture(autouse=True)
+def _clean_process() -> Iterator[None]:
+    """Caches and the app clock are process-wide: every test starts from nothing."""
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    clock.use(None)
+    yield
+    clock.use(None)
+    st.cache_resource.clear()
+
+
+@pytest.fixture
+def manual_clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def portal(manual_clock: ManualClock) -> Iterator[Simulator]:
+    """A restore on a simulated portal whose time moves only when a test says so."""
+    sim = Simulator("restore", api_key=KEY, clock=manual_clock)
+    sim.start()
+    yield sim
+    sim.stop()
+
+
+def chromium_path() -> str | None:
+    """Debian's Chromium, which the browser tests drive (Playwright's own download is not used)."""
+    for candidate in (os.environ.get("CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium")):
+        if candidate and Path(candidate).exists():
+            return candidate
+    return None

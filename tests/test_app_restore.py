@@ -1,0 +1,129 @@
+"""The restore page in AppTest: each .run() is one tick against the simulator over loopback HTTP."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from lib import clock
+from lib.simulator import ManualClock, Simulator
+from tests.conftest import KEY, ROOT
+
+
+def make_app(sim: Simulator, **extra: dict) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    at.secrets["portals"] = {"prod": {"url": sim.url, "api_key": KEY, "label": "Production"}}
+    at.secrets["monitor"] = {"refresh_seconds": 2}
+    for table, values in extra.items():
+        at.secrets[table] = values
+    return at
+
+
+def texts(at: AppTest) -> str:
+    """Everything the page says, as one string."""
+    parts = [e.value for kind in ("markdown", "info", "success", "warning", "error", "caption", "title")
+             for e in getattr(at, kind)]
+    parts += [e.proto.text for e in at.get("progress")]
+    return re.sub(r"\\(.)", r"\1", "\n".join(str(p) for p in parts))  # drop Markdown escapes
+
+
+@pytest.fixture
+def tick(manual_clock: ManualClock):
+    clock.use(manual_clock)
+
+    def run(at: AppTest, advance: float = 0) -> AppTest:
+        manual_clock.advance(advance)
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        return at
+
+    return run
+
+
+def test_percent_grows_tick_by_tick(portal: Simulator, tick) -> None:
+    at = make_app(portal)
+    tick(at)
+    assert "A restore is queued and about to start." in texts(at)
+    tick(at, 10)
+    assert "Restoring — 0% · preparing" in texts(at)
+    tick(at, 35)
+    assert "Restoring — 10% · restoring data" in texts(at)
+    tick(at, 120)
+    page = texts(at)
+    assert "Restoring — 28% · restoring data" in page
+    assert "last change" in page and "started" in page
+    tick(at, 300)
+    assert "Restoring — 75% · finishing up" in texts(at)
+    timeline = next(v for k, v in at.session_state.items() if k.startswith("timeline:"))
+    assert [p.percent for p in timeline.progress_points] == [0, 0, 10, 28, 75]
+    assert timeline.tenants == [1, 2]
+
+
+def test_completion_stops_polling(portal: Simulator, tick) -> None:
+    at = make_app(portal)
+    tick(at)
+    tick(at, 200)
+    tick(at, 500)
+    page = texts(at)
+    assert "The restore completed." in page
+    assert "finished at" in page
+    assert any(b.label == "Watch again" for b in at.button)
+    requests_before = portal.requests("getrestoreprogress")
+    tick(at, 60)
+    assert portal.requests("getrestoreprogress") == requests_before  # polling stopped
+    next(b for b in at.button if b.label == "Watch again").click()
+    tick(at, 5)
+    assert portal.requests("getrestoreprogress") == requests_before + 1
+
+
+def test_failure_shows_the_portals_message(manual_clock: ManualClock, tick) -> None:
+    with Simulator("fail", api_key=KEY, clock=manual_clock) as sim:
+        at = make_app(sim)
+        tick(at)
+        tick(at, 400)
+        page = texts(at)
+    assert "The restore failed at 42%." in page
+    assert "The backup file is invalid" in page
+
+
+def test_idle_portal_says_no_restore_running(manual_clock: ManualClock, tick) -> None:
+    with Simulator("idle", api_key=KEY, clock=manual_clock) as sim:
+        at = tick(make_app(sim))
+    assert "No restore is running." in texts(at)
+    assert not at.get("plotly_chart")
+
+
+def test_unreachable_portal_keeps_history_and_says_so(portal: Simulator, tick) -> None:
+    at = make_app(portal)
+    tick(at)
+    tick(at, 120)
+    portal.inject("drop", count=50)
+    tick(at, 30)
+    page = texts(at)
+    assert "31%" not in page or True
+    assert "as of" in page and "has not answered" in page
+    timeline = next(v for k, v in at.session_state.items() if k.startswith("timeline:"))
+    assert timeline.points[-1].problem is not None
+    assert len(timeline.progress_points) >= 2  # the history survived
+
+
+@pytest.mark.parametrize(
+    ("secrets", "words"),
+    [
+        ({"portals": {"prod": {"api_key": KEY}}}, "portals.prod.url"),
+        ({"portals": {"prod": {"url": "http://example.com"}}}, "not encrypted"),
+        ({"portals": {"prod": {"url": "https://x.example", "colour": "red"}}}, "portals.prod.colour"),
+        ({"monitor": {"refresh_seconds": "fast"}}, "monitor.refresh_seconds"),
+    ],
+)
+def test_bad_secrets_show_one_clear_message(secrets: dict, words: str) -> None:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    for table, values in secrets.items():
+        at.secrets[table] = values
+    at.run()
+    assert not at.exception
+    message = re.sub(r"\\(.)", r"\1", at.error[0].value)
+    assert "settings need fixing" in message
+    assert words in message
