@@ -65,7 +65,7 @@ def _secrets() -> dict[str, Any]:
         return st.secrets.to_dict()
     except FileNotFoundError:
         return {}  # no secrets file at all: demo mode
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - a malformed TOML file
         raise ConfigError(f"The secrets file could not be read ({type(exc).__name__}); "
                           "check its TOML syntax: quotes around text, [tables] on their own line.") from None
 
@@ -92,7 +92,7 @@ def monitor(config: AppConfig) -> Monitor:
 def viewer_zone() -> tzinfo:
     try:
         return humanize.zone(st.context.timezone)
-    except Exception:
+    except Exception:  # noqa: BLE001 - no browser context (tests, first run)
         return humanize.zone(None)
 
 
@@ -319,13 +319,14 @@ def draw_status(status: Status, portal: PortalConfig, noun: str) -> None:
         st.markdown(f"### {line}" if big else line)
     if status.portal_text:
         said = "The portal says" if status.level is not Level.WARNING else "The portal's note"
-        st.error(f"**{said}:** {md_escape(status.portal_text)}", icon=":material/chat:") if status.level is Level.FAILED else \
-            st.warning(f"**{said}:** {md_escape(status.portal_text)}", icon=":material/chat:")
+        box = st.error if status.level is Level.FAILED else st.warning
+        box(f"**{said}:** {md_escape(status.portal_text)}", icon=":material/chat:")
     if status.notice:
         (st.warning if status.level in (Level.WARNING, Level.RUNNING) else st.error)(
             md_escape(status.notice, 600), icon=":material/warning:")
     if status.level is Level.RESTORING:
-        st.page_link("pages/restore.py", label="Watch the restore", icon=":material/autorenew:", query_params={"portal": portal.name})
+        st.page_link("pages/restore.py", label="Watch the restore", icon=":material/autorenew:",
+                     query_params={"portal": portal.name})
 
 
 def draw_download(link: str, portal: PortalConfig, status: Status) -> None:

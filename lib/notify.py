@@ -54,7 +54,7 @@ class Notifier:
             self._send(self.webhook_url or "", {"text": text})
         except DocSpaceError as exc:
             self.last_error = f"The notification could not be sent: {exc.sentence}"
-        except Exception:
+        except Exception:  # noqa: BLE001 - notifying must never break monitoring
             self.last_error = "The notification could not be sent (unexpected error)."
         else:
             self.last_error = ""

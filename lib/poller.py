@@ -98,7 +98,7 @@ class Poller(Generic[T]):
             return self._fetch()
         except DocSpaceError as exc:
             return exc
-        except Exception:
+        except Exception:  # noqa: BLE001 - a bug in parsing must not take the page down
             return UnexpectedResponse("unexpected failure while reading the answer")
 
     def _delay(self, result: T | DocSpaceError, failures: int) -> float:

@@ -318,7 +318,7 @@ def _handler(sim: Simulator) -> type[BaseHTTPRequestHandler]:
 
         # -------------------------------------------------------- GET
 
-        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        def do_POST(self) -> None:
             parts = urlsplit(self.path)
             query = {k.lower(): v[-1] for k, v in parse_qs(parts.query).items()}
             if parts.path == "/_sim/inject":
@@ -335,7 +335,7 @@ def _handler(sim: Simulator) -> type[BaseHTTPRequestHandler]:
                 return self._json(200, {"ok": True, "taskId": sim.task_id})
             self._error(404, "Not found", "System.IO.FileNotFoundException")
 
-        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        def do_GET(self) -> None:
             parts = urlsplit(self.path)
             path = parts.path.lower().rstrip("/")
             query = {k.lower(): v[-1].lower() for k, v in parse_qs(parts.query).items()}

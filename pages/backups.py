@@ -30,10 +30,12 @@ def backups() -> None:
         return
     if isinstance(poll.result, PortalRestoring) or (restoring and not poll.ok):
         st.info("The portal is being restored; backups are unavailable until it finishes.", icon=":material/autorenew:")
-        st.page_link("pages/restore.py", label="Watch the restore", icon=":material/autorenew:", query_params={"portal": portal.name})
+        st.page_link("pages/restore.py", label="Watch the restore", icon=":material/autorenew:",
+                     query_params={"portal": portal.name})
         return
     if isinstance(poll.result, DocSpaceError):
-        st.error(md_escape(poll.result.message, 400), icon=":material/lock:" if poll.result.status in (401, 403) else "📡")
+        icon = ":material/lock:" if poll.result.status in (401, 403) else ":material/cloud_off:"
+        st.error(md_escape(poll.result.message, 400), icon=icon)
         st.caption(f"Last tried {humanize.clock(poll.at, tz, now, seconds=True)}; we try again automatically.")
         return
     history, schedule = poll.result

@@ -3,6 +3,7 @@ does not make (arbitrary bodies and codes for the property test, 402s, a server 
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -21,7 +22,7 @@ class Canned:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            def do_GET(self) -> None:
                 owner.seen.append({**dict(self.headers), "path": self.path})
                 self.send_response(owner.status)
                 for name, value in owner.headers.items():
@@ -63,10 +64,8 @@ class Unaccepting:
         for _ in range(4):
             filler = socket.socket()
             filler.setblocking(False)
-            try:
+            with contextlib.suppress(BlockingIOError):
                 filler.connect(self._sock.getsockname())
-            except BlockingIOError:
-                pass
             self._fillers.append(filler)
         return f"http://127.0.0.1:{self._sock.getsockname()[1]}"
 

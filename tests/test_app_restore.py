@@ -102,7 +102,6 @@ def test_unreachable_portal_keeps_history_and_says_so(portal: Simulator, tick) -
     portal.inject("drop", count=50)
     tick(at, 30)
     page = texts(at)
-    assert "31%" not in page or True
     assert "as of" in page and "has not answered" in page
     timeline = next(v for k, v in at.session_state.items() if k.startswith("timeline:"))
     assert timeline.points[-1].problem is not None

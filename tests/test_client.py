@@ -187,9 +187,8 @@ def test_connection_refused_dns_tls_and_connect_timeout(portal: Simulator) -> No
 
 
 def test_tls_error(manual_clock: ManualClock) -> None:
-    with Simulator("restore", clock=manual_clock) as sim:
-        with pytest.raises(PortalUnreachable) as caught:
-            client(sim.url.replace("http://", "https://")).get_restore_progress()
+    with Simulator("restore", clock=manual_clock) as sim, pytest.raises(PortalUnreachable) as caught:
+        client(sim.url.replace("http://", "https://")).get_restore_progress()
     assert caught.value.reason in ("tls", "dropped")
 
 
