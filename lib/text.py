@@ -6,6 +6,8 @@ import re
 import unicodedata
 
 MAX_LEN = 400
+_JOINER = "\u2060"  # word joiner: invisible, breaks automatic link detection
+_LINKABLE = re.compile(r"(:(?=/)|[.@](?=[^\W\d_]))")  # "https:/", "evil.com", "a@b": not "10:41", "3.5"
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$&\"'=^@/])")
 
 
@@ -20,5 +22,11 @@ def clean(text: str, limit: int = MAX_LEN) -> str:
 
 
 def md_escape(text: str, limit: int = MAX_LEN) -> str:
-    """Clean ``text`` and escape every Markdown/HTML sign, so Streamlit shows it literally."""
-    return _MD_SPECIAL.sub(r"\\\1", clean(text, limit)).replace("\n", "  \n")
+    """Clean ``text`` and escape every Markdown/HTML sign, so Streamlit shows it literally.
+
+    Escapes alone do not stop the Markdown renderer from turning ``https://…``, ``www.…`` or
+    ``name.com`` into links, so an invisible word joiner goes after each dot and colon that
+    could start or continue an address.
+    """
+    out = _LINKABLE.sub(lambda m: m.group(1) + _JOINER, clean(text, limit))
+    return _MD_SPECIAL.sub(r"\\\1", out).replace("\n", "  \n")

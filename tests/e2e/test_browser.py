@@ -59,3 +59,49 @@ def test_demo_mode_loads_with_notice(browser, app_server) -> None:
     page.wait_for_function("() => /Restoring — \\d+%/.test(document.body.innerText)", timeout=20_000)
     assert page.get_by_test_id("stException").count() == 0
     page.close()
+
+
+HOSTILE = ("<script>window.__pwned=1</script><img src=x onerror=\"window.__pwned=2\"> "
+           "[click me](javascript:window.__pwned=3) **bold** :red[red] https://evil.example \u202egnp.exe")
+
+
+def test_no_page_leaks_the_key_or_renders_portal_markup(browser, app_server) -> None:
+    with Simulator("fail", speed=50, api_key=KEY, error_text=HOSTILE) as sim:
+        server = app_server(secrets_for(sim))
+        page = browser.new_page()
+        for path in ("/", "/backup", "/backups", "/portals"):
+            page.goto(f"{server.url}{path}?portal=prod")
+            wait_for_app(page)
+            page.wait_for_timeout(500)  # let the first tick's fragment draw
+            wait_for_app(page)
+            assert page.get_by_test_id("stException").count() == 0, path
+            html = page.content()
+            assert KEY not in html and KEY[3:] not in html, path
+            assert KEY not in page.url
+        page.goto(f"{server.url}/?portal=prod")
+        wait_for_app(page)
+        page.wait_for_function("() => document.body.innerText.includes('failed at')", timeout=30_000)
+        main = page.get_by_test_id("stMain")
+        said = main.inner_text()
+        assert "<script>" in said and "[click me](javascript:" in said  # shown as text, literally
+        assert page.evaluate("() => window.__pwned") is None
+        assert main.locator("img[src='x']").count() == 0
+        assert main.locator("a[href^='javascript']").count() == 0
+        assert main.locator("a[href*='evil.example']").count() == 0
+        assert "\u202e" not in said
+        output = server.output()
+        assert KEY not in output and KEY[3:] not in output
+        page.close()
+
+
+def test_kiosk_view_has_no_sidebar_or_controls(browser, app_server) -> None:
+    with Simulator("restore", speed=5, api_key=KEY) as sim:
+        server = app_server(secrets_for(sim))
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page.goto(f"{server.url}/?portal=prod&view=kiosk")
+        wait_for_app(page)
+        page.wait_for_function("() => /Restoring — \\d+%/.test(document.body.innerText)", timeout=20_000)
+        assert not page.get_by_test_id("stSidebar").is_visible()
+        assert page.get_by_role("button").filter(has_text="Watch again").count() == 0
+        assert page.locator("[data-testid='stExpander']").count() == 0
+        page.close()
