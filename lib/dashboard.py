@@ -251,6 +251,8 @@ def progress_page(operation: Operation) -> None:
         if operation is Operation.BACKUP and timeline.last_progress is not None:
             draw_download(timeline.last_progress.link, portal, status)
         draw_chart(timeline, tz, now, key)
+        if mon.notifier.last_error and not kiosk():
+            st.caption(md_escape(mon.notifier.last_error))
         _footer(timeline, poller.latest.next_at if poller.latest else None, now, tz, watching)
         if not kiosk():
             _details(timeline, tz, now, noun, key)

@@ -17,6 +17,8 @@ class Canned:
         self.headers: dict[str, str] = {"Content-Type": "application/json"}
         self.body = b"{}"
         self.seen: list[dict[str, str]] = []
+        self.posted: list[bytes] = []
+        self.got_post = threading.Event()
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -30,6 +32,14 @@ class Canned:
                 self.send_header("Content-Length", str(len(owner.body)))
                 self.end_headers()
                 self.wfile.write(owner.body)
+
+            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+                length = int(self.headers.get("Content-Length", "0"))
+                owner.posted.append(self.rfile.read(length))
+                owner.got_post.set()
+                self.send_response(owner.status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
 
             def log_message(self, *args: object) -> None:
                 pass
