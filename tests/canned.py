@@ -33,7 +33,7 @@ class Canned:
                 self.end_headers()
                 self.wfile.write(owner.body)
 
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", "0"))
                 owner.posted.append(self.rfile.read(length))
                 owner.got_post.set()
