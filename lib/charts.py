@@ -108,12 +108,15 @@ def _phase_bands(fig: go.Figure, progress: list[Point], tz: tzinfo, end: float |
             segments[-1] = (p.phase, segments[-1][1], stop)
         else:
             segments.append((p.phase, p.at, stop))
+    total = max((segments[-1][2] - segments[0][1]) if segments else 0.0, 1.0)
     for phase, start, stop in segments:
         color = PHASE_COLORS.get(phase)
         if color is None or stop <= start:
             continue
+        # a label only where the band is wide enough to hold it (narrow screens, short phases)
+        label = phase.value if (stop - start) / total >= 0.15 else None
         fig.add_vrect(x0=_dt(start, tz), x1=_dt(stop, tz), fillcolor=color, opacity=0.14, line_width=0,
-                      layer="below", annotation_text=phase.value, annotation_position="top left",
+                      layer="below", annotation_text=label, annotation_position="top left",
                       annotation_font_size=11)
 
 

@@ -17,7 +17,7 @@ from lib.timeline import Timeline
 
 ALPHA = 0.3
 MIN_CHANGES = 2
-MIN_SPAN = 30.0
+MIN_SPAN = 15.0
 DEFAULT_STALL_FLOOR = 600.0
 
 

@@ -98,22 +98,20 @@ def describe(timeline: Timeline, now: float, tz: tzinfo, *, stall_floor: float =
                   f"answered for {humanize.duration(now - (timeline.last_ok_at or now))}. {problem.message}")
     ended = _ended_numbers(timeline, now, tz)
     if phase is Phase.FAILED:
-        return Status(Level.FAILED, f"The {noun} failed at {pct}%.", facts + _ended(timeline, now, tz),
+        return Status(Level.FAILED, f"The {noun} failed at {pct}%.", facts,
                       portal_text=progress.error, notice=notice, percent=pct, title=f"Failed · {noun}",
                       numbers=[("Stopped at", f"{pct}%"), *ended])
     if phase is Phase.CANCELLED:
-        return Status(Level.WARNING, f"The {noun} was cancelled.", facts + _ended(timeline, now, tz),
+        return Status(Level.WARNING, f"The {noun} was cancelled.", facts,
                       portal_text=progress.warning, notice=notice, percent=pct, title=f"Cancelled · {noun}",
                       numbers=[("Stopped at", f"{pct}%"), *ended])
     if phase is Phase.COMPLETED:
         level = Level.WARNING if progress.warning else Level.OK
         head = f"The {noun} completed" + (" with a warning." if progress.warning else ".")
-        return Status(level, head, facts + _ended(timeline, now, tz), portal_text=progress.warning,
+        return Status(level, head, facts, portal_text=progress.warning,
                       notice=notice, percent=100, title=f"Done · {noun}", numbers=[("Done", "100%"), *ended])
     # running
     changed = timeline.last_change_at
-    if seen is not None:
-        facts.append(f"running for {humanize.duration(now - seen)}")
     if changed is not None:
         facts.append(f"last change {humanize.ago(now - changed)}")
     eta_text = ""
@@ -164,14 +162,3 @@ def _problem_headline(kind: str, noun: str) -> str:
 
 def _checked(timeline: Timeline, now: float, tz: tzinfo) -> list[str]:
     return [f"last checked {humanize.clock(timeline.last_poll_at or now, tz, now, seconds=True)}"]
-
-
-def _ended(timeline: Timeline, now: float, tz: tzinfo) -> list[str]:
-    end = timeline.finished_at
-    seen = timeline.first_seen
-    out: list[str] = []
-    if end is not None:
-        out.append(f"finished at {humanize.clock(end, tz, now)}")
-        if seen is not None and end > seen:
-            out.append(f"took {humanize.duration(end - seen)}")
-    return out

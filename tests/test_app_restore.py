@@ -26,6 +26,7 @@ def texts(at: AppTest) -> str:
     parts = [e.value for kind in ("markdown", "info", "success", "warning", "error", "caption", "title")
              for e in getattr(at, kind)]
     parts += [e.proto.text for e in at.get("progress")]
+    parts += [f"{m.label}: {m.value}" for m in at.metric]
     text = "\n".join(str(p) for p in parts).replace("\u2060", "")  # drop link-breaking word joiners
     return re.sub(r"\\(.)", r"\1", text)  # and Markdown escapes
 
@@ -69,7 +70,7 @@ def test_completion_stops_polling(portal: Simulator, tick) -> None:
     tick(at, 500)
     page = texts(at)
     assert "The restore completed." in page
-    assert "finished at" in page
+    assert "Finished at" in page
     assert any(b.label == "Watch again" for b in at.button)
     requests_before = portal.requests("getrestoreprogress")
     tick(at, 60)
