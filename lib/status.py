@@ -148,7 +148,9 @@ def _ended_numbers(timeline: Timeline, now: float, tz: tzinfo) -> list[tuple[str
     end, seen = timeline.finished_at, timeline.first_seen
     out: list[tuple[str, str]] = []
     if end is not None and seen is not None and end > seen:
-        out.append(("Took", humanize.duration(end - seen)))
+        # we only know the whole duration when we saw it start
+        whole = timeline.progress_points[0].percent in (0, None)
+        out.append(("Took" if whole else "Watched for", humanize.duration(end - seen)))
     if end is not None:
         out.append(("Finished at", humanize.clock(end, tz, now)))
     return out

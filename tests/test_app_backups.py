@@ -109,3 +109,41 @@ def test_portals_overview_one_line_each(manual_clock: ManualClock) -> None:
         assert "running" in labels and "warning" in labels
         links = [link.proto.label for link in at.get("page_link")]
         assert "Alpha" in links and "Beta" in links
+
+
+def test_cancelled_backup_and_a_completed_one_with_a_warning(manual_clock: ManualClock) -> None:
+    clock.use(manual_clock)
+    with Simulator("cancel", api_key=KEY, clock=manual_clock) as sim:
+        at = make_app({"prod": {"url": sim.url, "api_key": KEY}})
+        manual_clock.advance(60)
+        run(at, "pages/backup.py")
+        manual_clock.advance(100)
+        run(at)
+        page = texts(at)
+        assert "The backup was cancelled." in page and "Backup cancelled" in page
+        assert "Stopped at: 45%" in page and "Watched for: 1 min" in page
+    warning = "Some files were not included in the backup. For more details, please check backup.log"
+    with Simulator("backup", api_key=KEY, clock=manual_clock, warning_text=warning) as sim:
+        at = make_app({"prod": {"url": sim.url, "api_key": KEY}})
+        manual_clock.advance(400)
+        run(at, "pages/backup.py")
+        page = texts(at)
+        assert "The backup completed with a warning." in page and "Some files were not included" in page
+        assert at.get("link_button")  # the file can still be downloaded
+
+
+def test_past_operations_are_listed_with_durations(manual_clock: ManualClock) -> None:
+    clock.use(manual_clock)
+    with Simulator("backup", api_key=KEY, clock=manual_clock) as sim:
+        at = make_app({"prod": {"url": sim.url, "api_key": KEY}})
+        run(at, "pages/backup.py")
+        manual_clock.advance(300)
+        run(at)
+        sim.set_scenario("backup")  # a second backup starts: the first one becomes history
+        manual_clock.advance(10)
+        next(b for b in at.button if b.label == "Watch again").click()
+        run(at)
+        run(at, "pages/backups.py")
+        past = at.dataframe[-1].value
+    assert list(past["Operation"]) == ["backup"] and list(past["Outcome"]) == ["completed"]
+    assert list(past["Took"]) == ["5 min"]
