@@ -40,7 +40,9 @@ def estimate(timeline: Timeline, now: float) -> Estimate | None:
     end = DATA_PHASE_END.get(phase)
     if end is None:
         return None
-    steps = _steps(timeline, phase)
+    # The phase's first point marks when we entered it, not its pace (DocSpace holds 10 % for a
+    # while before data starts moving), so the pace is measured from the first change after it.
+    steps = _steps(timeline, phase)[1:]
     if len(steps) < MIN_CHANGES + 1:
         return None
     (t0, p0), (t1, p1) = steps[0], steps[-1]

@@ -24,14 +24,14 @@ def test_steady_pace_estimates_the_rest_of_the_data_phase() -> None:
 
 def test_not_enough_data_gives_no_estimate() -> None:
     assert estimate(series([(0, 10), (10, 11)]), 10.0) is None  # only one change
-    assert estimate(series([(0, 10), (4, 11), (8, 12)]), 8.0) is None  # under 15 s
+    assert estimate(series([(0, 10), (4, 11), (8, 12), (12, 13)]), 12.0) is None  # under 15 s
 
 
 def test_the_estimate_resets_at_a_phase_boundary() -> None:
     # preparing took 600 s for 0 -> 10; the data phase then moves 1 % per 2 s
-    t = series([(0, 0), (600, 10), (620, 20), (640, 30)])
-    est = estimate(t, 640.0)
-    assert est is not None and est.high < 120  # 45 % at 0.5 %/s is 90 s; the slow setup is not counted
+    t = series([(0, 0), (600, 10), (620, 20), (640, 30), (660, 40)])
+    est = estimate(t, 660.0)
+    assert est is not None and est.high < 100  # 35 % at 0.5 %/s is 70 s; the slow setup is not counted
 
 
 def test_plateau_and_backup_phases() -> None:
@@ -42,8 +42,8 @@ def test_plateau_and_backup_phases() -> None:
 
 
 def test_quiet_longer_than_the_pace_widens_the_range() -> None:
-    t = series([(0, 10), (10, 11), (20, 12), (30, 13)])
-    t.record(300.0, Progress(False, 13, "", Operation.RESTORE, 1, "t", TaskStatus.RUNNING))
+    t = series([(0, 10), (10, 11), (20, 12), (30, 13), (40, 14)])
+    t.record(300.0, Progress(False, 14, "", Operation.RESTORE, 1, "t", TaskStatus.RUNNING))
     est = estimate(t, 300.0)
     assert est is not None and est.high > est.low
 
