@@ -73,7 +73,7 @@ def main() -> None:
         ("simulator backup (creating 0–90 %, 4 min)", simulated("backup", Operation.BACKUP, 300), Operation.BACKUP),
         ("restore whose pace halves at 40 % (10 min)", slowing_restore(), Operation.RESTORE),
     ]
-    print("| run | estimates | first after | median error | 90th pct error | truth inside the range |")
+    print("| run | estimates | first estimate, into the run | median error | 90th pct error | truth inside the range |")
     print("|---|---|---|---|---|---|")
     for name, samples, operation in runs:
         r = replay(samples, operation)
