@@ -23,7 +23,7 @@ def body(sim: Simulator, action: str) -> dict:
 
 def test_restore_progress_parses_with_the_sdk_at_every_phase(manual_clock: ManualClock) -> None:
     with Simulator("restore", api_key=KEY, clock=manual_clock) as sim:
-        for advance, pct in ((0, 0), (45, 10), (200, 43), (400, 75), (200, 100)):
+        for advance, pct in ((0, 0), (45, 10), (200, 43), (250, 75), (200, 100)):
             manual_clock.advance(advance)
             raw = body(sim, "getrestoreprogress")
             parsed = sdk.BackupProgressWrapper.from_dict(raw)
