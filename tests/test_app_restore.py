@@ -128,3 +128,17 @@ def test_bad_secrets_show_one_clear_message(secrets: dict, words: str) -> None:
     message = re.sub(r"\\(.)", r"\1", at.error[0].value.replace("\u2060", ""))
     assert "settings need fixing" in message
     assert words in message
+
+
+def test_a_late_viewer_sees_the_history_and_shares_one_request(portal: Simulator, tick) -> None:
+    first = make_app(portal)
+    tick(first)
+    tick(first, 45)
+    tick(first, 120)
+    before = portal.requests("getrestoreprogress")
+    late = make_app(portal)  # another browser session in the same app process
+    tick(late)
+    timeline = next(v for k, v in late.session_state.items() if k.startswith("timeline:"))
+    assert [p.percent for p in timeline.progress_points] == [0, 10, 28]
+    assert portal.requests("getrestoreprogress") == before  # served from the shared poll, no new request
+    assert late.get("plotly_chart")

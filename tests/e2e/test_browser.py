@@ -105,3 +105,27 @@ def test_kiosk_view_has_no_sidebar_or_controls(browser, app_server) -> None:
         assert page.get_by_role("button").filter(has_text="Watch again").count() == 0
         assert page.locator("[data-testid='stExpander']").count() == 0
         page.close()
+
+
+def test_every_page_shows_its_answer(browser, app_server) -> None:
+    with Simulator("backup", speed=5, api_key=KEY) as sim:
+        server = app_server(secrets_for(sim))
+        page = browser.new_page()
+        expected = {
+            "/backup": r"Backing up — \d+% · creating the backup",
+            "/backups": r"Every day at 02:00 UTC, keeps 7 copies",
+            "/portals": r"Production[\s\S]*running[\s\S]*Last backup",
+            "/": r"No restore is running\.",
+        }
+        for path, pattern in expected.items():
+            page.goto(f"{server.url}{path}?portal=prod")
+            wait_for_app(page)
+            page.wait_for_function(f"() => /{pattern}/.test(document.body.innerText)", timeout=20_000)
+            assert page.get_by_test_id("stException").count() == 0, path
+        # the share box carries the page and the portal, ready to copy
+        page.goto(f"{server.url}/backups?portal=prod")
+        wait_for_app(page)
+        page.get_by_text("Share this view").click()
+        page.wait_for_function("() => document.body.innerText.includes('/backups?portal=prod&view=kiosk')",
+                               timeout=10_000)
+        page.close()
