@@ -13,10 +13,10 @@ config = dashboard.read_config()
 dashboard.passcode_gate(config)
 
 pages = [
-    st.Page("pages/restore.py", title="Restore progress", icon=":material/settings_backup_restore:", default=True),
-    st.Page("pages/backup.py", title="Backup progress", icon=":material/backup:", url_path="backup"),
-    st.Page("pages/backups.py", title="Backups", icon=":material/history:", url_path="backups"),
-    st.Page("pages/portals.py", title="All portals", icon=":material/dns:", url_path="portals"),
+    st.Page("app_pages/restore.py", title="Restore progress", icon=":material/settings_backup_restore:", default=True),
+    st.Page("app_pages/backup.py", title="Backup progress", icon=":material/backup:", url_path="backup"),
+    st.Page("app_pages/backups.py", title="Backups", icon=":material/history:", url_path="backups"),
+    st.Page("app_pages/portals.py", title="All portals", icon=":material/dns:", url_path="portals"),
 ]
 page = st.navigation(pages, position="hidden" if dashboard.kiosk() else "sidebar")
 if dashboard.kiosk():

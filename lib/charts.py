@@ -51,7 +51,8 @@ def timeline_figure(timeline: Timeline, tz: tzinfo, now: float | None = None) ->
             hovertemplate="%{x|%H:%M:%S}<br><b>%{y}%</b> · %{customdata}<extra></extra>",
         ))
         _phase_bands(shapes, notes, progress, tz, end)
-        notes.append(_note(progress[0], "Start", LINE, tz, ay=-30))
+        first = "Start" if progress[0].percent in (0, None) else "First seen"  # we may have arrived late
+        notes.append(_note(progress[0], first, LINE, tz, ay=-30))
         last = progress[-1]
         ending = {Phase.COMPLETED: ("Completed", DONE), Phase.FAILED: ("Failed", FAIL),
                   Phase.CANCELLED: ("Cancelled", PROBLEM)}.get(last.phase)

@@ -207,7 +207,7 @@ def needs_key(portal: PortalConfig) -> bool:
     st.warning("Backup information needs an admin API key for this portal. Add `api_key = \"sk-…\"` under "
                f"`[portals.{portal.name}]` in the secrets (see the README section 'API key'). "
                "The Restore page works without one.", icon=":material/key:")
-    st.page_link("pages/restore.py", label="Go to the Restore page", icon=":material/autorenew:",
+    st.page_link("app_pages/restore.py", label="Go to the Restore page", icon=":material/autorenew:",
                  query_params={"portal": portal.name})
     return True
 
@@ -327,7 +327,7 @@ def draw_status(status: Status, portal: PortalConfig, noun: str) -> None:
         (st.warning if status.level in (Level.WARNING, Level.RUNNING) else st.error)(
             md_escape(status.notice, 600), icon=":material/warning:")
     if status.level is Level.RESTORING:
-        st.page_link("pages/restore.py", label="Watch the restore", icon=":material/autorenew:",
+        st.page_link("app_pages/restore.py", label="Watch the restore", icon=":material/autorenew:",
                      query_params={"portal": portal.name})
 
 

@@ -53,6 +53,17 @@ def clock(at: float, tz: tzinfo, now: float | None = None, *, seconds: bool = Fa
     return text
 
 
+def weekday_clock(at: float, tz: tzinfo, now: float) -> str:
+    """``14:00`` today, ``Sun 02:00`` within a week, else ``Dec 24, 02:00``: short enough for a tile."""
+    moment, today = datetime.fromtimestamp(at, tz), datetime.fromtimestamp(now, tz)
+    days = (moment.date() - today.date()).days
+    if days == 0:
+        return moment.strftime("%H:%M")
+    if 0 < days < 7:
+        return moment.strftime("%a %H:%M")
+    return clock(at, tz, now)
+
+
 def date_time(moment: datetime, tz: tzinfo) -> str:
     """``2026-11-28 02:00`` in the viewer's zone (for tables)."""
     return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")

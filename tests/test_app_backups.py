@@ -33,7 +33,7 @@ def test_backup_page_from_creating_to_download(manual_clock: ManualClock) -> Non
         at = make_app({"prod": {"url": sim.url, "api_key": KEY}})
         run(at)
         manual_clock.advance(10)
-        run(at, "pages/backup.py")
+        run(at, "app_pages/backup.py")
         assert "Backing up — 3% · creating the backup" in texts(at)
         manual_clock.advance(260)
         run(at)
@@ -51,9 +51,9 @@ def test_backup_page_without_key_says_so_and_restore_still_works(manual_clock: M
         at = make_app({"prod": {"url": sim.url}})
         run(at)
         assert "A restore is queued" in texts(at)
-        run(at, "pages/backup.py")
+        run(at, "app_pages/backup.py")
         assert "needs an admin API key" in texts(at)
-        run(at, "pages/backups.py")
+        run(at, "app_pages/backups.py")
         assert "needs an admin API key" in texts(at)
 
 
@@ -62,7 +62,7 @@ def test_rejected_key_is_one_sentence(manual_clock: ManualClock) -> None:
     with Simulator("backup", api_key=KEY, clock=manual_clock) as sim:
         at = make_app({"prod": {"url": sim.url, "api_key": "sk-" + "f" * 64}})
         run(at)
-        run(at, "pages/backups.py")
+        run(at, "app_pages/backups.py")
         assert "did not accept the API key" in texts(at)
 
 
@@ -72,7 +72,7 @@ def test_backups_page_while_portal_restores(manual_clock: ManualClock) -> None:
         manual_clock.advance(45)  # tenant status 4: backup endpoints answer 403 with no body
         at = make_app({"prod": {"url": sim.url, "api_key": KEY}})
         run(at)
-        run(at, "pages/backups.py")
+        run(at, "app_pages/backups.py")
         assert "The portal is being restored; backups are unavailable until it finishes." in texts(at)
         assert at.get("page_link")
 
@@ -82,7 +82,7 @@ def test_backups_page_history_schedule_and_overdue(manual_clock: ManualClock) ->
     with Simulator("overdue", api_key=KEY, clock=manual_clock) as sim:
         at = make_app({"prod": {"url": sim.url, "api_key": KEY}})
         run(at)
-        run(at, "pages/backups.py")
+        run(at, "app_pages/backups.py")
         page = texts(at)
         assert "A scheduled backup is overdue." in page
         assert "Every day at 02:00 UTC, keeps 7 copies" in page
@@ -100,7 +100,7 @@ def test_portals_overview_one_line_each(manual_clock: ManualClock) -> None:
                        "b": {"url": late.url, "api_key": KEY, "label": "Beta"}})
         run(at)
         manual_clock.advance(100)
-        run(at, "pages/portals.py")
+        run(at, "app_pages/portals.py")
         page = texts(at)
         assert "Restoring · 17% · restoring data" in page
         assert "A scheduled backup is overdue." in page
@@ -116,7 +116,7 @@ def test_cancelled_backup_and_a_completed_one_with_a_warning(manual_clock: Manua
     with Simulator("cancel", api_key=KEY, clock=manual_clock) as sim:
         at = make_app({"prod": {"url": sim.url, "api_key": KEY}})
         manual_clock.advance(60)
-        run(at, "pages/backup.py")
+        run(at, "app_pages/backup.py")
         manual_clock.advance(100)
         run(at)
         page = texts(at)
@@ -126,7 +126,7 @@ def test_cancelled_backup_and_a_completed_one_with_a_warning(manual_clock: Manua
     with Simulator("backup", api_key=KEY, clock=manual_clock, warning_text=warning) as sim:
         at = make_app({"prod": {"url": sim.url, "api_key": KEY}})
         manual_clock.advance(400)
-        run(at, "pages/backup.py")
+        run(at, "app_pages/backup.py")
         page = texts(at)
         assert "The backup completed with a warning." in page and "Some files were not included" in page
         assert at.get("link_button")  # the file can still be downloaded
@@ -136,14 +136,14 @@ def test_past_operations_are_listed_with_durations(manual_clock: ManualClock) ->
     clock.use(manual_clock)
     with Simulator("backup", api_key=KEY, clock=manual_clock) as sim:
         at = make_app({"prod": {"url": sim.url, "api_key": KEY}})
-        run(at, "pages/backup.py")
+        run(at, "app_pages/backup.py")
         manual_clock.advance(300)
         run(at)
         sim.set_scenario("backup")  # a second backup starts: the first one becomes history
         manual_clock.advance(10)
         next(b for b in at.button if b.label == "Watch again").click()
         run(at)
-        run(at, "pages/backups.py")
+        run(at, "app_pages/backups.py")
         past = at.dataframe[-1].value
     assert list(past["Operation"]) == ["backup"] and list(past["Outcome"]) == ["completed"]
     assert list(past["Took"]) == ["5 min"]

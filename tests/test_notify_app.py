@@ -73,7 +73,7 @@ def test_overdue_schedule_is_posted_once(manual_clock: ManualClock) -> None:
     with Canned() as hook, Simulator("overdue", api_key=KEY, clock=manual_clock) as sim:
         hook.answer(200)
         at = make_app(sim, notify={"webhook_url": hook.url})
-        at.switch_page("pages/backups.py").run()
+        at.switch_page("app_pages/backups.py").run()
         assert hook.got_post.wait(10)
         manual_clock.advance(120)
         at.run()

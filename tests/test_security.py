@@ -37,7 +37,7 @@ def test_the_key_is_never_drawn_on_any_page(manual_clock: ManualClock) -> None:
     clock.use(manual_clock)
     with Simulator("backup", api_key=KEY, clock=manual_clock) as sim:
         at = make_app(sim)
-        for page in ("pages/restore.py", "pages/backup.py", "pages/backups.py", "pages/portals.py"):
+        for page in ("app_pages/restore.py", "app_pages/backup.py", "app_pages/backups.py", "app_pages/portals.py"):
             at.switch_page(page).run()
             assert not at.exception
             assert KEY not in everything(at)

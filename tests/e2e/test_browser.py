@@ -122,6 +122,12 @@ def test_every_page_shows_its_answer(browser, app_server) -> None:
             wait_for_app(page)
             page.wait_for_function(f"() => /{pattern}/.test(document.body.innerText)", timeout=20_000)
             assert page.get_by_test_id("stException").count() == 0, path
+            # opened straight from a shared link, every page still has the app's own navigation and
+            # sidebar (not Streamlit's folder-based page list): regression for the pages/ folder name
+            page.wait_for_function("() => { const s = document.querySelector('[data-testid=stSidebar]');"
+                                   " return s && s.innerText.includes('Check every'); }", timeout=10_000)
+            sidebar = page.get_by_test_id("stSidebar").inner_text()
+            assert "Restore progress" in sidebar and "\napp\n" not in sidebar, (path, sidebar)
         # the share box carries the page and the portal, ready to copy
         page.goto(f"{server.url}/backups?portal=prod")
         wait_for_app(page)

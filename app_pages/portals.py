@@ -29,7 +29,7 @@ def overview() -> None:
         line = portal_line(restore, backup, backups, now, config.stall_minutes * 60)
         with st.container(border=True):
             name, state, last = st.columns([3, 3, 2])
-            name.page_link("pages/restore.py", label=portal.label, icon=":material/dns:",
+            name.page_link("app_pages/restore.py", label=portal.label, icon=":material/dns:",
                            query_params={"portal": portal.name})
             name.badge(f"{line.level.icon} {line.level.value}", color=_COLOR[line.level.value])
             state.markdown(f"**Now:** {md_escape(line.activity)}")
@@ -37,7 +37,7 @@ def overview() -> None:
                 state.caption(md_escape(line.note, 200))
             last.markdown(f"**Last backup:** {md_escape(line.last_backup)}")
             if portal.api_key:
-                last.page_link("pages/backups.py", label="Backups", icon=":material/folder:",
+                last.page_link("app_pages/backups.py", label="Backups", icon=":material/folder:",
                                query_params={"portal": portal.name})
 
 

@@ -30,7 +30,7 @@ def backups() -> None:
         return
     if isinstance(poll.result, PortalRestoring) or (restoring and not poll.ok):
         st.info("The portal is being restored; backups are unavailable until it finishes.", icon=":material/autorenew:")
-        st.page_link("pages/restore.py", label="Watch the restore", icon=":material/autorenew:",
+        st.page_link("app_pages/restore.py", label="Watch the restore", icon=":material/autorenew:",
                      query_params={"portal": portal.name})
         return
     if isinstance(poll.result, DocSpaceError):
@@ -51,7 +51,8 @@ def backups() -> None:
                    help=humanize.date_time(last, tz) if last else None, border=True)
     if schedule is not None:
         nxt = sched.next_due(schedule, utc(now))
-        cols[1].metric("Next scheduled", humanize.clock(nxt.timestamp(), tz, now) if nxt else "—", border=True)
+        cols[1].metric("Next scheduled", humanize.weekday_clock(nxt.timestamp(), tz, now) if nxt else "—",
+                       help=humanize.date_time(nxt, tz) if nxt else None, border=True)
         cols[2].metric("Backups kept", str(schedule.backups_stored or "—"), border=True)
         st.markdown(f"**Schedule:** {md_escape(sched.words(schedule))}, stored in "
                     f"{md_escape(schedule.storage_type.words)}.")
