@@ -106,7 +106,8 @@ def kiosk_style() -> None:
       [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"],
       [data-testid="stToolbar"] { display: none !important; }
       .stMainBlockContainer { padding-top: 1.5rem; }
-      [data-testid="stMarkdownContainer"] p { font-size: 1.35rem; }
+      [data-testid="stMetricValue"] { font-size: 3.2rem !important; }
+      [data-testid="stMetricLabel"] p { font-size: 1.2rem !important; }
       [data-testid="stProgress"] > div > div { height: 1.2rem; }
     </style>""")
 
@@ -151,9 +152,8 @@ def sidebar(config: AppConfig) -> None:
             st.session_state["portal"] = choice
             st.query_params["portal"] = choice
             st.rerun()
-        choices = [c for c in REFRESH_CHOICES if c >= config.refresh_seconds] or [int(config.refresh_seconds)]
-        st.session_state.setdefault("refresh", choices[0])
-        if st.session_state["refresh"] not in choices:
+        choices = refresh_choices(config)
+        if st.session_state.get("refresh") not in choices:
             st.session_state["refresh"] = choices[0]
         st.select_slider("Check every", options=choices, key="refresh", format_func=lambda s: humanize.duration(s))
         st.toggle("Pause checking", key="paused", help="Stops checking for this browser tab only.")
@@ -178,8 +178,15 @@ def share_links(portal: PortalConfig) -> None:
         st.code(link + "&view=kiosk", language=None, wrap_lines=True)
 
 
+def refresh_choices(config: AppConfig) -> list[float]:
+    """The intervals a viewer may pick: never faster than the configured one (the shared poll's)."""
+    return [c for c in REFRESH_CHOICES if c >= config.refresh_seconds] or [config.refresh_seconds]
+
+
 def refresh_seconds() -> float:
-    return float(st.session_state.get("refresh", 5))
+    """This viewer's interval; before the sidebar has drawn (kiosk view), the configured one."""
+    chosen = st.session_state.get("refresh")
+    return float(chosen) if chosen is not None else refresh_choices(read_config())[0]
 
 
 def paused() -> bool:
@@ -221,7 +228,9 @@ def progress_page(operation: Operation) -> None:
     portal = selected_portal(config)
     mon = monitor(config)
     noun = operation.noun
-    if not kiosk():
+    if kiosk():
+        st.markdown(f"#### {md_escape(portal.label, 80)} · {noun} progress")
+    else:
         demo_notice(config)
         insecure_notice(portal)
     if operation is Operation.BACKUP and needs_key(portal):
