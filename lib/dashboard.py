@@ -25,7 +25,6 @@ from lib.status import Level, Status, describe
 from lib.text import clean, md_escape
 from lib.timeline import Timeline
 
-README = "https://github.com/docspace-backup-monitor/docspace-backup-monitor#"
 REFRESH_CHOICES = (2, 3, 5, 10, 15, 30, 60, 120, 300)
 DUMP_CHOICES: dict[str, bool | None] = {
     "Any restore touching this portal": None,

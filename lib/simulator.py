@@ -592,14 +592,14 @@ def _odd_progress(p: dict[str, Any]) -> dict[str, Any]:
 
 def _odd_record(r: dict[str, Any]) -> dict[str, Any]:
     expires = r["expiresOn"] if r["expiresOn"] == NEVER else r["expiresOn"] + ".0000000+00:00"
-    return {"id": r["id"].upper(), "fileName": r["fileName"],
+    return {"id": r["id"], "fileName": r["fileName"],
             "storageType": _STORAGE_LABELS[r["storageType"]],
             "createdOn": r["createdOn"] + "Z", "expiresOn": expires, "size": 123_456_789}
 
 
 def _odd_schedule(s: dict[str, Any]) -> dict[str, Any]:
     return {"storageType": "Documents", "storageParams": s["storageParams"],
-            "cronParams": {"period": "EveryDay", "hour": "2"}, "lastBackupTime": s["lastBackupTime"] + "Z",
+            "cronParams": {"period": "EveryDay", "hour": 2}, "lastBackupTime": s["lastBackupTime"] + "Z",
             "dump": False, "nextBackupTime": None}
 
 
@@ -641,8 +641,8 @@ class _Server(ThreadingHTTPServer):
 def _handler(sim: Simulator) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
-        server_version = "nginx"
-        sys_version = ""
+        def version_string(self) -> str:
+            return "nginx"  # what answers in front of a real portal
 
         def log_message(self, format: str, *args: Any) -> None:
             """Silent: no line per request, and so never a request's Authorization header."""

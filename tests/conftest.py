@@ -42,6 +42,20 @@ def portal(manual_clock: ManualClock) -> Iterator[Simulator]:
     sim.stop()
 
 
+@pytest.fixture
+def tick(manual_clock: ManualClock):
+    """One AppTest run is one timer tick; the clock moves first, and no tick may raise."""
+    clock.use(manual_clock)
+
+    def run(at, advance: float = 0):
+        manual_clock.advance(advance)
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        return at
+
+    return run
+
+
 def chromium_path() -> str | None:
     """Debian's Chromium, which the browser tests drive (Playwright's own download is not used)."""
     for candidate in (os.environ.get("CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium")):

@@ -6,8 +6,8 @@ from streamlit.testing.v1 import AppTest
 
 from lib import clock
 from lib.simulator import ManualClock, Simulator
+from tests.apptest import texts
 from tests.conftest import KEY, ROOT
-from tests.test_app_restore import texts
 
 
 def make_app(portals: dict[str, dict], **extra: dict) -> AppTest:

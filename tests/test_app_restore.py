@@ -7,41 +7,9 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib import clock
 from lib.simulator import ManualClock, Simulator
+from tests.apptest import make_app, texts
 from tests.conftest import KEY, ROOT
-
-
-def make_app(sim: Simulator, **extra: dict) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
-    at.secrets["portals"] = {"prod": {"url": sim.url, "api_key": KEY, "label": "Production"}}
-    at.secrets["monitor"] = {"refresh_seconds": 2}
-    for table, values in extra.items():
-        at.secrets[table] = values
-    return at
-
-
-def texts(at: AppTest) -> str:
-    """Everything the page says, as one string."""
-    parts = [e.value for kind in ("markdown", "info", "success", "warning", "error", "caption", "title")
-             for e in getattr(at, kind)]
-    parts += [e.proto.text for e in at.get("progress")]
-    parts += [f"{m.label}: {m.value}" for m in at.metric]
-    text = "\n".join(str(p) for p in parts).replace("\u2060", "")  # drop link-breaking word joiners
-    return re.sub(r"\\(.)", r"\1", text)  # and Markdown escapes
-
-
-@pytest.fixture
-def tick(manual_clock: ManualClock):
-    clock.use(manual_clock)
-
-    def run(at: AppTest, advance: float = 0) -> AppTest:
-        manual_clock.advance(advance)
-        at.run()
-        assert not at.exception, [e.value for e in at.exception]
-        return at
-
-    return run
 
 
 def test_percent_grows_tick_by_tick(portal: Simulator, tick) -> None:

@@ -7,9 +7,9 @@ import json
 
 from lib import clock
 from lib.simulator import ManualClock, Simulator
+from tests.apptest import make_app, texts
 from tests.canned import Canned
 from tests.conftest import KEY
-from tests.test_app_restore import make_app, texts
 
 
 def test_completion_is_posted_once(manual_clock: ManualClock) -> None:

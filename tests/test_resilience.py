@@ -8,27 +8,13 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib import clock
 from lib.simulator import ManualClock, Simulator
+from tests.apptest import make_app, texts
 from tests.conftest import KEY
-from tests.test_app_restore import make_app, texts
 
 
 def timeline_of(at: AppTest):
     return next(v for k, v in at.session_state.items() if k.startswith("timeline:"))
-
-
-@pytest.fixture
-def tick(manual_clock: ManualClock):
-    clock.use(manual_clock)
-
-    def run(at: AppTest, advance: float = 0) -> str:
-        manual_clock.advance(advance)
-        at.run()
-        assert not at.exception, [e.value for e in at.exception]
-        return texts(at)
-
-    return run
 
 
 @pytest.mark.parametrize(
@@ -50,7 +36,7 @@ def test_a_failed_check_keeps_the_last_progress_on_screen(portal: Simulator, tic
     tick(at, 10)
     tick(at, 155)  # 28%
     portal.inject(fault, count=100)
-    page = tick(at, 60)
+    page = texts(tick(at, 60))
     assert sentence in page
     assert re.search(r"28% as of \d\d:\d\d: the portal has not answered for 1 min", page)
     assert "Restoring — 28%" in page  # the last known state stays on screen
@@ -96,7 +82,7 @@ def test_transient_404_is_not_shown(portal: Simulator, tick) -> None:
     at = make_app(portal)
     tick(at, 10)
     portal.inject("404", count=2, path="getrestoreprogress")
-    page = tick(at, 40)
+    page = texts(tick(at, 40))
     assert "Restoring — 10%" in page and "not found" not in page
 
 
@@ -104,7 +90,7 @@ def test_persistent_404_is_shown(portal: Simulator, tick) -> None:
     at = make_app(portal)
     tick(at, 10)
     portal.inject("404", count=30, path="getrestoreprogress")
-    assert "The portal answered 'not found' (404)." in tick(at, 40)
+    assert "The portal answered 'not found' (404)." in texts(tick(at, 40))
 
 
 def test_stall_is_a_warning_not_a_failure(manual_clock: ManualClock, tick) -> None:
@@ -112,7 +98,7 @@ def test_stall_is_a_warning_not_a_failure(manual_clock: ManualClock, tick) -> No
         at = make_app(sim)
         for _ in range(8):
             tick(at, 60)
-        page = tick(at, 0)
+        page = texts(tick(at, 0))
         assert "No progress for" not in page  # quiet, but not for long yet
         for _ in range(12):
             tick(at, 60)

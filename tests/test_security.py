@@ -6,8 +6,8 @@ from streamlit.testing.v1 import AppTest
 
 from lib import clock
 from lib.simulator import ManualClock, Simulator
+from tests.apptest import make_app, texts
 from tests.conftest import KEY, ROOT
-from tests.test_app_restore import make_app, texts
 
 HOSTILE = ("<script>alert(1)</script><img src=x onerror=alert(2)> [click](javascript:alert(3)) "
            "**bold** :red[red] https://evil.example \u202egnp.exe\u200b\x07")
