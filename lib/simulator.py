@@ -34,6 +34,8 @@ import contextlib
 import hmac
 import json
 import socket
+import socketserver
+import sys
 import threading
 import time
 import uuid
@@ -325,7 +327,8 @@ class Simulator:
         """The history record a finished backup leaves: its ``id`` is the task id."""
         started = datetime.fromtimestamp(job.started, UTC)
         finished = datetime.fromtimestamp(job.started + BACKUP_SECONDS / self.speed, UTC)
-        return _record(job.task_id, started, finished, job.storage_type)
+        expires = finished + timedelta(days=1) if job.storage_type == 4 else None  # DataStore: 24 h
+        return _record(job.task_id, started, finished, job.storage_type, expires)
 
     def _finished_record(self, job: _Job | None) -> dict[str, Any] | None:
         if job is None or not job.is_backup:
@@ -569,6 +572,11 @@ def _error(code: int, message: str, etype: str | None) -> _Reply:
     return _json_reply(code, {"error": error, "status": 1, "statusCode": code})
 
 
+def _not_found() -> _Reply:
+    """An unknown path: the ItemNotFound envelope (a custom exception, so the generic HRESULT)."""
+    return _error(404, "The requested resource was not found", "ASC.Common.Web.ItemNotFoundException")
+
+
 def _problem(field: str, text: str) -> _Reply:
     """The automatic 400 of [ApiController] model binding: RFC 7807, not the DocSpace envelope."""
     return _json_reply(400, {"type": "https://tools.ietf.org/html/rfc9110#section-15.5.1",
@@ -634,8 +642,15 @@ class _Server(ThreadingHTTPServer):
             with contextlib.suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)
 
+    def server_bind(self) -> None:
+        """Like HTTPServer's, minus its reverse-DNS lookup of the host (slow on some machines)."""
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = str(self.server_address[0]), int(self.server_address[1])
+
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Clients hanging up (timeouts in tests, the drop fault) are normal here, not tracebacks."""
+        if not isinstance(sys.exc_info()[1], OSError):
+            super().handle_error(request, client_address)
 
 
 def _handler(sim: Simulator) -> type[BaseHTTPRequestHandler]:
@@ -745,7 +760,7 @@ def _handler(sim: Simulator) -> type[BaseHTTPRequestHandler]:
         def _control(self, method: str, path: str, query: dict[str, str]) -> _Reply:
             """Out-of-process test control; loopback callers only, and never counted."""
             if not self.client_address[0].startswith("127.") and self.client_address[0] != "::1":
-                return _error(404, "The requested resource was not found", "System.IO.FileNotFoundException")
+                return _not_found()
             try:
                 if path == "/_sim/requests" and method == "GET":
                     return _json_reply(200, {"count": sim.requests(query.get("path", ""))})
@@ -789,7 +804,7 @@ def _handler(sim: Simulator) -> type[BaseHTTPRequestHandler]:
                 if wanted == "POST":
                     return self._post_action(action, body)
                 return self._get_action(action, query, odd=odd)
-            return _error(404, "The requested resource was not found", "System.IO.FileNotFoundException")
+            return _not_found()
 
         def _gate(self, *, passthrough: bool, admin: bool = False) -> _Reply | None:
             """Authentication (401, empty), then the tenant filter (403, empty), then the permission."""
@@ -913,16 +928,18 @@ def main(argv: list[str] | None = None) -> None:
         epilog="scenarios:\n" + "\n".join(f"  {k:14} {v}" for k, v in SCENARIO_HELP.items())
         + "\n\nfaults (for --fault, or POST /_sim/inject?fault=NAME&count=N&path=PART):\n"
         + "\n".join(f"  {k:14} {v}" for k, v in FAULT_HELP.items())
-        + "\n\ncontrol (loopback only): POST /_sim/scenario?name=NAME, GET /_sim/requests?path=PART",
+        + "\n\ncontrol (loopback only): POST /_sim/scenario?name=NAME, GET /_sim/requests?path=PART,"
+        "\n  POST /_sim/reset (zero the request counts)",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8765, help="port to listen on; 0 picks a free one")
-    parser.add_argument("--scenario", choices=SCENARIOS, default="restore", help="the job to play (below)")
+    parser.add_argument("--scenario", choices=SCENARIOS, default="restore", metavar="NAME",
+                        help="the job to play (see scenarios below; default restore)")
     parser.add_argument("--speed", type=float, default=1.0,
                         help="time factor: 10 plays the 10-minute restore in one minute")
     parser.add_argument("--api-key", default=None,
                         help="require 'Authorization: Bearer <key>' on protected endpoints (default: open)")
-    parser.add_argument("--fault", choices=FAULTS + EXTRA_FAULTS, default=None,
+    parser.add_argument("--fault", choices=FAULTS + EXTRA_FAULTS, default=None, metavar="NAME",
                         help="a fault to give every Nth request (see below)")
     parser.add_argument("--fault-every", type=int, default=5, help="N for --fault (default 5)")
     parser.add_argument("--slow-seconds", type=float, default=10.0, help="delay of 'slow' and 'stall-body'")

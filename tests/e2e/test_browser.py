@@ -36,7 +36,7 @@ def test_restore_goes_live_to_completion(browser, app_server) -> None:
         page.wait_for_function(
             f"() => {{ const m = document.body.innerText.match(/Restoring — (\\d+)%/); return m && +m[1] > {first}; }}",
             timeout=20_000)
-        assert page.get_by_test_id("stPlotlyChart").count() == 1
+        page.get_by_test_id("stPlotlyChart").first.wait_for(state="visible", timeout=10_000)
         # the tab title carries the live state, updated by the timer without a reload
         page.wait_for_function("() => /\\d+% · Restoring · Production/.test(document.title)", timeout=10_000)
         page.wait_for_function("() => document.body.innerText.includes('The restore completed.')", timeout=30_000)
