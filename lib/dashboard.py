@@ -25,6 +25,8 @@ from lib.status import Level, Status, describe
 from lib.text import clean, md_escape
 from lib.timeline import Timeline
 
+#: after a job ends, how often to look for the next one
+AFTER_END_CHECK = 60
 REFRESH_CHOICES = (2, 3, 5, 10, 15, 30, 60, 120, 300)
 DUMP_CHOICES: dict[str, bool | None] = {
     "Any restore touching this portal": None,
@@ -239,14 +241,18 @@ def progress_page(operation: Operation) -> None:
     key = f"{portal.name}:{noun}:{dump}"
     watch_key = f"watching:{key}"
     st.session_state.setdefault(watch_key, True)
+    # Live checks until the job ends; after that a slow check only looks for the next job (a wall
+    # screen has no button to press); paused: none at all.
     watching = st.session_state[watch_key] and not paused()
-    interval = refresh_seconds() if watching else None
+    checking = not paused()
+    interval = None if not checking else refresh_seconds() if watching else max(AFTER_END_CHECK, refresh_seconds())
 
     @st.fragment(run_every=interval)
     def live() -> None:
         timeline = _session_timeline(mon, portal, operation, dump, key)
         poller = mon.progress_poller(portal.name, operation, dump)
-        if watching:
+        slow_due = (clock.now() - (timeline.last_poll_at or 0.0)) >= AFTER_END_CHECK
+        if watching or (checking and slow_due):
             poll = poller.poll()
             if poll is not None:
                 timeline.record(poll.at, poll.result)
@@ -261,11 +267,14 @@ def progress_page(operation: Operation) -> None:
         draw_chart(timeline, tz, now, key)
         if mon.notifier.last_error and not kiosk():
             st.caption(md_escape(mon.notifier.last_error))
-        _footer(timeline, poller.latest.next_at if poller.latest else None, now, tz, watching)
+        _footer(timeline, poller.latest.next_at if poller.latest else None, now, tz, watching, checking)
         if not kiosk():
             _details(timeline, tz, now, noun, key)
         if timeline.phase.running:
             st.session_state[f"seen_running:{key}"] = True  # so only a change seen live gets a toast
+            if not st.session_state[watch_key]:  # a new job started after the last one ended
+                st.session_state[watch_key] = True
+                st.rerun()
         if status.done and st.session_state.get(watch_key):
             st.session_state[watch_key] = False
             if st.session_state.pop(f"seen_running:{key}", False):
@@ -360,12 +369,15 @@ def draw_chart(timeline: Timeline, tz: tzinfo, now: float, key: str) -> None:
                     alt="Percent done over time")
 
 
-def _footer(timeline: Timeline, next_at: float | None, now: float, tz: tzinfo, watching: bool) -> None:
+def _footer(timeline: Timeline, next_at: float | None, now: float, tz: tzinfo, watching: bool,
+            checking: bool) -> None:
     if timeline.last_poll_at is None:
         return
     text = f"Last checked {humanize.clock(timeline.last_poll_at, tz, now, seconds=True)}"
-    if not watching:
-        text += " · not checking (paused or finished)"
+    if not checking:
+        text += " · paused: not checking"
+    elif not watching:
+        text += f" · finished; looking for a new job every {humanize.duration(max(AFTER_END_CHECK, refresh_seconds()))}"
     elif next_at is not None:
         wait = max(0.0, next_at - now)
         text += f" · next check in {humanize.duration(max(wait, refresh_seconds()))}"

@@ -41,11 +41,28 @@ def test_completion_stops_polling(portal: Simulator, tick) -> None:
     assert "Finished at" in page
     assert any(b.label == "Watch again" for b in at.button)
     requests_before = portal.requests("getrestoreprogress")
-    tick(at, 60)
-    assert portal.requests("getrestoreprogress") == requests_before  # polling stopped
+    tick(at, 30)
+    assert portal.requests("getrestoreprogress") == requests_before  # live polling stopped
+    assert "finished; looking for a new job every 1 min" in texts(at)
+    tick(at, 35)  # a minute after the end: one slow look for a new job
+    assert portal.requests("getrestoreprogress") == requests_before + 1
+    requests_before += 1
     next(b for b in at.button if b.label == "Watch again").click()
     tick(at, 5)
     assert portal.requests("getrestoreprogress") == requests_before + 1
+
+
+def test_a_new_job_after_the_end_is_picked_up(portal: Simulator, tick) -> None:
+    at = make_app(portal)
+    tick(at)
+    tick(at, 700)
+    assert "The restore completed." in texts(at)
+    portal.set_scenario("restore")  # someone starts another restore; nobody presses a button
+    tick(at, 70)  # the slow after-the-end check sees it
+    tick(at, 0)
+    page = texts(at)
+    assert re.search(r"Restoring — \d+% · restoring data", page)
+    assert "Watch again" not in [b.label for b in at.button]
 
 
 def test_failure_shows_the_portals_message(manual_clock: ManualClock, tick) -> None:
