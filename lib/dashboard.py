@@ -362,8 +362,8 @@ def draw_download(link: str, portal: PortalConfig, status: Status) -> None:
 
 
 def draw_chart(timeline: Timeline, tz: tzinfo, now: float, key: str) -> None:
-    if not timeline.progress_points:
-        return
+    if len(timeline.progress_points) < 2:
+        return  # one point is not a timeline (we arrived after the job ended)
     fig = timeline_figure(timeline, tz, now)
     st.plotly_chart(fig, key=f"chart:{key}", config={"displaylogo": False, "displayModeBar": False},
                     alt="Percent done over time")

@@ -78,11 +78,10 @@ def describe(timeline: Timeline, now: float, tz: tzinfo, *, stall_floor: float =
     if problem is not None and (progress is None or problem.kind in _AUTH_KINDS):
         level = Level.UNAUTHORIZED if problem.kind in _AUTH_KINDS else Level.UNREACHABLE
         return Status(level, _problem_headline(problem.kind, noun), notice=problem.message,
-                      facts=_checked(timeline, now, tz), title=level.value.capitalize())
+                      title=level.value.capitalize())
     phase = timeline.phase
     if progress is None:
-        return Status(Level.IDLE, f"No {noun} is running.", facts=_checked(timeline, now, tz),
-                      title=f"No {noun} running")
+        return Status(Level.IDLE, f"No {noun} is running.", title=f"No {noun} running")
     pct = progress.progress
     facts: list[str] = []
     seen = timeline.first_seen
@@ -160,7 +159,3 @@ def _problem_headline(kind: str, noun: str) -> str:
     if kind in _AUTH_KINDS:
         return f"Cannot read the {noun} status: the portal refused the API key."
     return f"Cannot reach the portal to check the {noun}."
-
-
-def _checked(timeline: Timeline, now: float, tz: tzinfo) -> list[str]:
-    return [f"last checked {humanize.clock(timeline.last_poll_at or now, tz, now, seconds=True)}"]
