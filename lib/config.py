@@ -122,8 +122,12 @@ def _portal(name: str, table: Any) -> PortalConfig:
 
 
 def _url(where: str, url: str, insecure_ok: bool) -> tuple[str, bool]:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in 0..65535
+    except ValueError:
+        raise ConfigError(f"'{where}.url' is not a valid address (check brackets and the port number).") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname or " " in parts.netloc:
         raise ConfigError(f"'{where}.url' must be a full address like https://yourportal.onlyoffice.com.")
     if parts.username or parts.password:
         raise ConfigError(f"'{where}.url' must not contain a user name or password; use api_key.")
@@ -143,7 +147,11 @@ def _webhook_ok(url: object) -> bool:
     """https, or http on this machine (a local relay, or a test's receiver)."""
     if not isinstance(url, str):
         return False
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - validates the port
+    except ValueError:
+        return False
     return bool(parts.hostname) and (parts.scheme == "https" or (parts.scheme == "http" and _loopback(parts.hostname)))
 
 

@@ -4,7 +4,7 @@ Only change points are used (the percent is a coarse integer, so most polls repe
 measured per phase, resetting at phase boundaries, because DocSpace jumps (0→10) and holds (75, 90)
 by design: a single global rate would overshoot, then stall. Two rates are compared, a tqdm-style
 EMA of Δpercent over an EMA of Δtime (recent pace) and the phase average (long pace); the answer is
-their range. No estimate until the phase has moved at least twice over half a minute.
+their range. No estimate until the phase has moved three times over at least 15 s.
 """
 
 from __future__ import annotations

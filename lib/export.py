@@ -22,7 +22,7 @@ def timeline_csv(timeline: Timeline, tz: tzinfo) -> str:
             "" if p.percent is None else p.percent,
             p.phase.value,
             "" if p.tenant_id is None else p.tenant_id,
-            p.task_id,
+            _cell(p.task_id),
             _cell(p.error),
             _cell(p.problem.message) if p.problem else "",
         ])
@@ -36,7 +36,7 @@ def history_csv(records: list[HistoryRecord], tz: tzinfo) -> str:
     writer.writerow([f"created ({zone})", "stored in", "file", f"expires ({zone})", "id"])
     for r in records:
         writer.writerow([humanize.date_time(r.created_on, tz), r.storage_type.words, _cell(r.file_name),
-                         humanize.date_time(r.expires_on, tz) if r.expires_on else "never", r.id])
+                         humanize.date_time(r.expires_on, tz) if r.expires_on else "never", _cell(r.id)])
     return out.getvalue()
 
 

@@ -89,7 +89,7 @@ def span(low: float, high: float) -> str:
         return f"about {duration((low + high) / 2 if high - low >= 120 else high)}"
     lo, hi = duration(low), duration(high)
     unit = " min"
-    if lo.endswith(unit) and hi.endswith(unit) and lo.count(" ") == 1:
+    if lo.endswith(unit) and hi.endswith(unit) and lo.count(" ") == 1 and hi.count(" ") == 1:
         return f"{lo[: -len(unit)]}–{hi}"
     return f"{lo} to {hi}"
 

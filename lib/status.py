@@ -59,10 +59,9 @@ class Status:
     title: str = ""  # for the browser tab
     #: (label, value) pairs for the row of numbers under the headline
     numbers: list[tuple[str, str]] = field(default_factory=list)
+    #: the operation has ended (completed, failed or cancelled): live checking can stop
+    done: bool = False
 
-    @property
-    def done(self) -> bool:
-        return self.level in (Level.OK, Level.FAILED) or self.headline.endswith("cancelled.")
 
 
 def describe(timeline: Timeline, now: float, tz: tzinfo, *, stall_floor: float = DEFAULT_STALL_FLOOR) -> Status:
@@ -99,22 +98,24 @@ def describe(timeline: Timeline, now: float, tz: tzinfo, *, stall_floor: float =
     if phase is Phase.FAILED:
         return Status(Level.FAILED, f"The {noun} failed at {pct}%.", facts,
                       portal_text=progress.error, notice=notice, percent=pct, title=f"Failed · {noun}",
-                      numbers=[("Stopped at", f"{pct}%"), *ended])
+                      numbers=[("Stopped at", f"{pct}%"), *ended], done=True)
     if phase is Phase.CANCELLED:
         return Status(Level.WARNING, f"The {noun} was cancelled.", facts,
                       portal_text=progress.warning, notice=notice, percent=pct, title=f"Cancelled · {noun}",
-                      numbers=[("Stopped at", f"{pct}%"), *ended])
+                      numbers=[("Stopped at", f"{pct}%"), *ended], done=True)
     if phase is Phase.COMPLETED:
         level = Level.WARNING if progress.warning else Level.OK
         head = f"The {noun} completed" + (" with a warning." if progress.warning else ".")
         return Status(level, head, facts, portal_text=progress.warning,
-                      notice=notice, percent=100, title=f"Done · {noun}", numbers=[("Done", "100%"), *ended])
+                      notice=notice, percent=100, title=f"Done · {noun}", numbers=[("Done", "100%"), *ended],
+                      done=True)
     # running
     changed = timeline.last_change_at
     if changed is not None:
         facts.append(f"last change {humanize.ago(now - changed)}")
     eta_text = ""
-    est = estimate(timeline, now)
+    stalled = stalled_for(timeline, now, stall_floor)
+    est = None if stalled is not None else estimate(timeline, now)  # a stalled job has no honest ETA
     if phase.plateau:
         eta_text = "finishing up"
     elif est is not None:
@@ -122,7 +123,6 @@ def describe(timeline: Timeline, now: float, tz: tzinfo, *, stall_floor: float =
                     f" (around {humanize.clock(now + humanize.round_remaining(est.mid), tz, now)})")
         if est.end_percent < 100:
             eta_text += f" to reach {est.end_percent}%"
-    stalled = stalled_for(timeline, now, stall_floor)
     level = Level.RUNNING
     if stalled is not None and not notice:
         level = Level.WARNING

@@ -94,10 +94,10 @@ class Timeline:
             return self._record_failure(at, Problem.of(result))
         self.failures = 0
         self.last_problem = None
-        self.last_ok_at = at
+        answered_before, self.last_ok_at = self.last_ok_at, at
         phase = phase_of(result)
         if self._starts_new_run(result, phase):
-            self._close_run()
+            self._close_run(answered_before)
         self.last_progress = result
         point = Point(
             at=at,
@@ -139,7 +139,8 @@ class Timeline:
             return True
         return not phase_of(previous).running and phase.running
 
-    def _close_run(self) -> None:
+    def _close_run(self, last_answer: float | None) -> None:
+        """File the run away; one that vanished unfinished lasted until its last answer, not its last change."""
         seen = [p for p in self.points if p.problem is None and p.percent is not None]
         if seen and self.last_progress is not None:
             end = self.points[-1]
@@ -148,7 +149,7 @@ class Timeline:
                 operation=self.last_progress.operation,
                 first_seen=seen[0].at,
                 first_percent=seen[0].percent or 0,
-                ended=self.finished_at or end.at,
+                ended=self.finished_at or max(last_answer or end.at, end.at),
                 outcome=phase_of(self.last_progress),
                 percent=self.last_progress.progress,
             ))
@@ -227,7 +228,9 @@ class Timeline:
     def median_gap(self) -> float | None:
         """Typical seconds between percent changes in this run (the operation's own pace)."""
         seen = self.progress_points
-        gaps = [b.at - a.at for a, b in itertools.pairwise(seen) if b.percent != a.percent]
+        # only the points where the percent moved: a recovery or tenant-swap point repeats it
+        changes = seen[:1] + [b for a, b in itertools.pairwise(seen) if b.percent != a.percent]
+        gaps = [b.at - a.at for a, b in itertools.pairwise(changes)]
         return statistics.median(gaps) if gaps else None
 
     def snapshot(self) -> Timeline:

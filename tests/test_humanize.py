@@ -1,0 +1,115 @@
+"""humanize: durations, ages, clock times, ranges, rounding and the viewer's zone."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, tzinfo
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lib import humanize as h
+
+T0 = 1_800_000_000.0  # Friday 2027-01-15 08:00:00 UTC
+
+
+@pytest.mark.parametrize(("seconds", "text"), [
+    (0, "0 s"), (-5, "0 s"), (0.4, "0 s"), (42, "42 s"), (59.4, "59 s"), (59.6, "1 min"), (60, "1 min"),
+    (180, "3 min"), (3599, "59 min"), (3600, "1 h"), (3900, "1 h 05 min"), (7260, "2 h 01 min"),
+    (47 * 3600, "47 h"), (48 * 3600, "2 days"), (51 * 3600, "2 days 3 h"), (10 * 86_400 + 60, "10 days"),
+])
+def test_duration(seconds: float, text: str) -> None:
+    assert h.duration(seconds) == text
+
+
+@pytest.mark.parametrize(("seconds", "text"), [
+    (0, "just now"), (9.9, "just now"), (10, "10 s ago"), (120, "2 min ago"), (5400, "1 h 30 min ago"),
+    (36 * 3600, "36 h ago"), (2 * 86_400, "2 days ago"), (10.5 * 86_400, "10 days ago"),
+])
+def test_ago(seconds: float, text: str) -> None:
+    assert h.ago(seconds) == text
+
+
+def test_clock_today_and_another_day() -> None:
+    assert h.clock(T0, UTC, T0) == "08:00"
+    assert h.clock(T0 + 5, UTC, T0, seconds=True) == "08:00:05"
+    assert h.clock(T0 - 9 * 3600, UTC, T0) == "Jan 14, 23:00"
+    assert h.clock(T0, UTC) == "08:00"  # no "now": no date
+
+
+def test_clock_uses_the_viewers_zone_for_time_and_day() -> None:
+    tokyo = ZoneInfo("Asia/Tokyo")
+    late = T0 + 15 * 3600 + 30 * 60  # 23:30 UTC is 08:30 the next morning in Tokyo
+    assert h.clock(late, tokyo, late) == "08:30"
+    assert h.clock(late, tokyo, T0) == "Jan 16, 08:30"
+    assert h.clock(late, UTC, T0) == "23:30"
+
+
+def test_weekday_clock_and_date_time() -> None:
+    assert h.weekday_clock(T0 + 3600, UTC, T0) == "09:00"
+    assert h.weekday_clock(T0 + 2 * 86_400, UTC, T0) == "Sun 08:00"
+    assert h.weekday_clock(T0 + 10 * 86_400, UTC, T0) == "Jan 25, 08:00"
+    assert h.date_time(datetime(2027, 1, 15, 8, 0, tzinfo=UTC), ZoneInfo("Europe/Berlin")) == "2027-01-15 09:00"
+
+
+@pytest.mark.parametrize(("seconds", "rounded"), [
+    (0, 60.0), (30, 60.0), (89, 60.0), (91, 120.0), (599, 600.0), (601, 600.0), (749, 600.0), (751, 900.0),
+    (3599, 3600.0), (3700, 3600.0), (4300, 4500.0),
+])
+def test_round_remaining(seconds: float, rounded: float) -> None:
+    assert h.round_remaining(seconds) == rounded
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.floats(0, 10 * 86_400), st.floats(0, 10 * 86_400))
+def test_round_remaining_is_monotonic_and_at_least_a_minute(a: float, b: float) -> None:
+    low, high = sorted((a, b))
+    assert 60.0 <= h.round_remaining(low) <= h.round_remaining(high)
+
+
+@pytest.mark.parametrize(("low", "high", "text"), [
+    (30, 50, "less than a minute"),
+    (600, 660, "about 10 min"),
+    (1500, 1500, "about 25 min"),
+    (1200, 1800, "20–30 min"),
+    (1800, 7200, "30 min to 2 h"),
+    (300, 4000, "5 min to 1 h"),
+])
+def test_span(low: float, high: float, text: str) -> None:
+    assert h.span(low, high) == text
+
+
+@pytest.mark.parametrize(("low", "high", "text"), [
+    (120, 5400, "2 min to 1 h 30 min"),
+    (60, 38_700, "1 min to 10 h 45 min"),
+])
+def test_span_with_hours_and_minutes_on_top(low: float, high: float, text: str) -> None:
+    assert h.span(low, high) == text
+
+
+@pytest.mark.parametrize(("low", "high", "text"), [
+    (30, 50, "< 1 min"), (600, 660, "~10 min"), (1200, 1800, "20–30 min"), (1800, 7200, "30 min–2 h"),
+])
+def test_span_short(low: float, high: float, text: str) -> None:
+    assert h.span_short(low, high) == text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.floats(0, 3 * 86_400), st.floats(0, 3 * 86_400))
+def test_span_always_says_something(a: float, b: float) -> None:
+    low, high = sorted((a, b))
+    assert h.span(low, high) and h.span_short(low, high)
+
+
+@pytest.mark.parametrize("name", ["Europe/Berlin", "America/New_York", "Asia/Kolkata", "UTC"])
+def test_zone_known_names(name: str) -> None:
+    tz = h.zone(name)
+    assert isinstance(tz, ZoneInfo) and tz.key == name and h.zone_label(tz) == name
+
+
+@pytest.mark.parametrize("name", [None, "", "Mars/Olympus_Mons", "Europe", "../../etc/passwd", "/etc/localtime",
+                                  "Europe/", "zone.tab", "x" * 300, "\x00", "Europe/Berlin "])
+def test_zone_falls_back_to_utc_for_bad_names(name: str | None) -> None:
+    tz: tzinfo = h.zone(name)
+    assert tz is UTC and h.zone_label(tz) == "UTC"

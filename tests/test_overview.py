@@ -1,0 +1,156 @@
+"""overview.portal_line: one health line per portal, and the last-backup helpers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from lib.errors import Forbidden, PortalRestoring, PortalUnreachable, ServerError, Unauthorized
+from lib.models import HistoryRecord, Operation, Period, Progress, Schedule, StorageType, TaskStatus
+from lib.overview import PortalLine, last_backup_time, newest_first, portal_line, utc
+from lib.status import Level
+from lib.timeline import Timeline
+
+T0 = 1_800_000_000.0  # 2027-01-15 08:00:00 UTC
+NOW = datetime.fromtimestamp(T0, UTC)
+FLOOR = 600.0
+
+
+def prog(pct: int, op: Operation = Operation.RESTORE, *, error: str = "", status: TaskStatus = TaskStatus.RUNNING,
+         done: bool = False, warning: str = "") -> Progress:
+    return Progress(done, pct, error, op, 1, "t", status=status, warning=warning, link="")
+
+
+def tl(op: Operation, *polls: tuple[float, object]) -> Timeline:
+    t = Timeline(op)
+    for at, result in polls:
+        t.record(T0 + at, result)  # type: ignore[arg-type]
+    return t
+
+
+def idle(op: Operation = Operation.RESTORE) -> Timeline:
+    return tl(op, (-5, None))
+
+
+def rec(hours_ago: float, rid: str = "r") -> HistoryRecord:
+    return HistoryRecord(rid, f"{rid}.tar.gz", StorageType.DOCUMENTS, NOW - timedelta(hours=hours_ago), None)
+
+
+def daily(last_hours_ago: float | None) -> Schedule:
+    last = None if last_hours_ago is None else NOW - timedelta(hours=last_hours_ago)
+    return Schedule(Period.EVERY_DAY, 2, None, StorageType.DOCUMENTS, 7, last)
+
+
+def test_all_well() -> None:
+    line = portal_line(idle(), idle(Operation.BACKUP), ([rec(18)], daily(6)), T0, FLOOR)
+    assert line == PortalLine(Level.OK, "idle", "6 h ago", "")
+
+
+def test_last_backup_from_history_when_newer() -> None:
+    line = portal_line(idle(), None, ([rec(30), rec(18)], daily(40)), T0, FLOOR)
+    assert line.last_backup == "18 h ago"
+
+
+def test_never_backed_up() -> None:
+    line = portal_line(idle(), None, ([], None), T0, FLOOR)
+    assert line.level is Level.OK and line.last_backup == "never"
+
+
+def test_running_restore() -> None:
+    restore = tl(Operation.RESTORE, (-60, prog(10)), (-5, prog(42)))
+    line = portal_line(restore, idle(Operation.BACKUP), ([rec(6)], None), T0, FLOOR)
+    assert line.level is Level.RUNNING and line.activity == "Restoring · 42% · restoring data"
+    assert line.note == ""
+
+
+def test_running_backup() -> None:
+    backup = tl(Operation.BACKUP, (-5, prog(90, Operation.BACKUP)))
+    line = portal_line(idle(), backup, ([rec(6)], None), T0, FLOOR)
+    assert line.level is Level.RUNNING and line.activity == "Backing up · 90% · uploading and finishing"
+
+
+def test_stalled_job_is_a_warning() -> None:
+    restore = tl(Operation.RESTORE, (-3000, prog(10)), (-2990, prog(11)), (-2980, prog(12)), (0, prog(12)))
+    line = portal_line(restore, None, ([rec(6)], None), T0, FLOOR)
+    assert line.level is Level.WARNING and "has not moved" in line.note and line.note.startswith("The restore")
+    assert portal_line(restore, None, ([rec(6)], None), T0, 10_000).level is Level.RUNNING
+
+
+def test_failed_restore() -> None:
+    restore = tl(Operation.RESTORE, (-60, prog(10)), (-5, prog(40, error="Disk full", done=True,
+                                                                  status=TaskStatus.COMPLETED)))
+    line = portal_line(restore, idle(Operation.BACKUP), ([rec(6)], None), T0, FLOOR)
+    assert line.level is Level.FAILED and line.activity == "restore failed at 40%" and line.note == "Disk full"
+
+
+def test_cancelled_backup() -> None:
+    backup = tl(Operation.BACKUP, (-5, prog(30, Operation.BACKUP, warning="Backup cancelled",
+                                             status=TaskStatus.CANCELED)))
+    line = portal_line(idle(), backup, ([rec(6)], None), T0, FLOOR)
+    assert line.level is Level.WARNING and line.activity == "backup cancelled"
+
+
+def test_a_running_job_outranks_an_old_failure() -> None:
+    restore = tl(Operation.RESTORE, (-5, prog(40, error="x", done=True, status=TaskStatus.COMPLETED)))
+    backup = tl(Operation.BACKUP, (-5, prog(20, Operation.BACKUP)))
+    line = portal_line(restore, backup, ([rec(6)], None), T0, FLOOR)
+    assert line.level is Level.RUNNING and line.activity.startswith("Backing up · 20%")
+
+
+def test_unreachable_keeps_the_last_known_activity() -> None:
+    restore = tl(Operation.RESTORE, (-60, prog(42)), (-5, PortalUnreachable("timeout")))
+    line = portal_line(restore, None, ([rec(6)], None), T0, FLOOR)
+    assert line.level is Level.UNREACHABLE and line.activity == "Restoring · 42% · restoring data"
+    assert line.last_backup == "—" and "did not answer in time" in line.note
+    never = portal_line(tl(Operation.RESTORE, (-5, ServerError(status=502))), None, None, T0, FLOOR)
+    assert never.level is Level.UNREACHABLE and never.activity == "unknown"
+
+
+@pytest.mark.parametrize("error", [Unauthorized(), Forbidden()])
+def test_not_authorized_from_a_timeline(error: Exception) -> None:
+    backup = tl(Operation.BACKUP, (-5, error))
+    line = portal_line(idle(), backup, ([rec(6)], None), T0, FLOOR)
+    assert line.level is Level.UNAUTHORIZED and line.activity == "—" and "API key" in line.note
+
+
+def test_not_authorized_from_the_backup_list() -> None:
+    line = portal_line(idle(), idle(Operation.BACKUP), Unauthorized(), T0, FLOOR)
+    assert line.level is Level.UNAUTHORIZED and line.last_backup == "unknown" and "API key" in line.note
+
+
+def test_other_backup_list_errors_say_unknown() -> None:
+    line = portal_line(idle(), idle(Operation.BACKUP), ServerError(status=500), T0, FLOOR)
+    assert line.level is Level.OK and line.last_backup == "unknown"
+
+
+def test_backup_list_while_restoring() -> None:
+    line = portal_line(idle(), tl(Operation.BACKUP, (-5, PortalRestoring())), PortalRestoring(), T0, FLOOR)
+    assert line.last_backup == "unavailable while restoring" and line.level is not Level.UNREACHABLE
+
+
+def test_overdue_schedule_is_a_warning() -> None:
+    line = portal_line(idle(), idle(Operation.BACKUP), ([rec(72)], daily(72)), T0, FLOOR)
+    assert line.level is Level.WARNING and line.note == "A scheduled backup is overdue."
+    assert line.last_backup == "3 days ago"
+
+
+def test_overdue_does_not_hide_a_running_job() -> None:
+    restore = tl(Operation.RESTORE, (-5, prog(42)))
+    line = portal_line(restore, None, ([rec(72)], daily(72)), T0, FLOOR)
+    assert line.level is Level.RUNNING
+
+
+def test_needs_an_api_key() -> None:
+    line = portal_line(idle(), None, None, T0, FLOOR)
+    assert line == PortalLine(Level.OK, "idle", "needs an API key", "")
+
+
+def test_last_backup_time_and_sorting() -> None:
+    a, b, c = rec(5, "a"), rec(1, "b"), rec(9, "c")
+    assert last_backup_time([], None) is None
+    assert last_backup_time([a, b, c], None) == b.created_on
+    assert last_backup_time([a], daily(2)) == NOW - timedelta(hours=2)
+    assert last_backup_time([], daily(None)) is None
+    assert [r.id for r in newest_first([a, b, c])] == ["b", "a", "c"]
+    assert utc(T0) == NOW and utc(T0).tzinfo is UTC

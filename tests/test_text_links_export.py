@@ -1,0 +1,246 @@
+"""Portal text made harmless (text), download links checked (links), and CSV exports (export)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lib.errors import PortalUnreachable
+from lib.export import history_csv, timeline_csv
+from lib.links import safe_download
+from lib.models import HistoryRecord, Operation, Progress, StorageType, TaskStatus
+from lib.text import MAX_LEN, clean, md_escape
+from lib.timeline import Timeline
+
+JOINER = "\u2060"
+SPECIAL = set("\\`*_{}[]()<>#+-.!|~:$&\"'=^@/")
+
+HOSTILE = [
+    "<script>alert(1)</script>",
+    '<img src=x onerror="alert(1)">',
+    "[x](javascript:alert(1))",
+    "**b** _i_ `code` ~~s~~",
+    ":red[x] :material/warning: $x^2$",
+    "https://evil.example/login",
+    "visit www.evil.example or mail a@evil.example",
+    "# heading\n> quote\n- item\n1. item",
+    "<a href='//evil'>x</a>&lt;b&gt;",
+    "![img](https://evil.example/x.png)",
+    "| a | b |\n|---|---|",
+    "\\*not italic\\*",
+]
+
+
+def unescape(text: str) -> str:
+    """Undo md_escape's additions: the joiners, the hard line breaks, the backslashes."""
+    return re.sub(r"\\(.)", r"\1", text.replace(JOINER, "").replace("  \n", "\n"), flags=re.S)
+
+
+def bare(text: str) -> str:
+    """What is left after removing every backslash-escaped pair: no markup sign may survive here."""
+    return re.sub(r"\\.", "", text, flags=re.S)
+
+
+# ---------------------------------------------------------------- text.clean
+
+
+def test_clean_drops_control_and_format_characters() -> None:
+    assert clean("a\x00b\x1b[31mc\x7fd\x85e") == "a b [31mc d e"
+    assert clean("invoice\u202Etxt.exe") == "invoice txt.exe"  # right-to-left override
+    assert clean("ze\u200bro\u200cwi\u200ddth\ufeff\u2060") == "ze ro wi dth"
+    assert clean("bidi \u2066isolate\u2069 \u200emark") == "bidi isolate mark"
+    assert clean("  spaced \t\t out  ") == "spaced out"
+    assert clean("line 1\nline 2") == "line 1\nline 2"  # line breaks stay
+
+
+def test_clean_caps_long_text_with_an_ellipsis() -> None:
+    out = clean("x" * 10_000)
+    assert len(out) == MAX_LEN and out.endswith("…") and out[:-1] == "x" * (MAX_LEN - 1)
+    assert len(clean("word " * 2000, 50)) <= 50 and clean("word " * 2000, 50).endswith("…")
+    assert clean("short", 50) == "short"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=600), st.integers(2, 500))
+def test_clean_never_leaves_invisible_tricks_and_respects_the_limit(text: str, limit: int) -> None:
+    out = clean(text, limit)
+    assert len(out) <= limit
+    assert all(ch in "\n" or unicodedata.category(ch) not in ("Cc", "Cf", "Co", "Cs") for ch in out)
+    assert "\t" not in out and out == out.strip()
+
+
+# ---------------------------------------------------------------- text.md_escape
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_md_escape_leaves_no_live_markup(text: str) -> None:
+    out = md_escape(text)
+    assert not (set(bare(out)) & SPECIAL), bare(out)
+    assert "://" not in out.replace(JOINER, "")  # the scheme separator is broken up
+    assert "www." not in out and "](" not in out and "<" not in bare(out)
+    assert unescape(out) == clean(text)  # shown literally: nothing lost, nothing added
+
+
+def test_md_escape_breaks_autolinks_but_keeps_times_and_numbers_readable() -> None:
+    out = md_escape("https://evil.example and 10:41, v3.5")
+    assert out.startswith("https\\:" + JOINER + "\\/\\/evil\\." + JOINER + "example")
+    assert "10\\:41" in out and "3\\.5" in out  # no joiner inside times and decimals
+
+
+def test_md_escape_cleans_and_caps_first() -> None:
+    out = md_escape("\u202E" + "<" * 10_000)
+    assert "\u202E" not in out and out.endswith("…")
+    assert out.count("<") == MAX_LEN - 1 and out.count("\\<") == MAX_LEN - 1
+
+
+def test_md_escape_keeps_line_breaks_as_hard_breaks() -> None:
+    assert md_escape("a\nb") == "a  \nb"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=300))
+def test_md_escape_round_trips_any_text(text: str) -> None:
+    out = md_escape(text)
+    assert not (set(bare(out)) & SPECIAL)
+    assert unescape(out) == clean(text)
+
+
+# ---------------------------------------------------------------- links.safe_download
+
+PORTAL = "https://docs.example.com"
+
+
+@pytest.mark.parametrize(("link", "expected"), [
+    ("/storage/backup/a.tar.gz", "https://docs.example.com/storage/backup/a.tar.gz"),
+    ("  /storage/b.gz  ", "https://docs.example.com/storage/b.gz"),
+    ("https://docs.example.com/x/y.gz?sig=1", "https://docs.example.com/x/y.gz?sig=1"),
+])
+def test_safe_download_allows_the_portals_own_links(link: str, expected: str) -> None:
+    assert safe_download(link, PORTAL) == expected
+
+
+def test_relative_links_land_on_the_portal_even_with_a_trailing_slash() -> None:
+    assert safe_download("/a.gz", PORTAL + "/") == "https://docs.example.com/a.gz"
+
+
+@pytest.mark.parametrize("link", [
+    "",
+    "   ",
+    "https://evil.example/a.gz",
+    "https://docs.example.com.evil.example/a.gz",
+    "https://docs.example.com@evil.example/a.gz",
+    "https://user:pw@docs.example.com/a.gz",
+    "https://user@docs.example.com/a.gz",
+    "http://docs.example.com/a.gz",  # a downgrade from https
+    "//evil.example/a.gz",  # protocol-relative
+    "javascript:alert(1)",
+    "JavaScript:alert(document.cookie)",
+    "data:text/html;base64,PHNjcmlwdD4=",
+    "vbscript:msgbox(1)",
+    "file:///etc/passwd",
+    "ftp://docs.example.com/a.gz",
+    "storage/a.gz",  # relative without a slash: not a path we know
+    "/\\evil.example/a.gz",
+    "/a.gz\r\nSet-Cookie: x=1",
+    "java\tscript:alert(1)",
+    "https://docs.example.com/a\x00.gz",
+])
+def test_safe_download_refuses_everything_else(link: str) -> None:
+    assert safe_download(link, PORTAL) is None
+
+
+def test_plain_http_portal_may_link_over_http() -> None:
+    assert safe_download("http://127.0.0.1:8080/a.gz", "http://127.0.0.1:8080") == "http://127.0.0.1:8080/a.gz"
+    assert safe_download("https://127.0.0.1/a.gz", "http://127.0.0.1:8080") == "https://127.0.0.1/a.gz"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=80))
+def test_whatever_is_allowed_stays_on_the_portal(link: str) -> None:
+    out = safe_download(link, PORTAL)
+    if out is not None:
+        assert out.lower().startswith("https://docs.example.com")
+        assert out.lower().split("/")[2] == "docs.example.com"
+
+
+# ---------------------------------------------------------------- export
+
+T0 = 1_800_000_000.0  # 2027-01-15 08:00:00 UTC
+
+
+def prog(pct: int, *, error: str = "", task: str = "task-1", tenant: int = 7, done: bool = False) -> Progress:
+    return Progress(done, pct, error, Operation.RESTORE, tenant, task,
+                    status=TaskStatus.COMPLETED if done else TaskStatus.RUNNING, warning="", link="")
+
+
+def rows(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text)))
+
+
+def test_timeline_csv_header_names_the_zone_and_rows_follow_the_points() -> None:
+    t = Timeline(Operation.RESTORE)
+    t.record(T0, PortalUnreachable("timeout"))
+    t.record(T0 + 5, prog(10))
+    t.record(T0 + 65, prog(42))
+    t.record(T0 + 70, PortalUnreachable("dns"))
+    out = rows(timeline_csv(t, ZoneInfo("Europe/Berlin")))
+    assert out[0] == ["time (Europe/Berlin)", "percent", "phase", "tenant", "task", "error", "check failed"]
+    assert len(out) == 1 + len(t.points)
+    assert out[1][:4] == ["2027-01-15 09:00:00", "", "idle", ""] and "did not answer" in out[1][6]
+    assert out[2] == ["2027-01-15 09:00:05", "10", "restoring data", "7", "task-1", "", ""]
+    assert out[4][1] == "42" and "DNS" in out[4][6]
+    assert rows(timeline_csv(t, UTC))[0][0] == "time (UTC)"
+
+
+@pytest.mark.parametrize("prefix", ["=", "+", "-", "@", "\t", "\r"])
+def test_timeline_csv_defuses_formulas_in_portal_errors(prefix: str) -> None:
+    t = Timeline(Operation.RESTORE)
+    evil = prefix + 'HYPERLINK("https://evil.example","x")'
+    t.record(T0, prog(40, error=evil, done=True))
+    (_, row) = rows(timeline_csv(t, UTC))
+    assert row[5] == "'" + evil
+
+
+def test_timeline_csv_defuses_formulas_in_the_task_id() -> None:
+    t = Timeline(Operation.RESTORE)
+    t.record(T0, prog(40, task="=cmd|'/c calc'!A1"))
+    (_, row) = rows(timeline_csv(t, UTC))
+    assert row[4] == "'=cmd|'/c calc'!A1"
+
+
+def record(file_name: str = "backup.tar.gz", *, expires: datetime | None = None, rid: str = "r1") -> HistoryRecord:
+    return HistoryRecord(rid, file_name, StorageType.DATASTORE, datetime(2027, 1, 15, 2, 0, tzinfo=UTC), expires)
+
+
+def test_history_csv_header_zone_and_never_expiring() -> None:
+    text = history_csv([record(), record(expires=datetime(2027, 1, 16, 2, 0, tzinfo=UTC), rid="r2")],
+                       ZoneInfo("Asia/Tokyo"))
+    out = rows(text)
+    assert out[0] == ["created (Asia/Tokyo)", "stored in", "file", "expires (Asia/Tokyo)", "id"]
+    assert out[1] == ["2027-01-15 11:00", "temporary storage (24 h)", "backup.tar.gz", "never", "r1"]
+    assert out[2][3] == "2027-01-16 11:00"
+    assert rows(history_csv([], UTC)) == [["created (UTC)", "stored in", "file", "expires (UTC)", "id"]]
+
+
+@pytest.mark.parametrize("name", ["=1+1", "+SUM(A1)", "-2+3", "@SUM(A1)", "\tx", "\rx"])
+def test_history_csv_defuses_formulas_in_file_names(name: str) -> None:
+    (_, row) = rows(history_csv([record(name)], UTC))
+    assert row[2] == "'" + name
+
+
+def test_history_csv_leaves_ordinary_names_alone() -> None:
+    (_, row) = rows(history_csv([record("backup-2027.tar.gz")], UTC))
+    assert row[2] == "backup-2027.tar.gz"
+
+
+def test_history_csv_defuses_formulas_in_the_id() -> None:
+    (_, row) = rows(history_csv([record(rid="=HYPERLINK(\"https://evil.example\")")], UTC))
+    assert row[4].startswith("'=")
