@@ -11,7 +11,7 @@ def zone(name: str | None) -> tzinfo:
     if name:
         try:
             return ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # with the tzdata package, odd names hit the disk
             pass
     return UTC
 
