@@ -19,6 +19,7 @@ from lib.charts import timeline_figure
 from lib.config import AppConfig, PortalConfig, load
 from lib.errors import ConfigError
 from lib.export import timeline_csv
+from lib.links import safe_download
 from lib.models import Operation
 from lib.monitor import Monitor
 from lib.status import Level, Status, describe
@@ -260,7 +261,6 @@ def progress_page(operation: Operation) -> None:
         tz = viewer_zone()
         status = describe(timeline, now, tz, stall_floor=config.stall_minutes * 60)
         set_title(status, portal)
-        st.set_page_config(page_title=st.session_state["_tab_title"])
         draw_status(status, portal, noun)
         if operation is Operation.BACKUP and timeline.last_progress is not None:
             draw_download(timeline.last_progress.link, portal, status)
@@ -314,7 +314,8 @@ def _session_timeline(mon: Monitor, portal: PortalConfig, operation: Operation, 
 
 def set_title(status: Status, portal: PortalConfig) -> None:
     """Carry the live state in the browser tab title, for a viewer whose tab is in the background."""
-    st.session_state["_tab_title"] = f"{status.title} · {portal.label}"
+    st.session_state["_tab_title"] = f"{status.title} · {portal.label}"  # app.py's next full run uses it too
+    st.set_page_config(page_title=st.session_state["_tab_title"])
 
 
 def draw_status(status: Status, portal: PortalConfig, noun: str) -> None:
@@ -349,8 +350,6 @@ def draw_status(status: Status, portal: PortalConfig, noun: str) -> None:
 
 
 def draw_download(link: str, portal: PortalConfig, status: Status) -> None:
-    from lib.links import safe_download
-
     if not link or status.level not in (Level.OK, Level.WARNING):
         return
     url = safe_download(link, portal.url)

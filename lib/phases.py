@@ -34,10 +34,6 @@ class Phase(StrEnum):
         return self in (Phase.FINISHING, Phase.UPLOADING)
 
 
-#: (phase, the percent where it starts, the percent where it ends) for the phases with a known range
-RESTORE_BANDS = ((Phase.PREPARING, 0, 10), (Phase.RESTORING, 10, 75), (Phase.FINISHING, 75, 100))
-BACKUP_BANDS = ((Phase.CREATING, 0, 90), (Phase.UPLOADING, 90, 100))
-
 #: the phases whose pace we can measure, and the percent where each ends
 DATA_PHASE_END = {Phase.RESTORING: 75, Phase.CREATING: 90, Phase.TRANSFERRING: 100}
 
@@ -61,6 +57,3 @@ def phase_of(progress: Progress | None) -> Phase:
         return Phase.CREATING if pct < 90 else Phase.UPLOADING
     return Phase.TRANSFERRING
 
-
-def bands(operation: Operation) -> tuple[tuple[Phase, int, int], ...]:
-    return RESTORE_BANDS if operation is Operation.RESTORE else BACKUP_BANDS if operation is Operation.BACKUP else ()
