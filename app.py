@@ -1,26 +1,24 @@
-"""DocSpace Backup Monitor: entry point. Page config, the passcode gate, navigation, the shared sidebar."""
+"""DocSpace Backup Monitor: the entry point. Settings once, the gate, navigation and the frame of every page."""
 
 import streamlit as st
 
-from lib import dashboard
+from lib.errors import ConfigError
+from lib.ui import chrome, state
 
-st.set_page_config(
-    page_title=st.session_state.get("_tab_title", "DocSpace Backup Monitor"),
-    page_icon=":material/dns:",
-    layout="wide" if dashboard.kiosk() else "centered",
-)
-config = dashboard.read_config()
-dashboard.passcode_gate(config)
-
-pages = [
+st.set_page_config(page_title=state.tab_title(), page_icon=":material/dns:",
+                   layout="wide" if state.kiosk() else "centered")
+try:
+    config = state.read_config()
+except ConfigError as exc:
+    chrome.settings_error(exc)
+    st.stop()
+chrome.passcode_gate(config)
+ctx = state.start(config)
+page = st.navigation([
     st.Page("app_pages/restore.py", title="Restore progress", icon=":material/settings_backup_restore:", default=True),
     st.Page("app_pages/backup.py", title="Backup progress", icon=":material/backup:", url_path="backup"),
     st.Page("app_pages/backups.py", title="Backups", icon=":material/history:", url_path="backups"),
     st.Page("app_pages/portals.py", title="All portals", icon=":material/dns:", url_path="portals"),
-]
-page = st.navigation(pages, position="hidden" if dashboard.kiosk() else "sidebar")
-if dashboard.kiosk():
-    dashboard.kiosk_style()
-else:
-    dashboard.sidebar(config)
+], position="hidden" if ctx.kiosk else "sidebar")
+chrome.frame(ctx)
 page.run()

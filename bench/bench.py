@@ -88,7 +88,7 @@ def our_tick(timeline: Timeline, polls: int) -> int:
     at = float(polls * 5)
     timeline.record(at, progress_at(polls - 1, polls))
     describe(timeline, at, UTC)
-    return len(timeline_figure(timeline, UTC, at).to_json())
+    return len(timeline_figure(timeline, UTC).to_json())
 
 
 def naive_tick(history: list[dict], polls: int) -> int:

@@ -27,7 +27,7 @@ DONE = "#16a34a"
 PROBLEM = "#f59e0b"
 
 
-def timeline_figure(timeline: Timeline, tz: tzinfo, now: float | None = None) -> go.Figure:
+def timeline_figure(timeline: Timeline, tz: tzinfo) -> go.Figure:
     """Steps of percent over time with phase bands, problems as ✕ markers and start/end notes."""
     points = downsample(timeline.points, MAX_CHART_POINTS)
     progress = [p for p in points if p.problem is None and p.percent is not None]

@@ -6,11 +6,24 @@ holds the API key: messages are built from our own words plus the host name, nev
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import ClassVar
+
+
+class Category(StrEnum):
+    """The kind of trouble, which decides the words and the badge; the class carries the detail."""
+
+    UNREACHABLE = "unreachable"  # no usable answer: network, timeout, server error, 404, rate limit
+    UNREADABLE = "unreadable"  # it answered, but with something this app cannot read
+    AUTH = "not authorized"  # the key was refused, or it is not an admin's
+    RESTORING = "restoring"  # the portal is locked by a restore
+    MOVED = "moved"  # the address redirects
 
 
 class DocSpaceError(Exception):
     """Base class: something stopped us from reading the portal."""
+
+    category: ClassVar[Category] = Category.UNREACHABLE
 
     sentence = "The portal gave an answer we could not use."
     advice = "It will be retried automatically."
@@ -66,6 +79,7 @@ class Unauthorized(DocSpaceError):
     advice = "Create a new admin API key in DocSpace and put it in the app's secrets (see README, 'API key')."
     status = 401
     label = "not authorized"
+    category = Category.AUTH
 
 
 class Forbidden(DocSpaceError):
@@ -73,6 +87,7 @@ class Forbidden(DocSpaceError):
     advice = "Use an API key created by a DocSpace owner or admin (see README, 'API key')."
     status = 403
     label = "not authorized"
+    category = Category.AUTH
 
 
 class PortalRestoring(Forbidden):
@@ -81,6 +96,7 @@ class PortalRestoring(Forbidden):
     sentence = "The portal is being restored; backups are unavailable until it finishes."
     advice = "Watch the restore on the Restore page."
     label = "restoring"
+    category = Category.RESTORING
 
 
 class PaymentRequired(DocSpaceError):
@@ -121,6 +137,7 @@ class Redirected(DocSpaceError):
     sentence = "The portal address redirects somewhere else."
     advice = "Put the final address (usually https://…) in the app's secrets."
     label = "redirect"
+    category = Category.MOVED
 
     def __init__(self, location_host: str = "", *, status: int | None = None):
         self.location_host = location_host
@@ -135,6 +152,7 @@ class UnexpectedResponse(DocSpaceError):
     sentence = "The portal sent an answer we could not read."
     advice = "Check that the address points at a DocSpace portal; we keep trying."
     label = "bad answer"
+    category = Category.UNREADABLE
 
 
 class ConfigError(Exception):

@@ -1,4 +1,4 @@
-"""The history as CSV, for the download button."""
+"""Tables the pages show and the same tables as CSV, for the download buttons."""
 
 from __future__ import annotations
 
@@ -6,15 +6,16 @@ import csv
 import io
 from datetime import datetime, tzinfo
 
-from lib import humanize
+from lib import timewords
 from lib.models import HistoryRecord
+from lib.text import clean
 from lib.timeline import Timeline
 
 
 def timeline_csv(timeline: Timeline, tz: tzinfo) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([f"time ({humanize.zone_label(tz)})", "percent", "phase", "tenant", "task", "error",
+    writer.writerow([f"time ({timewords.zone_label(tz)})", "percent", "phase", "tenant", "task", "error",
                      "check failed"])
     for p in timeline.points:
         writer.writerow([
@@ -29,14 +30,24 @@ def timeline_csv(timeline: Timeline, tz: tzinfo) -> str:
     return out.getvalue()
 
 
-def history_csv(records: list[HistoryRecord], tz: tzinfo) -> str:
+def backup_table(records: list[HistoryRecord], tz: tzinfo) -> dict[str, list[str]]:
+    """The backup files as the Backups page shows them: one list per column, headed."""
+    zone = timewords.zone_label(tz)
+    return {
+        f"Created ({zone})": [timewords.date_time(r.created_on, tz) for r in records],
+        "Stored in": [r.storage_type.words for r in records],
+        "File": [clean(r.file_name, 200) for r in records],
+        f"Expires ({zone})": [timewords.date_time(r.expires_on, tz) if r.expires_on else "never" for r in records],
+    }
+
+
+def backups_csv(records: list[HistoryRecord], tz: tzinfo) -> str:
+    """The same table as CSV, with each file's id."""
+    table = {**backup_table(records, tz), "Id": [r.id for r in records]}
     out = io.StringIO()
     writer = csv.writer(out)
-    zone = humanize.zone_label(tz)
-    writer.writerow([f"created ({zone})", "stored in", "file", f"expires ({zone})", "id"])
-    for r in records:
-        writer.writerow([humanize.date_time(r.created_on, tz), r.storage_type.words, _cell(r.file_name),
-                         humanize.date_time(r.expires_on, tz) if r.expires_on else "never", _cell(r.id)])
+    writer.writerow(table)
+    writer.writerows(zip(*([_cell(v) for v in column] for column in table.values()), strict=True))
     return out.getvalue()
 
 

@@ -64,6 +64,11 @@ class Operation(_WireEnum):
     def noun(self) -> str:
         return {0: "backup", 1: "restore", 2: "transfer"}.get(self.value, "operation")
 
+    @property
+    def verb(self) -> str:
+        """For the hero sentence: "Restoring — 42%"."""
+        return {0: "Backing up", 1: "Restoring", 2: "Transferring"}.get(self.value, "Working")
+
 
 class TaskStatus(_WireEnum):
     """``status`` (DistributedTaskStatus, v3.7+). Failure is told by ``error``, not by this."""

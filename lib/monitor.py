@@ -13,16 +13,16 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from lib import humanize
+from lib import timewords
 from lib.client import DocSpaceClient
-from lib.config import AppConfig, PortalConfig
+from lib.config import AppConfig
 from lib.eta import stalled_for
 from lib.models import HistoryRecord, Operation, Progress, Schedule
 from lib.notify import Notifier
 from lib.phases import Phase
 from lib.poller import Poll, Poller
 from lib.schedule import overdue_since
-from lib.timeline import Timeline
+from lib.timeline import Run, Timeline
 
 BACKUPS_INTERVAL = 60.0
 
@@ -93,7 +93,7 @@ class Monitor:
             if stalled is not None:
                 self.notifier.notify((portal.name, noun, task, "stalled"),
                                      f"⚠️ {portal.label}: the {noun} has made no progress for "
-                                     f"{humanize.duration(stalled)} (at {progress.progress}%).")
+                                     f"{timewords.duration(stalled)} (at {progress.progress}%).")
 
     # ------------------------------------------------------------ backups
 
@@ -118,9 +118,19 @@ class Monitor:
             label = self.config.portal(portal).label
             self.notifier.notify((portal, "schedule", str(int(late)), "overdue"),
                                  f"⚠️ {label}: a scheduled backup is overdue (expected "
-                                 f"{humanize.duration(poll.at - late)} ago).")
+                                 f"{timewords.duration(poll.at - late)} ago).")
 
-    def past_runs(self) -> list[tuple[PortalConfig, Timeline]]:
-        """Every recorded timeline (for the durations of past operations)."""
+    def runs(self, portal: str) -> list[Run]:
+        """The operations recorded on a portal that have ended, for the durations of past operations."""
         with self._lock:
-            return [(self.config.portal(k[0]), t.snapshot()) for k, t in self._timelines.items()]
+            return [run for key, t in self._timelines.items() if key[0] == portal for run in t.runs]
+
+    def overview(self, portal: str) -> tuple[Timeline, Timeline | None, Any]:
+        """Fresh restore and backup histories and the backup list (None without a key), for /portals."""
+        self.progress_poller(portal, Operation.RESTORE).poll()
+        restore = self.recorded(portal, Operation.RESTORE)
+        if not self.config.portal(portal).api_key:
+            return restore, None, None
+        self.progress_poller(portal, Operation.BACKUP).poll()
+        poll = self.backups_poller(portal).poll()
+        return restore, self.recorded(portal, Operation.BACKUP), poll.result if poll else None

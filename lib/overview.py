@@ -5,16 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from lib import humanize
-from lib.errors import DocSpaceError, PortalRestoring
+from lib import timewords
+from lib.errors import Category, DocSpaceError, PortalRestoring
 from lib.eta import stalled_for
 from lib.models import HistoryRecord, Schedule
 from lib.phases import Phase
 from lib.schedule import overdue_since
 from lib.status import Level
 from lib.timeline import Timeline
-
-_AUTH = ("Unauthorized", "Forbidden")
 
 
 @dataclass(frozen=True)
@@ -44,9 +42,9 @@ def portal_line(restore: Timeline, backup: Timeline | None,
         phase = timeline.phase
         noun = timeline.operation.noun
         problem = timeline.last_problem
-        if problem is not None and problem.kind in _AUTH:
+        if problem is not None and problem.category is Category.AUTH:
             return PortalLine(Level.UNAUTHORIZED, "—", "—", problem.message)
-        if problem is not None and problem.kind != "PortalRestoring":
+        if problem is not None and problem.category is not Category.RESTORING:
             return PortalLine(Level.UNREACHABLE, _activity(timeline) or "unknown", "—", problem.message)
         if phase.running:
             level = Level.RUNNING
@@ -69,7 +67,7 @@ def portal_line(restore: Timeline, backup: Timeline | None,
     elif backups is not None:
         history, schedule = backups
         when = last_backup_time(history, schedule)
-        last = humanize.ago(now - when.timestamp()) if when else "never"
+        last = timewords.ago(now - when.timestamp()) if when else "never"
         if schedule is not None and overdue_since(schedule, now) is not None and level is Level.OK:
             level, note = Level.WARNING, "A scheduled backup is overdue."
     return PortalLine(level, activity, last, note)
@@ -79,8 +77,7 @@ def _activity(timeline: Timeline) -> str:
     progress = timeline.last_progress
     if progress is None:
         return ""
-    verb = {"restore": "Restoring", "backup": "Backing up"}.get(timeline.operation.noun, "Working")
-    return f"{verb} · {progress.progress}% · {timeline.phase.value}"
+    return f"{timeline.operation.verb} · {progress.progress}% · {timeline.phase.value}"
 
 
 def newest_first(history: list[HistoryRecord]) -> list[HistoryRecord]:

@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from datetime import tzinfo
 from enum import StrEnum
 
-from lib import humanize
+from lib import timewords
+from lib.errors import Category
 from lib.eta import DEFAULT_STALL_FLOOR, estimate, stalled_for
-from lib.models import Operation
 from lib.phases import Phase
 from lib.timeline import Timeline
 
@@ -28,21 +28,28 @@ class Level(StrEnum):
     UNREACHABLE = "unreachable"
     UNAUTHORIZED = "not authorized"
     RESTORING = "restoring"
-    UNKNOWN = "waiting"
+    WAITING = "waiting"
 
     @property
     def icon(self) -> str:
         """A Material icon name (Streamlit ships the font, so it renders on every machine)."""
-        return ":material/" + {
-            "ok": "check_circle", "idle": "bedtime", "running": "autorenew", "warning": "warning",
-            "failed": "cancel", "unreachable": "cloud_off", "not authorized": "lock", "restoring": "autorenew",
-            "waiting": "hourglass_top",
-        }[self.value] + ":"
+        return f":material/{_ICONS[self]}:"
+
+    @property
+    def color(self) -> str:
+        """A Streamlit badge colour; never the only sign, the icon and the word go with it."""
+        return _COLORS[self]
 
 
-_NOUN = {Operation.RESTORE: "restore", Operation.BACKUP: "backup", Operation.TRANSFER: "transfer"}
-_VERB = {Operation.RESTORE: "Restoring", Operation.BACKUP: "Backing up", Operation.TRANSFER: "Transferring"}
-_AUTH_KINDS = {"Unauthorized", "Forbidden"}
+_ICONS = {
+    Level.OK: "check_circle", Level.IDLE: "bedtime", Level.RUNNING: "autorenew", Level.WARNING: "warning",
+    Level.FAILED: "cancel", Level.UNREACHABLE: "cloud_off", Level.UNAUTHORIZED: "lock",
+    Level.RESTORING: "autorenew", Level.WAITING: "hourglass_top",
+}
+_COLORS = {
+    Level.OK: "green", Level.IDLE: "gray", Level.RUNNING: "blue", Level.WARNING: "orange", Level.FAILED: "red",
+    Level.UNREACHABLE: "red", Level.UNAUTHORIZED: "violet", Level.RESTORING: "blue", Level.WAITING: "gray",
+}
 
 
 @dataclass(frozen=True)
@@ -66,17 +73,17 @@ class Status:
 
 def describe(timeline: Timeline, now: float, tz: tzinfo, *, stall_floor: float = DEFAULT_STALL_FLOOR) -> Status:
     """Everything the hero area says about one operation."""
-    noun = _NOUN.get(timeline.operation, "operation")
+    noun = timeline.operation.noun
     problem = timeline.last_problem
     progress = timeline.last_progress
     if timeline.last_poll_at is None:
-        return Status(Level.UNKNOWN, "Checking the portal…", title="Checking…")
-    if problem is not None and problem.kind == "PortalRestoring":
+        return Status(Level.WAITING, "Checking the portal…", title="Checking…")
+    if problem is not None and problem.category is Category.RESTORING:
         return Status(Level.RESTORING, problem.message.split(";")[0] + ".", notice=problem.message,
                       title="Portal restoring")
-    if problem is not None and (progress is None or problem.kind in _AUTH_KINDS):
-        level = Level.UNAUTHORIZED if problem.kind in _AUTH_KINDS else Level.UNREACHABLE
-        return Status(level, _problem_headline(problem.kind, noun), notice=problem.message,
+    if problem is not None and (progress is None or problem.category is Category.AUTH):
+        level = Level.UNAUTHORIZED if problem.category is Category.AUTH else Level.UNREACHABLE
+        return Status(level, _problem_headline(problem.category, noun), notice=problem.message,
                       title=level.value.capitalize())
     phase = timeline.phase
     if progress is None:
@@ -87,13 +94,13 @@ def describe(timeline: Timeline, now: float, tz: tzinfo, *, stall_floor: float =
     if seen is not None:
         runs = timeline.progress_points
         if runs and runs[0].percent in (0, None):
-            facts.append(f"started {humanize.clock(seen, tz, now)}")
+            facts.append(f"started {timewords.clock(seen, tz, now)}")
         else:
-            facts.append(f"first seen {humanize.clock(seen, tz, now)} at {runs[0].percent}%")
+            facts.append(f"first seen {timewords.clock(seen, tz, now)} at {runs[0].percent}%")
     notice = ""
     if problem is not None:
-        notice = (f"{pct}% as of {humanize.clock(timeline.last_ok_at or now, tz, now)}: the portal has not "
-                  f"answered for {humanize.duration(now - (timeline.last_ok_at or now))}. {problem.message}")
+        notice = (f"{pct}% as of {timewords.clock(timeline.last_ok_at or now, tz, now)}: the portal has not "
+                  f"answered for {timewords.duration(now - (timeline.last_ok_at or now))}. {problem.message}")
     ended = _ended_numbers(timeline, now, tz)
     if phase is Phase.FAILED:
         return Status(Level.FAILED, f"The {noun} failed at {pct}%.", facts,
@@ -112,35 +119,35 @@ def describe(timeline: Timeline, now: float, tz: tzinfo, *, stall_floor: float =
     # running
     changed = timeline.last_change_at
     if changed is not None:
-        facts.append(f"last change {humanize.ago(now - changed)}")
+        facts.append(f"last change {timewords.ago(now - changed)}")
     eta_text = ""
     stalled = stalled_for(timeline, now, stall_floor)
     est = None if stalled is not None else estimate(timeline, now)  # a stalled job has no honest ETA
     if phase.plateau:
         eta_text = "finishing up"
     elif est is not None:
-        eta_text = (f"{humanize.span(est.low, est.high)} left"
-                    f" (around {humanize.clock(now + humanize.round_remaining(est.mid), tz, now)})")
+        eta_text = (f"{timewords.span(est.low, est.high)} left"
+                    f" (around {timewords.clock(now + timewords.round_remaining(est.mid), tz, now)})")
         if est.end_percent < 100:
             eta_text += f" to reach {est.end_percent}%"
     level = Level.RUNNING
     if stalled is not None and not notice:
         level = Level.WARNING
-        notice = (f"No progress for {humanize.duration(stalled)}. That is longer than this {noun} has needed "
+        notice = (f"No progress for {timewords.duration(stalled)}. That is longer than this {noun} has needed "
                   f"between steps so far; it may be stuck. Check the portal if this goes on.")
     if phase is Phase.QUEUED:
         headline = f"A {noun} is queued and about to start."
     else:
-        headline = f"{_VERB.get(timeline.operation, 'Working')} — {pct}% · {phase.value}"
+        headline = f"{timeline.operation.verb} — {pct}% · {phase.value}"
     if progress.warning:
         level = Level.WARNING
     numbers = [("Done", f"{pct}%")]
     if seen is not None:
-        numbers.append(("Running for", humanize.duration(now - seen)))
+        numbers.append(("Running for", timewords.duration(now - seen)))
     numbers.append(("Time left", "finishing" if phase.plateau else
-                    humanize.span_short(est.low, est.high) if est is not None else "—"))
+                    timewords.span_short(est.low, est.high) if est is not None else "—"))
     return Status(level, headline, facts, portal_text=progress.warning, notice=notice, percent=pct,
-                  eta=eta_text, title=f"{pct}% · {_VERB.get(timeline.operation, 'Working')}", numbers=numbers)
+                  eta=eta_text, title=f"{pct}% · {timeline.operation.verb}", numbers=numbers)
 
 
 def _ended_numbers(timeline: Timeline, now: float, tz: tzinfo) -> list[tuple[str, str]]:
@@ -149,13 +156,13 @@ def _ended_numbers(timeline: Timeline, now: float, tz: tzinfo) -> list[tuple[str
     if end is not None and seen is not None and end > seen:
         # we only know the whole duration when we saw it start
         whole = timeline.progress_points[0].percent in (0, None)
-        out.append(("Took" if whole else "Watched for", humanize.duration(end - seen)))
+        out.append(("Took" if whole else "Watched for", timewords.duration(end - seen)))
     if end is not None:
-        out.append(("Finished at", humanize.clock(end, tz, now)))
+        out.append(("Finished at", timewords.clock(end, tz, now)))
     return out
 
 
-def _problem_headline(kind: str, noun: str) -> str:
-    if kind in _AUTH_KINDS:
+def _problem_headline(category: Category, noun: str) -> str:
+    if category is Category.AUTH:
         return f"Cannot read the {noun} status: the portal refused the API key."
     return f"Cannot reach the portal to check the {noun}."

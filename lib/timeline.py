@@ -14,7 +14,7 @@ import statistics
 from collections import deque
 from dataclasses import dataclass
 
-from lib.errors import DocSpaceError
+from lib.errors import Category, DocSpaceError
 from lib.models import Operation, Progress
 from lib.phases import Phase, phase_of
 
@@ -26,15 +26,15 @@ MAX_RUNS = 50
 class Problem:
     """A failed poll, reduced to what the page shows (exceptions don't copy or pickle well)."""
 
-    kind: str  # the error class name, e.g. "PortalUnreachable"
-    label: str  # short, for the chart and the badge
+    category: Category  # what kind of trouble: decides the words
+    label: str  # short, for the chart and the badge; a new label is a new event
     message: str  # one sentence: what happened and what to do
     status: int | None = None
     retry_after: float | None = None
 
     @classmethod
     def of(cls, error: DocSpaceError) -> Problem:
-        return cls(type(error).__name__, error.label, error.message, error.status, error.retry_after)
+        return cls(error.category, error.label, error.message, error.status, error.retry_after)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +117,7 @@ class Timeline:
         self.failures += 1
         self.last_problem = problem
         last = self.points[-1] if self.points else None
-        if last is not None and last.problem is not None and last.problem.kind == problem.kind:
+        if last is not None and last.problem is not None and last.problem.label == problem.label:
             return False  # the same failure going on: one event, not one per poll
         self._append(Point(
             at=at,

@@ -7,6 +7,8 @@ import re
 from streamlit.testing.v1 import AppTest
 
 from lib.simulator import Simulator
+from lib.timeline import Timeline
+from lib.ui.state import VIEWS
 from tests.conftest import KEY, ROOT
 
 
@@ -27,3 +29,8 @@ def texts(at: AppTest) -> str:
     parts += [f"{m.label}: {m.value}" for m in at.metric]
     text = "\n".join(str(p) for p in parts).replace("\u2060", "")  # drop link-breaking word joiners
     return re.sub(r"\\(.)", r"\1", text)  # and Markdown escapes
+
+
+def timeline_of(at: AppTest) -> Timeline:
+    """The history the viewer's live page keeps (the first live view it opened)."""
+    return next(iter(at.session_state[VIEWS].values())).timeline

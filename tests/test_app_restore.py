@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib.simulator import ManualClock, Simulator
-from tests.apptest import make_app, texts
+from tests.apptest import make_app, texts, timeline_of
 from tests.conftest import KEY, ROOT
 
 
@@ -26,7 +26,7 @@ def test_percent_grows_tick_by_tick(portal: Simulator, tick) -> None:
     assert "last change" in page and "started" in page
     tick(at, 300)
     assert "Restoring — 75% · finishing up" in texts(at)
-    timeline = next(v for k, v in at.session_state.items() if k.startswith("timeline:"))
+    timeline = timeline_of(at)
     assert [p.percent for p in timeline.progress_points] == [0, 0, 10, 28, 75]
     assert timeline.tenants == [1, 2]
 
@@ -90,7 +90,7 @@ def test_unreachable_portal_keeps_history_and_says_so(portal: Simulator, tick) -
     tick(at, 30)
     page = texts(at)
     assert "as of" in page and "has not answered" in page
-    timeline = next(v for k, v in at.session_state.items() if k.startswith("timeline:"))
+    timeline = timeline_of(at)
     assert timeline.points[-1].problem is not None
     assert len(timeline.progress_points) >= 2  # the history survived
 
@@ -123,7 +123,7 @@ def test_a_late_viewer_sees_the_history_and_shares_one_request(portal: Simulator
     before = portal.requests("getrestoreprogress")
     late = make_app(portal)  # another browser session in the same app process
     tick(late)
-    timeline = next(v for k, v in late.session_state.items() if k.startswith("timeline:"))
+    timeline = timeline_of(late)
     assert [p.percent for p in timeline.progress_points] == [0, 10, 28]
     assert portal.requests("getrestoreprogress") == before  # served from the shared poll, no new request
     assert late.get("plotly_chart")

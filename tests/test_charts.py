@@ -45,7 +45,7 @@ def notes(fig: go.Figure) -> list[str]:
 
 
 def test_y_axis_covers_0_to_100_and_the_line_steps() -> None:
-    fig = timeline_figure(full_restore(), UTC, T0 + 900)
+    fig = timeline_figure(full_restore(), UTC)
     low, high = fig.layout.yaxis.range
     assert low <= 0 and high >= 100
     assert line(fig).line.shape == "hv"
@@ -54,7 +54,7 @@ def test_y_axis_covers_0_to_100_and_the_line_steps() -> None:
 
 
 def test_one_band_per_phase_segment() -> None:
-    fig = timeline_figure(full_restore(), UTC, T0 + 900)
+    fig = timeline_figure(full_restore(), UTC)
     rects = [s for s in fig.layout.shapes if s.type == "rect"]
     assert [(s.x0, s.x1, s.fillcolor) for s in rects] == [
         (utc(T0), utc(T0 + 60), PHASE_COLORS[Phase.PREPARING]),
@@ -65,7 +65,7 @@ def test_one_band_per_phase_segment() -> None:
 
 
 def test_start_and_completed_notes() -> None:
-    texts = notes(timeline_figure(full_restore(), UTC, T0 + 900))
+    texts = notes(timeline_figure(full_restore(), UTC))
     assert "Start" in texts and "Completed" in texts and "Failed" not in texts
     assert "restoring data" in texts  # a wide band is labelled
 
@@ -74,7 +74,7 @@ def test_arriving_late_says_first_seen() -> None:
     t = Timeline(Operation.RESTORE)
     t.record(T0, prog(42))
     t.record(T0 + 60, prog(43))
-    texts = notes(timeline_figure(t, UTC, T0 + 60))
+    texts = notes(timeline_figure(t, UTC))
     assert "First seen" in texts and "Start" not in texts
 
 
@@ -82,11 +82,11 @@ def test_failed_and_cancelled_notes() -> None:
     t = Timeline(Operation.RESTORE)
     t.record(T0, prog(0))
     t.record(T0 + 60, prog(30, error="disk full", done=True, status=TaskStatus.COMPLETED))
-    assert "Failed" in notes(timeline_figure(t, UTC, T0 + 60))
+    assert "Failed" in notes(timeline_figure(t, UTC))
     c = Timeline(Operation.RESTORE)
     c.record(T0, prog(0))
     c.record(T0 + 60, prog(30, status=TaskStatus.CANCELED))
-    assert "Cancelled" in notes(timeline_figure(c, UTC, T0 + 60))
+    assert "Cancelled" in notes(timeline_figure(c, UTC))
 
 
 def test_failed_polls_are_a_separate_x_marker_trace_at_the_last_percent() -> None:
@@ -96,7 +96,7 @@ def test_failed_polls_are_a_separate_x_marker_trace_at_the_last_percent() -> Non
     t.record(T0 + 10, PortalUnreachable("timeout"))
     t.record(T0 + 15, ServerError(status=502))
     t.record(T0 + 20, prog(21))
-    fig = timeline_figure(t, UTC, T0 + 20)
+    fig = timeline_figure(t, UTC)
     (marks,) = [trace for trace in fig.data if trace.name != "Percent done"]
     assert marks.mode == "markers" and marks.marker.symbol == "x"
     assert list(marks.y) == [20, 20] and list(marks.x) == [utc(T0 + 5), utc(T0 + 15)]
@@ -106,7 +106,7 @@ def test_failed_polls_are_a_separate_x_marker_trace_at_the_last_percent() -> Non
 
 
 def test_no_problems_no_legend() -> None:
-    fig = timeline_figure(full_restore(), UTC, T0 + 900)
+    fig = timeline_figure(full_restore(), UTC)
     assert len(fig.data) == 1 and fig.layout.showlegend is False
 
 
@@ -116,7 +116,7 @@ def test_the_line_reaches_the_last_poll_while_running() -> None:
     t.record(T0 + 60, prog(42))
     for k in range(1, 20):
         t.record(T0 + 60 + 5 * k, prog(42))
-    trace = line(timeline_figure(t, UTC, T0 + 160))
+    trace = line(timeline_figure(t, UTC))
     assert trace.x[-1] == utc(T0 + 155) and trace.y[-1] == 42 and len(trace.x) == 3
     assert trace.customdata[-1].endswith("(last check)")
 
@@ -124,24 +124,24 @@ def test_the_line_reaches_the_last_poll_while_running() -> None:
 def test_the_line_stops_at_the_end_when_finished() -> None:
     t = full_restore()
     t.record(T0 + 2000, prog(100, done=True, status=TaskStatus.COMPLETED))
-    trace = line(timeline_figure(t, UTC, T0 + 2000))
+    trace = line(timeline_figure(t, UTC))
     assert trace.x[-1] == utc(T0 + 900)
 
 
 def test_empty_and_failure_only_timelines_draw_without_error() -> None:
-    fig = timeline_figure(Timeline(Operation.RESTORE), UTC, T0)
+    fig = timeline_figure(Timeline(Operation.RESTORE), UTC)
     assert len(fig.data) == 0 and len(fig.layout.shapes) == 0
     t = Timeline(Operation.RESTORE)
     t.record(T0, PortalUnreachable("dns"))
-    fig = timeline_figure(t, UTC, T0)
+    fig = timeline_figure(t, UTC)
     assert len(fig.data) == 1 and list(fig.data[0].y) == [0] and fig.data[0].marker.symbol == "x"
 
 
 def test_times_are_in_the_viewers_zone() -> None:
-    fig = timeline_figure(full_restore(), ZoneInfo("Europe/Berlin"), T0 + 900)
+    fig = timeline_figure(full_restore(), ZoneInfo("Europe/Berlin"))
     assert line(fig).x[0] == datetime(2027, 1, 15, 9, 0)  # UTC+1 in January
     assert fig.layout.xaxis.title.text == "Time (Europe/Berlin)"
-    assert timeline_figure(full_restore(), UTC, T0).layout.xaxis.title.text == "Time (UTC)"
+    assert timeline_figure(full_restore(), UTC).layout.xaxis.title.text == "Time (UTC)"
 
 
 def test_a_600_point_timeline_makes_a_small_figure() -> None:
@@ -151,7 +151,7 @@ def test_a_600_point_timeline_makes_a_small_figure() -> None:
         t.record(T0 + 5 * i, prog(10 + i % 60) if i % 9 else ServerError(status=503))
         i += 1
     assert len(t.points) >= 590
-    fig = timeline_figure(t, UTC, T0 + 5 * i)
+    fig = timeline_figure(t, UTC)
     assert sum(len(trace.x) for trace in fig.data) <= MAX_CHART_POINTS + 1
     assert len(fig.to_json()) < 150_000
 

@@ -7,10 +7,10 @@ import io
 import json
 from datetime import UTC, datetime
 
-from lib import humanize
+from lib import timewords
 from lib.charts import downsample, timeline_figure
 from lib.errors import PortalUnreachable
-from lib.export import history_csv, timeline_csv
+from lib.export import backups_csv, timeline_csv
 from lib.links import safe_download
 from lib.models import HistoryRecord, Operation, Progress, StorageType, TaskStatus
 from lib.text import clean, md_escape
@@ -96,18 +96,18 @@ def test_csv_exports() -> None:
     rows = list(csv.reader(io.StringIO(timeline_csv(t, UTC))))
     assert rows[0][0] == "time (UTC)" and rows[-1][5].startswith("'=")
     records = [HistoryRecord("1", "=cmd|x", StorageType.DATASTORE, datetime(2026, 1, 2, 3, 4, tzinfo=UTC), None)]
-    rows = list(csv.reader(io.StringIO(history_csv(records, UTC))))
+    rows = list(csv.reader(io.StringIO(backups_csv(records, UTC))))
     assert rows[1] == ["2026-01-02 03:04", "temporary storage (24 h)", "'=cmd|x", "never", "1"]
 
 
 def test_humanize() -> None:
-    assert humanize.duration(42) == "42 s" and humanize.duration(185) == "3 min"
-    assert humanize.duration(3900) == "1 h 05 min" and humanize.duration(3 * 86400 + 7200) == "3 days 2 h"
-    assert humanize.ago(3) == "just now" and humanize.ago(120) == "2 min ago"
-    assert humanize.ago(5 * 86400) == "5 days ago"
-    assert humanize.span(1200, 1800) == "20–30 min" and humanize.span(1450, 1550) == "about 25 min"
-    assert humanize.span(5, 20) == "less than a minute" and humanize.span_short(5, 20) == "< 1 min"
-    assert humanize.zone("Not/AZone") is UTC and str(humanize.zone("Europe/Berlin")) == "Europe/Berlin"
+    assert timewords.duration(42) == "42 s" and timewords.duration(185) == "3 min"
+    assert timewords.duration(3900) == "1 h 05 min" and timewords.duration(3 * 86400 + 7200) == "3 days 2 h"
+    assert timewords.ago(3) == "just now" and timewords.ago(120) == "2 min ago"
+    assert timewords.ago(5 * 86400) == "5 days ago"
+    assert timewords.span(1200, 1800) == "20–30 min" and timewords.span(1450, 1550) == "about 25 min"
+    assert timewords.span(5, 20) == "less than a minute" and timewords.span_short(5, 20) == "< 1 min"
+    assert timewords.zone("Not/AZone") is UTC and str(timewords.zone("Europe/Berlin")) == "Europe/Berlin"
     now = datetime(2026, 11, 28, 10, 5, tzinfo=UTC).timestamp()
-    assert humanize.clock(now, UTC, now) == "10:05" and humanize.clock(now - 86400, UTC, now) == "Nov 27, 10:05"
-    assert json.dumps(humanize.clock(now, UTC, seconds=True)) == '"10:05:00"'
+    assert timewords.clock(now, UTC, now) == "10:05" and timewords.clock(now - 86400, UTC, now) == "Nov 27, 10:05"
+    assert json.dumps(timewords.clock(now, UTC, seconds=True)) == '"10:05:00"'

@@ -6,15 +6,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from lib.simulator import ManualClock, Simulator
-from tests.apptest import make_app, texts
+from tests.apptest import make_app, texts, timeline_of
 from tests.conftest import KEY
-
-
-def timeline_of(at: AppTest):
-    return next(v for k, v in at.session_state.items() if k.startswith("timeline:"))
 
 
 @pytest.mark.parametrize(

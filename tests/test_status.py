@@ -33,7 +33,7 @@ def say(t: Timeline, at: float, **kw) -> Status:
 
 def test_checking_before_the_first_poll() -> None:
     s = say(Timeline(Operation.RESTORE), 0)
-    assert s.level is Level.UNKNOWN and s.headline == "Checking the portal…" and s.title == "Checking…"
+    assert s.level is Level.WAITING and s.headline == "Checking the portal…" and s.title == "Checking…"
     assert not s.done and s.percent is None
 
 

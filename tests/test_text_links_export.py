@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lib.errors import PortalUnreachable
-from lib.export import history_csv, timeline_csv
+from lib.export import backups_csv, timeline_csv
 from lib.links import safe_download
 from lib.models import HistoryRecord, Operation, Progress, StorageType, TaskStatus
 from lib.text import MAX_LEN, clean, md_escape
@@ -220,27 +220,33 @@ def record(file_name: str = "backup.tar.gz", *, expires: datetime | None = None,
     return HistoryRecord(rid, file_name, StorageType.DATASTORE, datetime(2027, 1, 15, 2, 0, tzinfo=UTC), expires)
 
 
-def test_history_csv_header_zone_and_never_expiring() -> None:
-    text = history_csv([record(), record(expires=datetime(2027, 1, 16, 2, 0, tzinfo=UTC), rid="r2")],
+def test_backups_csv_header_zone_and_never_expiring() -> None:
+    text = backups_csv([record(), record(expires=datetime(2027, 1, 16, 2, 0, tzinfo=UTC), rid="r2")],
                        ZoneInfo("Asia/Tokyo"))
     out = rows(text)
-    assert out[0] == ["created (Asia/Tokyo)", "stored in", "file", "expires (Asia/Tokyo)", "id"]
+    assert out[0] == ["Created (Asia/Tokyo)", "Stored in", "File", "Expires (Asia/Tokyo)", "Id"]
     assert out[1] == ["2027-01-15 11:00", "temporary storage (24 h)", "backup.tar.gz", "never", "r1"]
     assert out[2][3] == "2027-01-16 11:00"
-    assert rows(history_csv([], UTC)) == [["created (UTC)", "stored in", "file", "expires (UTC)", "id"]]
+    assert rows(backups_csv([], UTC)) == [["Created (UTC)", "Stored in", "File", "Expires (UTC)", "Id"]]
 
 
-@pytest.mark.parametrize("name", ["=1+1", "+SUM(A1)", "-2+3", "@SUM(A1)", "\tx", "\rx"])
-def test_history_csv_defuses_formulas_in_file_names(name: str) -> None:
-    (_, row) = rows(history_csv([record(name)], UTC))
+@pytest.mark.parametrize("name", ["=1+1", "+SUM(A1)", "-2+3", "@SUM(A1)"])
+def test_backups_csv_defuses_formulas_in_file_names(name: str) -> None:
+    (_, row) = rows(backups_csv([record(name)], UTC))
     assert row[2] == "'" + name
 
 
-def test_history_csv_leaves_ordinary_names_alone() -> None:
-    (_, row) = rows(history_csv([record("backup-2027.tar.gz")], UTC))
+@pytest.mark.parametrize("name", ["\tx", "\rx", "\t=1+1"])
+def test_backups_csv_drops_leading_control_characters(name: str) -> None:
+    (_, row) = rows(backups_csv([record(name)], UTC))
+    assert row[2][:1] not in ("\t", "\r", "=") and row[2].lstrip("'") == name.strip()
+
+
+def test_backups_csv_leaves_ordinary_names_alone() -> None:
+    (_, row) = rows(backups_csv([record("backup-2027.tar.gz")], UTC))
     assert row[2] == "backup-2027.tar.gz"
 
 
-def test_history_csv_defuses_formulas_in_the_id() -> None:
-    (_, row) = rows(history_csv([record(rid="=HYPERLINK(\"https://evil.example\")")], UTC))
+def test_backups_csv_defuses_formulas_in_the_id() -> None:
+    (_, row) = rows(backups_csv([record(rid="=HYPERLINK(\"https://evil.example\")")], UTC))
     assert row[4].startswith("'=")

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lib.errors import Forbidden, PortalUnreachable, RateLimited, ServerError
+from lib.errors import Category, Forbidden, PortalUnreachable, RateLimited, ServerError
 from lib.models import Operation, Progress, TaskStatus
 from lib.phases import Phase
 from lib.timeline import MAX_POINTS, Point, Problem, Run, Timeline
@@ -43,8 +43,8 @@ def test_a_failure_is_one_event_carrying_the_last_percent() -> None:
     t.record(1.0, PortalUnreachable("timeout"))
     t.record(2.0, PortalUnreachable("timeout"))
     t.record(3.0, ServerError(status=502))
-    assert [(p.percent, p.problem.kind if p.problem else None) for p in t.points] == [
-        (30, None), (30, "PortalUnreachable"), (30, "ServerError")]
+    assert [(p.percent, p.problem.label if p.problem else None) for p in t.points] == [
+        (30, None), (30, "unreachable"), (30, "server error")]
     assert t.failures == 3 and t.last_progress.progress == 30 and t.last_ok_at == 0.0
     t.record(4.0, restore(31))
     assert t.failures == 0 and t.last_problem is None and t.points[-1].percent == 31
@@ -150,7 +150,7 @@ def test_failed_poll_is_a_point_with_the_last_known_percent_and_repeats_are_one_
     event = t.points[-1]
     assert (event.at, event.percent, event.phase, event.tenant_id, event.task_id) == (
         T0 + 5, 42, Phase.RESTORING, 7, "abc")
-    assert event.problem is not None and event.problem.kind == "PortalUnreachable"
+    assert event.problem is not None and event.problem.category is Category.UNREACHABLE
     assert event.problem.label == "unreachable"
     assert "did not answer in time" in event.problem.message
     assert t.failures == 19 and t.polls == 20
@@ -165,9 +165,9 @@ def test_a_different_kind_of_failure_is_a_new_event() -> None:
     t.record(T0 + 1, PortalUnreachable("timeout"))
     t.record(T0 + 2, RateLimited(status=429, retry_after=30))
     t.record(T0 + 3, PortalUnreachable("dns"))
-    kinds = [p.problem.kind if p.problem else None for p in t.points]
-    assert kinds == [None, "PortalUnreachable", "RateLimited", "PortalUnreachable"]
-    assert t.points[2].problem == Problem("RateLimited", "rate limited", RateLimited().message, 429, 30)
+    kinds = [p.problem.label if p.problem else None for p in t.points]
+    assert kinds == [None, "unreachable", "rate limited", "unreachable"]
+    assert t.points[2].problem == Problem(Category.UNREACHABLE, "rate limited", RateLimited().message, 429, 30)
     assert t.failures == 3
 
 
@@ -417,4 +417,4 @@ def test_no_repeated_answer_or_failure_is_stored_twice_in_a_row(polls: list) -> 
             assert (a.percent, a.phase, a.tenant_id, a.error, a.task_id) != (
                 b.percent, b.phase, b.tenant_id, b.error, b.task_id)
         if a.problem is not None and b.problem is not None:
-            assert a.problem.kind != b.problem.kind
+            assert a.problem.label != b.problem.label

@@ -1,4 +1,4 @@
-"""humanize: durations, ages, clock times, ranges, rounding and the viewer's zone."""
+"""timewords: durations, ages, clock times, ranges, rounding and the viewer's zone."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lib import humanize as h
+from lib import timewords as h
 
 T0 = 1_800_000_000.0  # Friday 2027-01-15 08:00:00 UTC
 

@@ -1,0 +1,116 @@
+"""The frame around every page: the passcode gate, the sidebar, the kiosk look, and one-line notices."""
+
+from __future__ import annotations
+
+import hmac
+
+import streamlit as st
+
+from lib import timewords
+from lib.config import AppConfig, PortalConfig
+from lib.errors import ConfigError
+from lib.text import md_escape
+from lib.ui import state
+from lib.ui.state import Context
+
+
+def settings_error(exc: ConfigError) -> None:
+    st.error(f"**The app's settings need fixing.** {md_escape(exc.message, 600)}", icon=":material/settings:")
+    st.caption("Edit `.streamlit/secrets.toml` (or the Secrets box on Community Cloud); see the README.")
+
+
+def passcode_gate(config: AppConfig) -> None:
+    """Ask for the viewer passcode, when one is set, before any portal data is fetched or shown."""
+    if not config.passcode or st.session_state.get(state.PASSCODE_OK):
+        return
+    st.title("DocSpace Backup Monitor")
+    with st.form("gate"):
+        entered = st.text_input("Passcode", type="password", help="Ask the person who shared this link.")
+        submitted = st.form_submit_button("Open the dashboard")
+    if submitted:
+        if hmac.compare_digest(entered.encode(), config.passcode.encode()):
+            st.session_state[state.PASSCODE_OK] = True
+            st.rerun()
+        st.error("That passcode is not right. Try again, or ask the person who shared the link.")
+    st.stop()
+
+
+def frame(ctx: Context) -> None:
+    """The kiosk look, or the sidebar: drawn once by app.py for every page."""
+    if ctx.kiosk:
+        kiosk_style()
+    else:
+        sidebar(ctx)
+
+
+def kiosk_style() -> None:
+    """Wall-screen view: no sidebar, no toolbar, large type. Our own static CSS only."""
+    st.html("""<style>
+      [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"],
+      [data-testid="stToolbar"] { display: none !important; }
+      .stMainBlockContainer { padding-top: 1.5rem; }
+      [data-testid="stMetricValue"] { font-size: 3.2rem !important; }
+      [data-testid="stMetricLabel"] p { font-size: 1.2rem !important; }
+      [data-testid="stProgress"] > div > div { height: 1.2rem; }
+    </style>""")
+
+
+def sidebar(ctx: Context) -> None:
+    """Portal picker, refresh interval and pause, and the links to share."""
+    config, current = ctx.config, ctx.portal
+    names = [p.name for p in config.portals]
+    with st.sidebar:
+        choice = st.selectbox("Portal", names, index=names.index(current.name),
+                              format_func=lambda n: config.portal(n).label, key=state.PORTAL_PICKER)
+        if choice != current.name:
+            state.choose_portal(choice)
+            st.rerun()
+        choices = state.refresh_choices(config)
+        if st.session_state.get(state.REFRESH) not in choices:
+            st.session_state[state.REFRESH] = choices[0]
+        st.select_slider("Check every", options=choices, key=state.REFRESH, format_func=timewords.duration)
+        st.toggle("Pause checking", key=state.PAUSED, help="Stops checking for this browser tab only.")
+        share_links(current)
+        if config.demo:
+            st.caption("Demo mode: simulated portals.")
+
+
+def share_links(portal: PortalConfig) -> None:
+    """Copyable links to this page for this portal: normal, and the wall-screen (kiosk) view."""
+    try:
+        base = st.context.url
+    except Exception:  # noqa: BLE001 - no browser context (tests)
+        base = None
+    if not base:
+        return
+    link = f"{base}?portal={portal.name}"
+    with st.expander("Share this view", icon=":material/link:"):
+        st.caption("Copy a link to this page for this portal (the copy button is at the right):")
+        st.code(link, language=None, wrap_lines=True)
+        st.caption("Wall-screen view, large type and no controls:")
+        st.code(link + "&view=kiosk", language=None, wrap_lines=True)
+
+
+def notices(ctx: Context, *, about_portal: bool = True) -> None:
+    """The demo notice and, for a plain-http portal, that the connection is not encrypted."""
+    if ctx.config.demo:
+        st.info("**Demo** — a simulated portal. Add yours in secrets (see README).", icon=":material/science:")
+    if about_portal and ctx.portal.insecure:
+        st.warning(f"The connection to {md_escape(ctx.portal.host)} is **not encrypted** (http://). "
+                   "Anyone on the network path can read it.", icon=":material/lock_open:")
+
+
+def needs_key(portal: PortalConfig) -> bool:
+    """Backup endpoints need an admin key; say so in one sentence when there is none."""
+    if portal.api_key:
+        return False
+    st.warning("Backup information needs an admin API key for this portal. Add `api_key = \"sk-…\"` under "
+               f"`[portals.{portal.name}]` in the secrets (see the README section 'API key'). "
+               "The Restore page works without one.", icon=":material/key:")
+    restore_link(portal, "Go to the Restore page")
+    return True
+
+
+def restore_link(portal: PortalConfig, label: str = "Watch the restore") -> None:
+    st.page_link("app_pages/restore.py", label=label, icon=":material/autorenew:",
+                 query_params={"portal": portal.name})

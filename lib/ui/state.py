@@ -1,0 +1,164 @@
+"""What one script run works with: settings read once, the shared monitor, and the session-state keys.
+
+``app.py`` calls :func:`start` once per run and the pages read the result with :func:`context`, so
+secrets are parsed once and every page sees the same portal. Every key this app keeps in
+``st.session_state`` is named here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import tzinfo
+from typing import Any
+
+import streamlit as st
+
+from lib import clock, timewords
+from lib.config import AppConfig, PortalConfig, load
+from lib.errors import ConfigError
+from lib.monitor import Monitor
+from lib.timeline import Timeline
+from lib.viewing import Watch
+
+# ---------------------------------------------------------------- session-state keys
+PORTAL = "portal"  # this viewer's portal (also in the address bar as ?portal=)
+PORTAL_PICKER = "portal_picker"  # the sidebar's select box
+REFRESH = "refresh"  # "Check every", seconds
+PAUSED = "paused"  # "Pause checking"
+DUMP_CHOICE = "dump_choice"  # "Which restore to watch"
+PASSCODE_OK = "passcode_ok"  # the passcode was entered in this session
+TAB_TITLE = "tab_title"  # the live state for the browser tab's title
+CONTEXT = "context"  # this run's Context, for the pages
+VIEWS = "views"  # {view key: View}, one per live page, portal and restore choice
+
+REFRESH_CHOICES = (2, 3, 5, 10, 15, 30, 60, 120, 300)
+
+
+@dataclass
+class View:
+    """One live page's own history (seeded from the app's) and its checking rhythm."""
+
+    timeline: Timeline
+    watch: Watch = field(default_factory=Watch)
+
+
+@dataclass(frozen=True)
+class Context:
+    config: AppConfig
+    monitor: Monitor
+    portal: PortalConfig
+    kiosk: bool
+    tz: tzinfo
+
+
+def read_config() -> AppConfig:
+    """Validated settings (demo ones when no portal is set); raises ConfigError with one sentence."""
+    base = load(_secrets())
+    return demo().config(base) if base.demo else base
+
+
+def start(config: AppConfig) -> Context:
+    """This run's context, kept for the pages."""
+    ctx = Context(config, _monitor(config, _fingerprint(config)), selected_portal(config), kiosk(),
+                  viewer_zone())
+    st.session_state[CONTEXT] = ctx
+    return ctx
+
+
+def context() -> Context:
+    """The context app.py made for this run."""
+    return st.session_state[CONTEXT]
+
+
+def kiosk() -> bool:
+    return st.query_params.get("view") == "kiosk"
+
+
+def viewer_zone() -> tzinfo:
+    try:
+        return timewords.zone(st.context.timezone)
+    except Exception:  # noqa: BLE001 - no browser context (tests, first run)
+        return timewords.zone(None)
+
+
+def selected_portal(config: AppConfig) -> PortalConfig:
+    """The portal named in ``?portal=``, else this viewer's last choice, else the first one."""
+    wanted = st.query_params.get("portal") or st.session_state.get(PORTAL)
+    portal = config.portal(wanted)
+    choose_portal(portal.name)
+    return portal
+
+
+def choose_portal(name: str) -> None:
+    st.session_state[PORTAL] = name
+    if st.query_params.get("portal") != name:
+        st.query_params["portal"] = name
+
+
+def refresh_choices(config: AppConfig) -> list[float]:
+    """The intervals a viewer may pick: never faster than the configured one (the shared poll's)."""
+    return [c for c in REFRESH_CHOICES if c >= config.refresh_seconds] or [config.refresh_seconds]
+
+
+def refresh_seconds(config: AppConfig) -> float:
+    """This viewer's interval; before the sidebar has drawn (kiosk view), the configured one."""
+    chosen = st.session_state.get(REFRESH)
+    return float(chosen) if chosen is not None else refresh_choices(config)[0]
+
+
+def paused() -> bool:
+    return bool(st.session_state.get(PAUSED, False))
+
+
+def view(key: str, seed: Callable[[], Timeline]) -> View:
+    """This viewer's state for one live page, created from the app's history on first sight."""
+    views: dict[str, View] = st.session_state.setdefault(VIEWS, {})
+    if key not in views:
+        views[key] = View(seed())
+    return views[key]
+
+
+def forget_view(key: str) -> None:
+    st.session_state.get(VIEWS, {}).pop(key, None)
+
+
+def set_tab_title(title: str) -> None:
+    """Carry the live state in the browser tab's title; app.py's next full run uses it too."""
+    st.session_state[TAB_TITLE] = title
+    st.set_page_config(page_title=title)
+
+
+def tab_title() -> str:
+    return st.session_state.get(TAB_TITLE, "DocSpace Backup Monitor")
+
+
+def _secrets() -> dict[str, Any]:
+    try:
+        return st.secrets.to_dict()
+    except FileNotFoundError:
+        return {}  # no secrets file at all: demo mode
+    except Exception as exc:  # noqa: BLE001 - a malformed TOML file
+        raise ConfigError(f"The secrets file could not be read ({type(exc).__name__}); "
+                          "check its TOML syntax: quotes around text, [tables] on their own line.") from None
+
+
+@st.cache_resource(show_spinner=False)
+def demo():
+    from lib.demo import Demo
+
+    return Demo()
+
+
+def _fingerprint(config: AppConfig) -> str:
+    canon = json.dumps([[p.name, p.url, p.label, p.api_key, p.insecure] for p in config.portals]
+                       + [config.refresh_seconds, config.stall_minutes, config.webhook_url])
+    return hashlib.sha256(canon.encode()).hexdigest()
+
+
+@st.cache_resource(show_spinner=False)
+def _monitor(_config: AppConfig, fingerprint: str) -> Monitor:
+    """The process-wide monitor for these settings (a change of secrets gets a new one)."""
+    return Monitor(_config, clock=clock.now)
