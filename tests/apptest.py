@@ -6,7 +6,7 @@ import re
 
 from streamlit.testing.v1 import AppTest
 
-from lib.simulator import Simulator
+from simulator import Simulator
 from tests.conftest import KEY, ROOT
 
 

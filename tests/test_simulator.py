@@ -22,7 +22,7 @@ import pytest
 import requests
 
 from lib.models import Operation, parse_history, parse_progress, parse_schedule, parse_settings
-from lib.simulator import (
+from simulator import (
     DURATION,
     FAULTS,
     SCENARIOS,
@@ -571,14 +571,14 @@ def test_nothing_is_logged_and_the_key_never_echoed(manual_clock: ManualClock,
 
 
 def test_cli_help_lists_scenarios_faults_and_options() -> None:
-    out = subprocess.run([sys.executable, "-m", "lib.simulator", "--help"], cwd=ROOT, capture_output=True,
+    out = subprocess.run([sys.executable, "-m", "simulator", "--help"], cwd=ROOT, capture_output=True,
                          text=True, timeout=30, check=True).stdout
     for word in (*SCENARIOS, *FAULTS, "--speed", "--api-key", "--fault-every", "--port"):
         assert word in out
 
 
 def test_cli_serves_until_ctrl_c() -> None:
-    command = [sys.executable, "-m", "lib.simulator", "--port", "0", "--scenario", "idle", "--api-key", KEY]
+    command = [sys.executable, "-m", "simulator", "--port", "0", "--scenario", "idle", "--api-key", KEY]
     proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None

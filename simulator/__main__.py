@@ -1,0 +1,61 @@
+"""``python -m simulator``: serve one fake portal until Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from simulator.engine import SCENARIO_HELP, SCENARIOS
+from simulator.faults import EXTRA_FAULTS, FAULT_HELP, FAULTS
+from simulator.portal import Simulator
+
+
+def parser() -> argparse.ArgumentParser:
+    """The options, with every scenario, fault and control call spelled out in --help."""
+    cli = argparse.ArgumentParser(
+        prog="python -m simulator",
+        description="A fake ONLYOFFICE DocSpace portal (backup and restore API), for demos and tests.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="scenarios:\n" + "\n".join(f"  {k:14} {v}" for k, v in SCENARIO_HELP.items())
+        + "\n\nfaults (for --fault, or POST /_sim/inject?fault=NAME&count=N&path=PART):\n"
+        + "\n".join(f"  {k:14} {v}" for k, v in FAULT_HELP.items())
+        + "\n\ncontrol (loopback only): POST /_sim/scenario?name=NAME, GET /_sim/requests?path=PART,"
+        "\n  POST /_sim/reset (zero the request counts)",
+    )
+    cli.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    cli.add_argument("--port", type=int, default=8765, help="port to listen on; 0 picks a free one")
+    cli.add_argument("--scenario", choices=SCENARIOS, default="restore", metavar="NAME",
+                     help="the job to play (see scenarios below; default restore)")
+    cli.add_argument("--speed", type=float, default=1.0,
+                     help="time factor: 10 plays the 10-minute restore in one minute")
+    cli.add_argument("--api-key", default=None,
+                     help="require 'Authorization: Bearer <key>' on protected endpoints (default: open)")
+    cli.add_argument("--fault", choices=FAULTS + EXTRA_FAULTS, default=None, metavar="NAME",
+                     help="a fault to give every Nth request (see below)")
+    cli.add_argument("--fault-every", type=int, default=5, help="N for --fault (default 5)")
+    cli.add_argument("--slow-seconds", type=float, default=10.0, help="delay of 'slow' and 'stall-body'")
+    cli.add_argument("--retry-after", type=int, default=7, help="Retry-After seconds on 429 and 503")
+    return cli
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serve a fake portal until Ctrl-C."""
+    args = parser().parse_args(argv)
+    sim = Simulator(args.scenario, speed=args.speed, api_key=args.api_key, host=args.host, port=args.port,
+                    fault=args.fault, fault_every=args.fault_every if args.fault else 0,
+                    slow_seconds=args.slow_seconds, retry_after=args.retry_after)
+    url = sim.start()
+    print(f"DocSpace simulator: {args.scenario} at speed {args.speed:g} on {url}"
+          f" ({'API key required' if args.api_key else 'no API key required'}); Ctrl-C stops it", flush=True)
+    print(f"try: curl {url}/api/2.0/backup/getrestoreprogress", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sim.stop()
+
+
+if __name__ == "__main__":
+    main()
