@@ -22,10 +22,10 @@ from simulator.engine import (
     VERSION,
     ManualClock,
 )
-from simulator.faults import EXTRA_FAULTS, FAULT_HELP, FAULTS
+from simulator.faults import EXTRA_FAULTS, FAULT_HELP, FAULTS, LATIN1_TEXT
 from simulator.portal import Simulator
 from simulator.wire import NEVER, SKIPPED_WARNING
 
 __all__ = ["ALIAS", "CANCEL_WARNING", "DURATION", "EXTRA_FAULTS", "FAIL_TEXT", "FAULTS", "FAULT_HELP",
-           "LOGIN", "NEVER", "SCENARIOS", "SCENARIO_HELP", "SKIPPED_WARNING", "VERSION",
+           "LATIN1_TEXT", "LOGIN", "NEVER", "SCENARIOS", "SCENARIO_HELP", "SKIPPED_WARNING", "VERSION",
            "ManualClock", "Simulator"]

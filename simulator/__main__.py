@@ -19,6 +19,7 @@ def parser() -> argparse.ArgumentParser:
         epilog="scenarios:\n" + "\n".join(f"  {k:14} {v}" for k, v in SCENARIO_HELP.items())
         + "\n\nfaults (for --fault, or POST /_sim/inject?fault=NAME&count=N&path=PART):\n"
         + "\n".join(f"  {k:14} {v}" for k, v in FAULT_HELP.items())
+        + "\n\na slow but healthy portal: --latency SECONDS delays every answer (faults included)"
         + "\n\ncontrol (loopback only): POST /_sim/scenario?name=NAME, GET /_sim/requests?path=PART,"
         "\n  POST /_sim/reset (zero the request counts)",
     )
@@ -35,6 +36,10 @@ def parser() -> argparse.ArgumentParser:
     cli.add_argument("--fault-every", type=int, default=5, help="N for --fault (default 5)")
     cli.add_argument("--slow-seconds", type=float, default=10.0, help="delay of 'slow' and 'stall-body'")
     cli.add_argument("--retry-after", type=int, default=7, help="Retry-After seconds on 429 and 503")
+    cli.add_argument("--latency", type=float, default=0.0, metavar="SECONDS",
+                     help="answer every request only after this many seconds (default 0)")
+    cli.add_argument("--trickle-interval", type=float, default=0.5, metavar="SECONDS",
+                     help="seconds between the body's bytes under 'trickle' (default 0.5)")
     return cli
 
 
@@ -43,7 +48,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser().parse_args(argv)
     sim = Simulator(args.scenario, speed=args.speed, api_key=args.api_key, host=args.host, port=args.port,
                     fault=args.fault, fault_every=args.fault_every if args.fault else 0,
-                    slow_seconds=args.slow_seconds, retry_after=args.retry_after)
+                    slow_seconds=args.slow_seconds, retry_after=args.retry_after, latency=args.latency,
+                    trickle_interval=args.trickle_interval)
     url = sim.start()
     print(f"DocSpace simulator: {args.scenario} at speed {args.speed:g} on {url}"
           f" ({'API key required' if args.api_key else 'no API key required'}); Ctrl-C stops it", flush=True)

@@ -6,13 +6,14 @@ Each request takes at most one fault: the first queued one whose path matches, e
 
 from __future__ import annotations
 
+import json
 import threading
 
 from simulator.engine import check
-from simulator.wire import JSON, Reply, json_reply
+from simulator.wire import JSON, Reply, envelope_body, json_reply
 
 FAULTS = ("401", "403-restoring", "404", "429", "502", "503", "504", "slow", "drop", "stall-body",
-          "malformed", "wrong-shape", "odd", "redirect", "html-200")
+          "malformed", "wrong-shape", "odd", "redirect", "html-200", "trickle", "latin1", "https-redirect")
 #: accepted by ``inject`` and ``--fault`` too, beyond the public FAULTS tuple
 EXTRA_FAULTS = ("402",)
 FAULT_HELP = {
@@ -29,14 +30,19 @@ FAULT_HELP = {
     "odd": "200 with a legal-but-odd payload: enum names, float progress, extra keys, no status/taskId",
     "redirect": "302 to https://elsewhere.example/...",
     "html-200": "200 with an HTML login page",
+    "trickle": "the normal answer, its body one byte every --trickle-interval seconds",
+    "latin1": "200 with a failed restore whose JSON is Latin-1 ('é'), though Content-Type says utf-8",
+    "https-redirect": "301 to https:// on the same host and port (the portal moved to https)",
     "402": "402 payment required with an empty body (PaymentFilter)",
 }
+#: what the ``latin1`` fault's failed restore says: French, as a portal in that culture would
+LATIN1_TEXT = "Le fichier de sauvegarde n'est pas valide (é)"
 #: faults that change how the real answer is delivered; every other fault replaces the answer
-DELIVERY = ("slow", "drop", "stall-body", "odd")
+DELIVERY = ("slow", "drop", "stall-body", "trickle", "odd")
 
 _NGINX = ("<html>\r\n<head><title>{code} {text}</title></head>\r\n<body>\r\n<center><h1>{code} {text}</h1>"
           "</center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n")
-_NGINX_TEXT = {"502": "Bad Gateway", "503": "Service Temporarily Unavailable",
+_NGINX_TEXT = {"301": "Moved Permanently", "502": "Bad Gateway", "503": "Service Temporarily Unavailable",
                "504": "Gateway Time-out"}
 _LOGIN_PAGE = (b"<!DOCTYPE html><html lang=\"en\"><head><title>ONLYOFFICE DocSpace</title></head><body>"
                b"<form action=\"/login\" method=\"post\"><input name=\"email\"><input name=\"password\" "
@@ -96,6 +102,14 @@ def nginx_page(code: str) -> bytes:
     return _NGINX.format(code=code, text=_NGINX_TEXT[code]).encode()
 
 
+def latin1_reply(task_id: str, href: str) -> Reply:
+    """A failed restore in Latin-1 under a utf-8 label: 'é' is one byte 0xE9, invalid UTF-8."""
+    progress = {"isCompleted": True, "progress": 42, "error": LATIN1_TEXT, "tenantId": 1,
+                "backupProgressEnum": 1, "status": 2, "taskId": task_id}
+    body = envelope_body(progress, href=href, method="GET")
+    return Reply(200, json.dumps(body, ensure_ascii=False).encode("latin-1"), JSON)
+
+
 def fault_reply(fault: str, *, path: str, host: str, now: float, retry_after: int, task_id: str) -> Reply:
     """The answer of a fault that replaces the real one. ``path`` is the request's, query included."""
     retry = {"Retry-After": str(retry_after)}
@@ -115,4 +129,8 @@ def fault_reply(fault: str, *, path: str, host: str, now: float, retry_after: in
         return json_reply(200, {"response": [1, 2, 3], "status": 0})
     if fault == "redirect":
         return Reply(302, headers={"Location": f"https://elsewhere.example{path}"})
+    if fault == "https-redirect":
+        return Reply(301, nginx_page("301"), "text/html", {"Location": f"https://{host}{path}"})
+    if fault == "latin1":
+        return latin1_reply(task_id, f"http://{host}{path}")
     return Reply(200, _LOGIN_PAGE, "text/html; charset=utf-8")  # html-200

@@ -23,20 +23,27 @@ class Simulator:
                  clock: Callable[[], float] = time.time, host: str = "127.0.0.1", port: int = 0,
                  slow_seconds: float = 10.0, retry_after: int = 7, fault: str | None = None,
                  fault_every: int = 0, error_text: str = FAIL_TEXT, warning_text: str = "",
-                 user_key: str | None = None, login: tuple[str, str] = LOGIN, tfa: bool = False):
+                 user_key: str | None = None, login: tuple[str, str] = LOGIN, tfa: bool = False,
+                 latency: float = 0.0, trickle_interval: float = 0.5):
         """``error_text``: what a failed restore says (tests use hostile text); ``warning_text``: a
         completed backup's warning; ``user_key``: an API key of a non-admin (authenticated, but
         "Access denied"); ``login``: the e-mail/password ``POST /api/2.0/authentication`` accepts;
-        ``tfa``: that login asks for a second factor and gives no token."""
+        ``tfa``: that login asks for a second factor and gives no token; ``latency``: real seconds
+        before every answer (a loaded but healthy portal); ``trickle_interval``: real seconds between
+        the body's bytes under the ``trickle`` fault."""
         check(scenario, SCENARIOS, "scenario")
         self.faults = FaultQueue(fault, fault_every)
         self.engine = Engine(scenario, speed=speed, clock=clock, error_text=error_text,
                              warning_text=warning_text)
+        if latency < 0 or trickle_interval < 0:
+            raise ValueError("latency and trickle_interval must not be negative")
         self.auth = Auth(api_key, tenant=lambda: self.engine.tenant()[0], user_key=user_key, login=login,
                          tfa=tfa)
         self.clock = clock
         self.slow_seconds = slow_seconds
         self.retry_after = retry_after
+        self.latency = latency
+        self.trickle_interval = trickle_interval
         self.url = ""
         self._address = (host, port)
         self._stopping = threading.Event()

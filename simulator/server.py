@@ -321,6 +321,8 @@ class Handler(BaseHTTPRequestHandler):
         if path.startswith("/_sim/"):
             return self._write(control(sim, method, path, query, self.client_address[0]))
         fault = sim.faults.take(path)
+        if sim.latency > 0 and sim.sleep(sim.latency):
+            return self._hang_up()  # stopped while waiting: nobody gets this answer
         if fault == "slow":
             sim.sleep(sim.slow_seconds)
         elif fault == "drop":
@@ -332,6 +334,8 @@ class Handler(BaseHTTPRequestHandler):
         reply = route(sim, request)
         if fault == "stall-body":
             self._stall(reply)
+        elif fault == "trickle":
+            self._trickle(reply)
         else:
             self._write(reply)
 
@@ -373,3 +377,14 @@ class Handler(BaseHTTPRequestHandler):
         self.close_connection = True
         self._write(reply if reply.body else json_reply(200, {"count": 0}), partial=True)
         self.server.sim.sleep(self.server.sim.slow_seconds)
+
+    def _trickle(self, reply: Reply) -> None:
+        """Headers at once, then the body one byte every ``trickle_interval`` (``trickle``)."""
+        sim = self.server.sim
+        self._head(reply)
+        for i in range(len(reply.body)):
+            if sim.sleep(sim.trickle_interval):
+                self._hang_up()  # stop(): do not finish the body
+                return
+            self.wfile.write(reply.body[i:i + 1])
+            self.wfile.flush()
