@@ -1,9 +1,12 @@
-"""``python -m simulator``: serve one fake portal until Ctrl-C."""
+"""``python -m simulator``: serve one fake portal until Ctrl-C or SIGTERM."""
 
 from __future__ import annotations
 
 import argparse
-import time
+import signal
+import sys
+import threading
+from types import FrameType
 
 from simulator.engine import SCENARIO_HELP, SCENARIOS
 from simulator.faults import EXTRA_FAULTS, FAULT_HELP, FAULTS
@@ -43,25 +46,40 @@ def parser() -> argparse.ArgumentParser:
     return cli
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Serve a fake portal until Ctrl-C."""
+def main(argv: list[str] | None = None) -> int:
+    """Serve until SIGINT or SIGTERM, then free the port and return 0.
+
+    The handlers are installed explicitly: a process started in the background by a non-interactive
+    shell inherits SIGINT as ignored, and Python then never raises KeyboardInterrupt.
+    """
     args = parser().parse_args(argv)
+    stopping = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        # A handler runs between two bytecodes of the main thread, possibly inside Event.wait()
+        # while it holds the Event's lock; set it from another thread so that cannot deadlock.
+        threading.Thread(target=stopping.set, name="simulator-stop").start()
+
+    previous = {signum: signal.signal(signum, on_signal) for signum in (signal.SIGINT, signal.SIGTERM)}
     sim = Simulator(args.scenario, speed=args.speed, api_key=args.api_key, host=args.host, port=args.port,
                     fault=args.fault, fault_every=args.fault_every if args.fault else 0,
                     slow_seconds=args.slow_seconds, retry_after=args.retry_after, latency=args.latency,
                     trickle_interval=args.trickle_interval)
-    url = sim.start()
-    print(f"DocSpace simulator: {args.scenario} at speed {args.speed:g} on {url}"
-          f" ({'API key required' if args.api_key else 'no API key required'}); Ctrl-C stops it", flush=True)
-    print(f"try: curl {url}/api/2.0/backup/getrestoreprogress", flush=True)
     try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
+        url = sim.start()
+        print(f"DocSpace simulator serving {args.scenario} at speed {args.speed:g} on {url}"
+              f" ({'API key required' if args.api_key else 'no API key required'});"
+              " Ctrl-C or SIGTERM stops it", flush=True)
+        print(f"try: curl {url}/api/2.0/backup/getrestoreprogress", flush=True)
+        stopping.wait()
     finally:
         sim.stop()
+        for signum, handler in previous.items():
+            if handler is not None:  # None: set outside Python, nothing to put back
+                signal.signal(signum, handler)
+    print("DocSpace simulator stopped", flush=True)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

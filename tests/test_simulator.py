@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import queue
 import re
 import signal
 import socket
@@ -709,18 +710,52 @@ def test_cli_help_lists_scenarios_faults_and_options() -> None:
         assert word in out
 
 
-def test_cli_serves_until_ctrl_c() -> None:
+def _ignore_sigint() -> None:
+    """In the child before exec: what a background job of a non-interactive shell inherits."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def test_a_child_started_so_inherits_sigint_ignored() -> None:
+    """The premise of the next test: without its own handlers the CLI would never see Ctrl-C."""
+    probe = "import signal; print(signal.getsignal(signal.SIGINT) is signal.SIG_IGN)"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=30,
+                         preexec_fn=_ignore_sigint, start_new_session=True, check=True).stdout
+    assert out.strip() == "True"
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_cli_serves_until_sigterm_or_ctrl_c(signum: int) -> None:
     command = [sys.executable, "-m", "simulator", "--port", "0", "--scenario", "idle", "--api-key", KEY]
-    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
+    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_ignore_sigint, start_new_session=True)
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def read() -> None:
         assert proc.stdout is not None
-        first = proc.stdout.readline()
-        url = re.search(r"http://127\.0\.0\.1:\d+", first)
-        assert url and KEY not in first
+        for line in proc.stdout:
+            lines.put(line)
+        lines.put(None)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        serving = lines.get(timeout=30)  # no sleeping: the line says when it listens
+        assert serving is not None and "serving" in serving and KEY not in serving
+        url = re.search(r"http://127\.0\.0\.1:(\d+)", serving)
+        assert url
         assert requests.get(url.group() + BACKUP, timeout=5).status_code == 401
         assert requests.get(url.group() + BACKUP, headers=AUTH, timeout=5).json()["count"] == 0
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(signum)
         assert proc.wait(timeout=10) == 0
+        reader.join(5)
+        rest = "".join(iter(lines.get_nowait, None))
+        assert proc.stderr is not None and proc.stderr.read() == ""  # no traceback, no warning
+        assert rest.splitlines()[-1] == "DocSpace simulator stopped"
+        with pytest.raises(requests.ConnectionError):  # nobody listens any more
+            requests.get(url.group() + BACKUP, timeout=5)
+        with socket.socket() as again:  # and the port can be bound again
+            again.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            again.bind(("127.0.0.1", int(url.group(1))))
     finally:
         if proc.poll() is None:
             proc.kill()
