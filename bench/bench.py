@@ -24,9 +24,9 @@ from lib.charts import timeline_figure
 from lib.client import DocSpaceClient
 from lib.models import Operation, Progress, TaskStatus
 from lib.poller import Poller
-from lib.simulator import Simulator
 from lib.status import describe
 from lib.timeline import Timeline
+from simulator import Simulator
 
 OUT = Path(__file__).with_name("RESULTS.md")
 DAY_POLLS = 24 * 3600 // 5  # a day of polling every 5 s

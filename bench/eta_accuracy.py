@@ -15,8 +15,8 @@ from lib.client import DocSpaceClient
 from lib.eta import estimate
 from lib.models import Operation, Progress, TaskStatus
 from lib.phases import DATA_PHASE_END
-from lib.simulator import ManualClock, Simulator
 from lib.timeline import Timeline
+from simulator import ManualClock, Simulator
 
 POLL = 5.0
 

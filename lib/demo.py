@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets as random_secrets
 
 from lib.config import AppConfig, PortalConfig
-from lib.simulator import Simulator
+from simulator import Simulator
 
 #: (name, label, scenario, speed): the restore finishes in about a minute, the backup in about two
 DEMO_PORTALS = (

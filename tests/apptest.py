@@ -6,9 +6,9 @@ import re
 
 from streamlit.testing.v1 import AppTest
 
-from lib.simulator import Simulator
 from lib.timeline import Timeline
 from lib.ui.state import VIEWS
+from simulator import Simulator
 from tests.conftest import KEY, ROOT
 
 

@@ -11,7 +11,7 @@ import pytest
 import streamlit as st
 
 from lib import clock
-from lib.simulator import ManualClock, Simulator
+from simulator import ManualClock, Simulator
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY = "sk-" + "0123456789abcdef" * 4

@@ -7,7 +7,7 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib.simulator import ManualClock, Simulator
+from simulator import ManualClock, Simulator
 from tests.apptest import make_app, texts, timeline_of
 from tests.conftest import KEY, ROOT
 

@@ -23,7 +23,7 @@ from lib.errors import (
     UnexpectedResponse,
 )
 from lib.models import Operation, Period, StorageType, TaskStatus
-from lib.simulator import ManualClock, Simulator
+from simulator import ManualClock, Simulator
 from tests.canned import Canned, Unaccepting
 from tests.conftest import KEY
 

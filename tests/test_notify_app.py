@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from lib import clock
-from lib.simulator import ManualClock, Simulator
+from simulator import ManualClock, Simulator
 from tests.apptest import make_app, texts
 from tests.canned import Canned
 from tests.conftest import KEY

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from lib.simulator import ManualClock, Simulator
+from simulator import ManualClock, Simulator
 from tests.apptest import make_app, texts, timeline_of
 from tests.conftest import KEY
 
@@ -52,7 +52,7 @@ def test_backoff_grows_then_the_normal_interval_returns(portal: Simulator, tick)
     failed = portal.requests("getrestoreprogress")
     assert 2 <= failed <= 5
     assert "waiting longer after" in texts(at)
-    portal._queued.clear()
+    portal.clear_faults()
     tick(at, 120)  # past the longest wait: the next check succeeds
     portal.reset_counts()
     for _ in range(5):

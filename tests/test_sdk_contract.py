@@ -36,7 +36,7 @@ from docspace_api_sdk.models import (
     TenantStatus,
 )
 
-from lib.simulator import NEVER, SKIPPED_WARNING, ManualClock, Simulator
+from simulator import NEVER, SKIPPED_WARNING, ManualClock, Simulator
 from tests.conftest import KEY
 
 AUTH = {"Authorization": f"Bearer {KEY}"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from streamlit.testing.v1 import AppTest
 
 from lib import clock
-from lib.simulator import ManualClock, Simulator
+from simulator import ManualClock, Simulator
 from tests.apptest import make_app, texts
 from tests.conftest import KEY, ROOT
 

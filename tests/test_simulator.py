@@ -1,14 +1,18 @@
 """The simulator honours the DocSpace contract (reference §10), checked over real loopback HTTP.
 
 Time moves only through a ManualClock, so every phase is reached exactly, without sleeping. The only
-real waits are the short client timeouts that prove the ``slow`` and ``stall-body`` faults.
+real waits are the short ones that prove the delaying faults (``slow``, ``stall-body``, ``trickle``,
+``latency``) and that stop() cuts them short.
 """
 
 from __future__ import annotations
 
 import itertools
+import json
+import queue
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -22,9 +26,10 @@ import pytest
 import requests
 
 from lib.models import Operation, parse_history, parse_progress, parse_schedule, parse_settings
-from lib.simulator import (
+from simulator import (
     DURATION,
     FAULTS,
+    LATIN1_TEXT,
     SCENARIOS,
     SKIPPED_WARNING,
     ManualClock,
@@ -418,21 +423,39 @@ def _html_200(resp: requests.Response) -> None:
     assert "<form" in resp.text
 
 
+def _trickled(resp: requests.Response) -> None:
+    assert resp.status_code == 200 and resp.json()["response"]["backupProgressEnum"] == 0  # slow, but whole
+
+
+def _latin1(resp: requests.Response) -> None:
+    assert resp.status_code == 200 and resp.headers["Content-Type"] == "application/json; charset=utf-8"
+    with pytest.raises(UnicodeDecodeError):
+        resp.content.decode("utf-8")  # what a strict client does with a body labelled utf-8
+    failed = json.loads(resp.content.decode("latin-1"))["response"]
+    assert failed["error"] == LATIN1_TEXT and (failed["status"], failed["isCompleted"]) == (2, True)
+
+
+def _https_redirect(resp: requests.Response) -> None:
+    assert resp.status_code == 301 and resp.url.startswith("http://127.0.0.1:")
+    assert resp.headers["Location"] == "https://" + resp.url.removeprefix("http://")  # same host, port, path
+
+
 ANSWERED = {"401": _empty(401), "403-restoring": _empty(403), "404": _empty(404), "429": _rate_limited,
             "502": _nginx(502), "503": _nginx(503), "504": _nginx(504), "malformed": _malformed,
-            "wrong-shape": _wrong_shape, "odd": _odd, "redirect": _redirect, "html-200": _html_200}
+            "wrong-shape": _wrong_shape, "odd": _odd, "redirect": _redirect, "html-200": _html_200,
+            "trickle": _trickled, "latin1": _latin1, "https-redirect": _https_redirect}
 UNANSWERED = {"slow": requests.ReadTimeout, "drop": requests.ConnectionError,
               "stall-body": (requests.ReadTimeout, requests.exceptions.ChunkedEncodingError,
                              requests.ConnectionError)}
 
 
 def test_every_fault_has_a_test() -> None:
-    assert set(ANSWERED) | set(UNANSWERED) == set(FAULTS) and len(FAULTS) == 15
+    assert set(ANSWERED) | set(UNANSWERED) == set(FAULTS) and len(FAULTS) == 18
 
 
 @pytest.mark.parametrize("fault", FAULTS)
 def test_each_fault_once_then_back_to_normal(manual_clock: ManualClock, fault: str) -> None:
-    with Simulator("backup", api_key=KEY, clock=manual_clock, slow_seconds=2) as sim:
+    with Simulator("backup", api_key=KEY, clock=manual_clock, slow_seconds=2, trickle_interval=0.001) as sim:
         sim.inject(fault, path="getbackupprogress")
         assert response(sim, HISTORY)  # another path: untouched
         if fault in ANSWERED:
@@ -489,6 +512,115 @@ def test_faults_by_path_count_and_period(manual_clock: ManualClock) -> None:
         assert [get(sim, HISTORY).status_code for _ in range(3)] == [401, 401, 200]
         with pytest.raises(ValueError):
             sim.inject("nope")
+
+
+def _in_background(call: Callable[[], Any]) -> tuple[threading.Thread, list[Any]]:
+    """Run ``call`` in a thread; its result or exception lands in the list."""
+    outcome: list[Any] = []
+
+    def run() -> None:
+        try:
+            outcome.append(call())
+        except requests.RequestException as exc:
+            outcome.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, outcome
+
+
+def _wait_for_request(sim: Simulator, count: int = 1) -> None:
+    deadline = time.monotonic() + 10
+    while sim.requests() < count:
+        assert time.monotonic() < deadline, "the request never arrived"
+        time.sleep(0.005)
+
+
+def test_latency_delays_every_answer_but_not_each_other(manual_clock: ManualClock) -> None:
+    with Simulator("restore", api_key=KEY, clock=manual_clock, latency=0.4) as sim:
+        began = time.monotonic()
+        assert response(sim, RESTORE, None)["taskId"] == sim.task_id  # slow, but healthy
+        assert time.monotonic() - began >= 0.4
+        sim.inject("401")
+        began = time.monotonic()
+        assert get(sim, HISTORY, AUTH).status_code == 401  # a fault's answer waits too
+        assert time.monotonic() - began >= 0.4
+        began = time.monotonic()
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            codes = list(pool.map(lambda _: get(sim, RESTORE).status_code, range(4)))
+        assert codes == [200] * 4 and time.monotonic() - began < 1.2  # waited side by side, not in turn
+        began = time.monotonic()
+        assert requests.get(sim.url + "/_sim/requests", timeout=5).json() == {"count": 6}
+        assert time.monotonic() - began < 0.4  # test control is not the portal: never delayed
+
+
+def test_latency_is_cut_short_by_stop(manual_clock: ManualClock) -> None:
+    sim = Simulator("restore", clock=manual_clock, latency=60)
+    sim.start()
+    caller, outcome = _in_background(lambda: get(sim, RESTORE, timeout=30))
+    _wait_for_request(sim)
+    began = time.monotonic()
+    sim.stop()
+    caller.join(5)
+    assert not caller.is_alive() and time.monotonic() - began < 3
+    assert len(outcome) == 1 and isinstance(outcome[0], requests.ConnectionError)
+
+
+def test_trickle_sends_the_headers_then_one_byte_at_a_time(manual_clock: ManualClock) -> None:
+    assert Simulator().trickle_interval == 0.5  # by default a 40-byte body takes 20 s
+    interval = 0.01
+    with Simulator("idle", clock=manual_clock, trickle_interval=interval) as sim:
+        whole = get(sim, RESTORE).content
+        sim.inject("trickle")
+        host, port = sim.url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=5) as conn:
+            conn.sendall(f"GET {RESTORE} HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n".encode())
+            began, received, pieces = time.monotonic(), b"", 0
+            while b"\r\n\r\n" not in received:
+                received += conn.recv(4096)
+            head, _, body = received.partition(b"\r\n\r\n")
+            headers_after = time.monotonic() - began
+            while len(body) < len(whole):
+                body += conn.recv(4096)
+                pieces += 1
+            took = time.monotonic() - began
+    assert head.startswith(b"HTTP/1.1 200 ") and f"Content-Length: {len(whole)}".encode() in head
+    assert body == whole  # the normal answer, only slowly
+    assert headers_after < interval * len(whole) / 2 and took >= interval * len(whole) * 0.9
+    assert pieces >= len(whole) // 2  # it came in (mostly) one byte at a time, not as one block
+
+
+def test_trickle_stops_promptly_on_stop(manual_clock: ManualClock) -> None:
+    sim = Simulator("restore", clock=manual_clock)  # the default 0.5 s a byte: minutes for this body
+    sim.start()
+    sim.inject("trickle")
+    caller, outcome = _in_background(lambda: get(sim, RESTORE, timeout=30))
+    _wait_for_request(sim)
+    time.sleep(0.6)  # a byte or so is out
+    began = time.monotonic()
+    sim.stop()
+    caller.join(5)
+    assert not caller.is_alive() and time.monotonic() - began < 3
+    assert len(outcome) == 1 and isinstance(outcome[0], requests.RequestException)  # an incomplete body
+
+
+def test_https_redirect_keeps_host_port_path_and_query(portal: Simulator) -> None:
+    portal.inject("https-redirect")
+    moved = get(portal, RESTORE + "?dump=true", allow_redirects=False)
+    assert moved.status_code == 301 and "nginx" in moved.text
+    assert moved.headers["Location"] == portal.url.replace("http://", "https://") + RESTORE + "?dump=true"
+    portal.inject("redirect")  # unlike the redirect fault, which sends the client to another host
+    assert get(portal, RESTORE, allow_redirects=False).headers["Location"].startswith("https://elsewhere.")
+
+
+def test_latin1_body_is_not_utf8(portal: Simulator) -> None:
+    portal.inject("latin1", path="restore")
+    resp = get(portal, RESTORE)
+    assert "é".encode("latin-1") in resp.content and "é".encode() not in resp.content
+    with pytest.raises(UnicodeDecodeError):
+        json.loads(resp.content)  # a strict UTF-8 reader cannot even start
+    assert resp.json()["response"]["taskId"] == portal.task_id  # a lenient one gets U+FFFD for the é
+    assert response(portal, RESTORE)["error"] == ""  # used up: back to the real, healthy restore
 
 
 # ---------------------------------------------------------------- control, counting, lifecycle
@@ -571,24 +703,59 @@ def test_nothing_is_logged_and_the_key_never_echoed(manual_clock: ManualClock,
 
 
 def test_cli_help_lists_scenarios_faults_and_options() -> None:
-    out = subprocess.run([sys.executable, "-m", "lib.simulator", "--help"], cwd=ROOT, capture_output=True,
+    out = subprocess.run([sys.executable, "-m", "simulator", "--help"], cwd=ROOT, capture_output=True,
                          text=True, timeout=30, check=True).stdout
-    for word in (*SCENARIOS, *FAULTS, "--speed", "--api-key", "--fault-every", "--port"):
+    for word in (*SCENARIOS, *FAULTS, "--speed", "--api-key", "--fault-every", "--port", "--latency",
+                 "--trickle-interval"):
         assert word in out
 
 
-def test_cli_serves_until_ctrl_c() -> None:
-    command = [sys.executable, "-m", "lib.simulator", "--port", "0", "--scenario", "idle", "--api-key", KEY]
-    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
+def _ignore_sigint() -> None:
+    """In the child before exec: what a background job of a non-interactive shell inherits."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def test_a_child_started_so_inherits_sigint_ignored() -> None:
+    """The premise of the next test: without its own handlers the CLI would never see Ctrl-C."""
+    probe = "import signal; print(signal.getsignal(signal.SIGINT) is signal.SIG_IGN)"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=30,
+                         preexec_fn=_ignore_sigint, start_new_session=True, check=True).stdout
+    assert out.strip() == "True"
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_cli_serves_until_sigterm_or_ctrl_c(signum: int) -> None:
+    command = [sys.executable, "-m", "simulator", "--port", "0", "--scenario", "idle", "--api-key", KEY]
+    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_ignore_sigint, start_new_session=True)
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def read() -> None:
         assert proc.stdout is not None
-        first = proc.stdout.readline()
-        url = re.search(r"http://127\.0\.0\.1:\d+", first)
-        assert url and KEY not in first
+        for line in proc.stdout:
+            lines.put(line)
+        lines.put(None)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        serving = lines.get(timeout=30)  # no sleeping: the line says when it listens
+        assert serving is not None and "serving" in serving and KEY not in serving
+        url = re.search(r"http://127\.0\.0\.1:(\d+)", serving)
+        assert url
         assert requests.get(url.group() + BACKUP, timeout=5).status_code == 401
         assert requests.get(url.group() + BACKUP, headers=AUTH, timeout=5).json()["count"] == 0
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(signum)
         assert proc.wait(timeout=10) == 0
+        reader.join(5)
+        rest = "".join(iter(lines.get_nowait, None))
+        assert proc.stderr is not None and proc.stderr.read() == ""  # no traceback, no warning
+        assert rest.splitlines()[-1] == "DocSpace simulator stopped"
+        with pytest.raises(requests.ConnectionError):  # nobody listens any more
+            requests.get(url.group() + BACKUP, timeout=5)
+        with socket.socket() as again:  # and the port can be bound again
+            again.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            again.bind(("127.0.0.1", int(url.group(1))))
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from lib.simulator import Simulator
+from simulator import Simulator
 from tests.conftest import KEY
 from tests.e2e.conftest import wait_for_app
 
