@@ -5,21 +5,25 @@ import streamlit as st
 from lib import clock
 from lib.backups import backups_view, runs_table
 from lib.export import backup_table, backups_csv
-from lib.models import Operation
 from lib.text import md_escape
 from lib.ui import chrome, state
+from lib.watcher import BACKUPS_LOOKED
 
 ctx = state.context()
 st.title("Backups")
 chrome.notices(ctx)
 
 
-@st.fragment(run_every=None if state.paused() else max(state.refresh_seconds(ctx.config), 10))
+EVERY = None if state.paused() else max(state.refresh_seconds(ctx.config), 10)
+
+
+@st.fragment(run_every=EVERY)
 def backups() -> None:
-    poller = ctx.monitor.backups_poller(ctx.portal.name)
-    restore = ctx.monitor.progress_poller(ctx.portal.name, Operation.RESTORE).latest
+    answer = ctx.watcher.backups(ctx.portal.name, look=EVERY)
+    restore = ctx.watcher.latest(ctx.portal.name, "restore")
     now = clock.now()
-    view = backups_view(poller.poll(), restore, poller.interval, now, ctx.tz)
+    view = backups_view(answer, restore, BACKUPS_LOOKED, now, ctx.tz)
+    chrome.history_notice(ctx)
     if view.state == "checking":
         st.info("Checking the portal…", icon=":material/hourglass_top:")
         return
@@ -46,7 +50,7 @@ def backups() -> None:
         st.dataframe(backup_table(list(view.files), ctx.tz), hide_index=True, width="stretch")
         st.download_button("Download the list (CSV)", backups_csv(list(view.files), ctx.tz), file_name="backups.csv",
                            mime="text/csv")
-    runs = ctx.monitor.runs(ctx.portal.name)
+    runs = ctx.watcher.runs(ctx.portal.name)
     if runs:
         st.subheader("Operations this app has seen")
         st.dataframe(runs_table(runs, ctx.tz, now), hide_index=True, width="stretch")

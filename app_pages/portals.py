@@ -12,11 +12,15 @@ st.title("All portals")
 chrome.notices(ctx, about_portal=False)
 
 
-@st.fragment(run_every=None if state.paused() else state.refresh_seconds(ctx.config))
+EVERY = None if state.paused() else state.refresh_seconds(ctx.config)
+
+
+@st.fragment(run_every=EVERY)
 def overview() -> None:
     now = clock.now()
+    chrome.history_notice(ctx)
     for portal in ctx.config.portals:
-        line = portal_line(*ctx.monitor.overview(portal.name), now, ctx.config.stall_minutes * 60)
+        line = portal_line(*ctx.watcher.overview(portal.name, look=EVERY), now, ctx.config.stall_minutes * 60)
         with st.container(border=True):
             name, now_col, last = st.columns([3, 3, 2])
             name.page_link("app_pages/restore.py", label=portal.label, icon=":material/dns:",

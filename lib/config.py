@@ -10,19 +10,31 @@ import ipaddress
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from lib.errors import ConfigError
 
 REFRESH_DEFAULT = 5.0
 REFRESH_MIN, REFRESH_MAX = 2.0, 300.0
+IDLE_DEFAULT, IDLE_MAX = 60.0, 3600.0
 STALL_MINUTES_DEFAULT = 10.0
+KEEP_DAYS_DEFAULT = 180.0
+#: the project's folder: a relative SQLite path means a file beside app.py, wherever the app is started
+ROOT = Path(__file__).resolve().parent.parent
+HISTORY_DEFAULT = "sqlite:///.data/history.sqlite3"
+HISTORY_DEMO = "sqlite:///.data/demo-history.sqlite3"
+WATCHERS = ("app", "external")
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 _PORTAL_KEYS = {"url", "api_key", "label", "allow_insecure_http"}
 _TABLES = {
     "portals": None,
-    "monitor": {"refresh_seconds", "stall_minutes"},
+    "monitor": {"refresh_seconds", "idle_seconds", "stall_minutes"},
+    "history": {"url", "keep_days", "watcher"},
     "access": {"passcode"},
     "notify": {"webhook_url"},
 }
@@ -49,6 +61,10 @@ class AppConfig:
     passcode: str | None = field(default=None, repr=False)
     webhook_url: str | None = field(default=None, repr=False)
     demo: bool = False
+    idle_seconds: float = IDLE_DEFAULT
+    history_url: str = field(default=HISTORY_DEFAULT, repr=False)  # may hold a database password
+    keep_days: float = KEEP_DAYS_DEFAULT
+    watcher: str = "app"  # "external": a `python -m lib.watch` records; the app only reads
 
     def portal(self, name: str | None) -> PortalConfig:
         """The named portal, or the first one when the name is unknown or missing."""
@@ -80,14 +96,44 @@ def load(secrets: Mapping[str, Any]) -> AppConfig:
     webhook = (secrets.get("notify") or {}).get("webhook_url")
     if webhook is not None and not _webhook_ok(webhook):
         raise ConfigError("'notify.webhook_url' must be an https:// address (a Slack or Teams incoming webhook).")
+    refresh = min(REFRESH_MAX, max(REFRESH_MIN, refresh))
+    idle = _number(monitor, "monitor.idle_seconds", "idle_seconds", IDLE_DEFAULT)
+    history = secrets.get("history") or {}
+    watcher = history.get("watcher", "app")
+    if watcher not in WATCHERS:
+        raise ConfigError("'history.watcher' must be \"app\" (the app watches) or \"external\" "
+                          "(a separate `python -m lib.watch` watches; the app only reads).")
     return AppConfig(
         portals=portals,
-        refresh_seconds=min(REFRESH_MAX, max(REFRESH_MIN, refresh)),
+        refresh_seconds=refresh,
         stall_minutes=max(1.0, stall),
         passcode=passcode,
         webhook_url=webhook,
         demo=not portals,
+        idle_seconds=min(IDLE_MAX, max(refresh, idle)),
+        history_url=_database(history.get("url", HISTORY_DEMO if not portals else HISTORY_DEFAULT)),
+        keep_days=_number(history, "history.keep_days", "keep_days", KEEP_DAYS_DEFAULT),
+        watcher=watcher,
     )
+
+
+def _database(url: Any) -> str:
+    """Any SQLAlchemy URL; a relative SQLite file lives beside app.py."""
+    if not isinstance(url, str) or not url.strip():
+        raise ConfigError("'history.url' must be a database address in quotes, like "
+                          "\"sqlite:///.data/history.sqlite3\" or \"postgresql+psycopg://user:password@host/db\".")
+    try:
+        parsed = make_url(url.strip())
+    except ArgumentError:
+        raise ConfigError("'history.url' is not a database address SQLAlchemy understands; for PostgreSQL "
+                          "write postgresql+psycopg://user:password@host:5432/dbname.") from None
+    backend = parsed.get_backend_name()
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")  # the driver this app installs
+    if backend == "sqlite" and parsed.database and parsed.database != ":memory:":
+        path = Path(parsed.database)
+        parsed = parsed.set(database=str(path if path.is_absolute() else ROOT / path))
+    return parsed.render_as_string(hide_password=False)
 
 
 def _portal(name: str, table: Any) -> PortalConfig:

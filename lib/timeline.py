@@ -11,11 +11,12 @@ from __future__ import annotations
 import copy
 import itertools
 import statistics
+import uuid
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from lib.errors import Category, DocSpaceError
-from lib.models import Operation, Progress
+from lib.models import Operation, Progress, TaskStatus
 from lib.phases import Phase, phase_of
 
 MAX_POINTS = 600
@@ -54,6 +55,7 @@ class Point:
 class Run:
     """A finished (or abandoned) operation the app saw, for "past operations" lists."""
 
+    id: str = field(compare=False)  # the operation's id in the history database
     task_id: str
     operation: Operation
     first_seen: float
@@ -72,6 +74,7 @@ class Timeline:
 
     def __init__(self, operation: Operation, *, max_points: int = MAX_POINTS, max_runs: int = MAX_RUNS):
         self.operation = operation
+        self.run_id = new_id()  # the current operation's id; a new run gets a new one
         self.max_points = max_points
         self.points: list[Point] = []
         self.runs: deque[Run] = deque(maxlen=max_runs)
@@ -145,6 +148,7 @@ class Timeline:
         if seen and self.last_progress is not None:
             end = self.points[-1]
             self.runs.append(Run(
+                id=self.run_id,
                 task_id=self.last_progress.task_id,
                 operation=self.last_progress.operation,
                 first_seen=seen[0].at,
@@ -154,6 +158,7 @@ class Timeline:
                 percent=self.last_progress.progress,
             ))
         self.points = []
+        self.run_id = new_id()
 
     def _append(self, point: Point) -> None:
         self.points.append(point)
@@ -234,8 +239,35 @@ class Timeline:
         return statistics.median(gaps) if gaps else None
 
     def snapshot(self) -> Timeline:
-        """An independent copy, for seeding a viewer's history from the shared recorder."""
-        return copy.deepcopy(self)
+        """An independent copy for a viewer: cheap, since points, runs and progress never change."""
+        twin = copy.copy(self)
+        twin.points = list(self.points)
+        twin.runs = deque(self.runs, maxlen=self.runs.maxlen)
+        return twin
+
+    @classmethod
+    def resume(cls, operation: Operation, run_id: str, points: list[Point], runs: list[Run]) -> Timeline:
+        """A history rebuilt from the database after a restart: the same operation goes on."""
+        timeline = cls(operation)
+        timeline.run_id = run_id
+        timeline.points = points[-timeline.max_points:]
+        timeline.runs.extend(runs)
+        seen = [p for p in points if p.problem is None and p.percent is not None]
+        if seen:
+            last = seen[-1]
+            timeline.last_progress = Progress(
+                is_completed=last.phase in (Phase.COMPLETED, Phase.FAILED, Phase.CANCELLED), progress=last.percent or 0,
+                error=last.error, operation=operation, tenant_id=last.tenant_id, task_id=last.task_id,
+                status=TaskStatus.CANCELED if last.phase is Phase.CANCELLED else TaskStatus.RUNNING,
+                warning="Backup cancelled" if last.phase is Phase.CANCELLED else "")
+            timeline.last_ok_at = last.at
+        if points:
+            timeline.last_poll_at = points[-1].at
+        return timeline
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
 
 
 def _same(a: Point, b: Point) -> bool:

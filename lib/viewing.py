@@ -38,12 +38,6 @@ class Watch:
             return None
         return refresh if self.live else max(AFTER_END_CHECK, refresh)
 
-    def wants_check(self, paused: bool, last_check: float | None, now: float) -> bool:
-        """Whether this tick asks the portal for a fresh answer."""
-        if paused:
-            return False
-        return self.live or now - (last_check or 0.0) >= AFTER_END_CHECK
-
     def observe(self, running: bool, done: bool) -> Change:
         """Follow the job: back to live when a new one runs, quiet when it ends."""
         if running:

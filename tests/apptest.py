@@ -12,13 +12,18 @@ from simulator import Simulator
 from tests.conftest import KEY, ROOT
 
 
-def make_app(sim: Simulator, **extra: dict) -> AppTest:
+def app(**secrets: dict) -> AppTest:
+    """The whole app with these secrets and, unless a test says otherwise, an in-memory history."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
-    at.secrets["portals"] = {"prod": {"url": sim.url, "api_key": KEY, "label": "Production"}}
-    at.secrets["monitor"] = {"refresh_seconds": 2}
-    for table, values in extra.items():
+    at.secrets["history"] = {"url": "sqlite://"}
+    for table, values in secrets.items():
         at.secrets[table] = values
     return at
+
+
+def make_app(sim: Simulator, **extra: dict) -> AppTest:
+    tables = {"monitor": {"refresh_seconds": 2}} | extra
+    return app(portals={"prod": {"url": sim.url, "api_key": KEY, "label": "Production"}}, **tables)
 
 
 def texts(at: AppTest) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import streamlit as st
 
-from lib import clock
+from lib import clock, watcher
 from simulator import ManualClock, Simulator
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,11 +49,20 @@ def tick(manual_clock: ManualClock):
 
     def run(at, advance: float = 0):
         manual_clock.advance(advance)
+        settle()
         at.run()
         assert not at.exception, [e.value for e in at.exception]
+        settle()  # what the run asked for ("watch again") is fetched before the test looks
         return at
 
     return run
+
+
+def settle() -> None:
+    """Let the app's watcher fetch whatever is due at the (manual) clock's time, and record it."""
+    running = watcher.current()
+    if running is not None:
+        running.sync()
 
 
 def chromium_path() -> str | None:

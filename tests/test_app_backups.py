@@ -6,24 +6,21 @@ from streamlit.testing.v1 import AppTest
 
 from lib import clock
 from simulator import ManualClock, Simulator
-from tests.apptest import texts
-from tests.conftest import KEY, ROOT
+from tests.apptest import app, texts
+from tests.conftest import KEY, settle
 
 
 def make_app(portals: dict[str, dict], **extra: dict) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
-    at.secrets["portals"] = portals
-    at.secrets["monitor"] = {"refresh_seconds": 2}
-    for table, values in extra.items():
-        at.secrets[table] = values
-    return at
+    return app(portals=portals, monitor={"refresh_seconds": 2}, **extra)
 
 
 def run(at: AppTest, page: str | None = None) -> AppTest:
+    settle()
     if page is not None:
         at.switch_page(page)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
+    settle()
     return at
 
 

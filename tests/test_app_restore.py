@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from simulator import ManualClock, Simulator
-from tests.apptest import make_app, texts, timeline_of
-from tests.conftest import KEY, ROOT
+from tests.apptest import app, make_app, texts, timeline_of
+from tests.conftest import KEY
 
 
 def test_percent_grows_tick_by_tick(portal: Simulator, tick) -> None:
@@ -105,9 +104,7 @@ def test_unreachable_portal_keeps_history_and_says_so(portal: Simulator, tick) -
     ],
 )
 def test_bad_secrets_show_one_clear_message(secrets: dict, words: str) -> None:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
-    for table, values in secrets.items():
-        at.secrets[table] = values
+    at = app(**secrets)
     at.run()
     assert not at.exception
     message = re.sub(r"\\(.)", r"\1", at.error[0].value.replace("\u2060", ""))

@@ -5,62 +5,53 @@ from __future__ import annotations
 
 import json
 
-from lib import clock
 from simulator import ManualClock, Simulator
 from tests.apptest import make_app, texts
 from tests.canned import Canned
 from tests.conftest import KEY
 
 
-def test_completion_is_posted_once(manual_clock: ManualClock) -> None:
-    clock.use(manual_clock)
+def test_completion_is_posted_once(manual_clock: ManualClock, tick) -> None:
     with Canned() as hook, Simulator("restore", api_key=KEY, clock=manual_clock) as sim:
         hook.answer(200)
         at = make_app(sim, notify={"webhook_url": hook.url + "/hook"})
-        at.run()
-        manual_clock.advance(700)
-        at.run()
+        tick(at)
+        tick(at, 700)
         assert hook.got_post.wait(10)
-        at.run()
-        manual_clock.advance(10)
-        at.run()
+        tick(at)
+        tick(at, 10)
     assert len(hook.posted) == 1
     body = json.loads(hook.posted[0])
     assert set(body) == {"text"} and "Production: the restore completed." in body["text"]
     assert KEY not in hook.posted[0].decode()
 
 
-def test_failed_and_stalled_are_posted(manual_clock: ManualClock) -> None:
-    clock.use(manual_clock)
+def test_failed_and_stalled_are_posted(manual_clock: ManualClock, tick) -> None:
     with Canned() as hook, Simulator("fail", api_key=KEY, clock=manual_clock) as sim:
         hook.answer(200)
         at = make_app(sim, notify={"webhook_url": hook.url})
-        at.run()
-        manual_clock.advance(400)
-        at.run()
+        tick(at)
+        tick(at, 400)
         assert hook.got_post.wait(10)
     assert "failed at 42%: The backup file is invalid." in json.loads(hook.posted[0])["text"]
     with Canned() as hook, Simulator("stall", api_key=KEY, clock=manual_clock) as sim:
         hook.answer(200)
         at = make_app(sim, notify={"webhook_url": hook.url})
         for _ in range(20):
-            manual_clock.advance(60)
-            at.run()
+            tick(at, 60)
         assert hook.got_post.wait(10)
     assert "has made no progress for" in json.loads(hook.posted[0])["text"]
 
 
-def test_a_failing_webhook_is_said_and_monitoring_goes_on(manual_clock: ManualClock) -> None:
-    clock.use(manual_clock)
+def test_a_failing_webhook_is_said_and_monitoring_goes_on(manual_clock: ManualClock, tick) -> None:
     with Canned() as hook, Simulator("restore", api_key=KEY, clock=manual_clock) as sim:
         hook.answer(500)
         at = make_app(sim, notify={"webhook_url": hook.url})
-        at.run()
-        manual_clock.advance(700)
-        at.run()
+        tick(at)
+        tick(at, 700)
         assert hook.got_post.wait(10)
         for _ in range(50):  # the delivery thread records the failure right after the answer
-            at.run()
+            tick(at)
             if "notification could not be sent" in texts(at):
                 break
     assert not at.exception
@@ -68,14 +59,12 @@ def test_a_failing_webhook_is_said_and_monitoring_goes_on(manual_clock: ManualCl
     assert "The restore completed." in texts(at)
 
 
-def test_overdue_schedule_is_posted_once(manual_clock: ManualClock) -> None:
-    clock.use(manual_clock)
+def test_overdue_schedule_is_posted_once(manual_clock: ManualClock, tick) -> None:
     with Canned() as hook, Simulator("overdue", api_key=KEY, clock=manual_clock) as sim:
         hook.answer(200)
         at = make_app(sim, notify={"webhook_url": hook.url})
-        at.switch_page("app_pages/backups.py").run()
+        tick(at.switch_page("app_pages/backups.py"))
         assert hook.got_post.wait(10)
-        manual_clock.advance(120)
-        at.run()
+        tick(at, 120)
     assert len(hook.posted) == 1
     assert "a scheduled backup is overdue" in json.loads(hook.posted[0])["text"]

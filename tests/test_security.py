@@ -6,8 +6,8 @@ from streamlit.testing.v1 import AppTest
 
 from lib import clock
 from simulator import ManualClock, Simulator
-from tests.apptest import make_app, texts
-from tests.conftest import KEY, ROOT
+from tests.apptest import app, make_app, texts
+from tests.conftest import KEY
 
 HOSTILE = ("<script>alert(1)</script><img src=x onerror=alert(2)> [click](javascript:alert(3)) "
            "**bold** :red[red] https://evil.example \u202egnp.exe\u200b\x07")
@@ -44,13 +44,11 @@ def test_the_key_is_never_drawn_on_any_page(manual_clock: ManualClock) -> None:
             assert KEY[3:] not in everything(at)
 
 
-def test_hostile_portal_text_is_escaped_not_rendered(manual_clock: ManualClock) -> None:
-    clock.use(manual_clock)
+def test_hostile_portal_text_is_escaped_not_rendered(manual_clock: ManualClock, tick) -> None:
     with Simulator("fail", api_key=KEY, clock=manual_clock, error_text=HOSTILE) as sim:
         at = make_app(sim)
-        at.run()
-        manual_clock.advance(400)
-        at.run()
+        tick(at)
+        tick(at, 400)
     said = next(e.value for e in at.error if "The portal says" in e.value).replace("\u2060", "")
     assert "\\<script\\>" in said and "<script>" not in said
     assert "\\[click\\]\\(javascript\\:" in said
@@ -62,8 +60,7 @@ def test_hostile_portal_text_is_escaped_not_rendered(manual_clock: ManualClock) 
 def test_insecure_http_is_allowed_only_when_asked_and_then_said(manual_clock: ManualClock) -> None:
     clock.use(manual_clock)
     # 0.0.0.0 is this machine but not a loopback name: it stands in for a LAN address, and nothing leaves
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
-    at.secrets["portals"] = {"lan": {"url": "http://0.0.0.0:9"}}
+    at = app(portals={"lan": {"url": "http://0.0.0.0:9"}})
     at.run()
     assert "not encrypted" in at.error[0].value and "allow\\_insecure\\_http" in at.error[0].value
     at.secrets["portals"] = {"lan": {"url": "http://0.0.0.0:9", "allow_insecure_http": True}}

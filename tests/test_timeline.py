@@ -209,7 +209,7 @@ def test_a_new_task_id_closes_the_run_as_abandoned() -> None:
     t.record(T0 + 100, prog(40, task="a"))
     t.record(T0 + 200, prog(5, task="b"))
     (run,) = t.runs
-    assert run == Run(task_id="a", operation=Operation.RESTORE, first_seen=T0, first_percent=20,
+    assert run == Run(id="", task_id="a", operation=Operation.RESTORE, first_seen=T0, first_percent=20,
                       ended=T0 + 100, outcome=Phase.RESTORING, percent=40)
     assert [(p.task_id, p.percent) for p in t.points] == [("b", 5)]
     assert t.first_seen == T0 + 200

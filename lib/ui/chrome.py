@@ -100,6 +100,7 @@ def notices(ctx: Context, *, about_portal: bool = True) -> None:
                    "Anyone on the network path can read it.", icon=":material/lock_open:")
 
 
+
 def needs_key(portal: PortalConfig) -> bool:
     """Backup endpoints need an admin key; say so in one sentence when there is none."""
     if portal.api_key:
@@ -114,3 +115,9 @@ def needs_key(portal: PortalConfig) -> bool:
 def restore_link(portal: PortalConfig, label: str = "Watch the restore") -> None:
     st.page_link("app_pages/restore.py", label=label, icon=":material/autorenew:",
                  query_params={"portal": portal.name})
+
+
+def history_notice(ctx: Context) -> None:
+    """One sentence while the history is not being saved (drawn inside the timers, so it comes and goes)."""
+    if ctx.watcher.store.problem:
+        st.warning(md_escape(ctx.watcher.store.problem, 400), icon=":material/database:")

@@ -19,9 +19,10 @@ import streamlit as st
 from lib import clock, timewords
 from lib.config import AppConfig, PortalConfig, load
 from lib.errors import ConfigError
-from lib.monitor import Monitor
+from lib.store import HistoryStore
 from lib.timeline import Timeline
 from lib.viewing import Watch
+from lib.watcher import Watcher
 
 # ---------------------------------------------------------------- session-state keys
 PORTAL = "portal"  # this viewer's portal (also in the address bar as ?portal=)
@@ -39,7 +40,7 @@ REFRESH_CHOICES = (2, 3, 5, 10, 15, 30, 60, 120, 300)
 
 @dataclass
 class View:
-    """One live page's own history (seeded from the app's) and its checking rhythm."""
+    """One live page's history as this viewer last read it, and its checking rhythm."""
 
     timeline: Timeline
     watch: Watch = field(default_factory=Watch)
@@ -48,7 +49,7 @@ class View:
 @dataclass(frozen=True)
 class Context:
     config: AppConfig
-    monitor: Monitor
+    watcher: Watcher
     portal: PortalConfig
     kiosk: bool
     tz: tzinfo
@@ -62,7 +63,7 @@ def read_config() -> AppConfig:
 
 def start(config: AppConfig) -> Context:
     """This run's context, kept for the pages."""
-    ctx = Context(config, _monitor(config, _fingerprint(config)), selected_portal(config), kiosk(),
+    ctx = Context(config, _watcher(config, _fingerprint(config)), selected_portal(config), kiosk(),
                   viewer_zone())
     st.session_state[CONTEXT] = ctx
     return ctx
@@ -145,7 +146,7 @@ def _secrets() -> dict[str, Any]:
                           "check its TOML syntax: quotes around text, [tables] on their own line.") from None
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(show_spinner=False, on_release=lambda d: d.stop())
 def demo():
     from lib.demo import Demo
 
@@ -154,11 +155,18 @@ def demo():
 
 def _fingerprint(config: AppConfig) -> str:
     canon = json.dumps([[p.name, p.url, p.label, p.api_key, p.insecure] for p in config.portals]
-                       + [config.refresh_seconds, config.stall_minutes, config.webhook_url])
+                       + [config.refresh_seconds, config.idle_seconds, config.stall_minutes, config.webhook_url,
+                          config.history_url, config.keep_days, config.watcher])
     return hashlib.sha256(canon.encode()).hexdigest()
 
 
-@st.cache_resource(show_spinner=False)
-def _monitor(_config: AppConfig, fingerprint: str) -> Monitor:
-    """The process-wide monitor for these settings (a change of secrets gets a new one)."""
-    return Monitor(_config, clock=clock.now)
+def _stop(watcher: Watcher) -> None:
+    watcher.stop()
+    watcher.store.close()
+
+
+@st.cache_resource(show_spinner=False, max_entries=1, on_release=_stop)
+def _watcher(_config: AppConfig, fingerprint: str) -> Watcher:
+    """The process's watcher for these settings: new secrets or "Clear cache" stop the old one first."""
+    store = HistoryStore(_config.history_url, clock=clock.now)
+    return Watcher(_config, store, clock=clock.now, keep_days=_config.keep_days).start()

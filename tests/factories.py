@@ -1,0 +1,34 @@
+"""Test data in one place: progress records, timelines, the clock, the API key and hostile text."""
+
+from __future__ import annotations
+
+from lib.models import Operation, Progress, TaskStatus
+from lib.timeline import Timeline
+from simulator import ManualClock
+
+__all__ = ["HOSTILE", "KEY", "T0", "ManualClock", "progress", "timeline"]
+
+#: 2027-01-15 08:00:00 UTC: a real timestamp, never a falsy 0.0
+T0 = 1_800_000_000.0
+#: an admin API key in DocSpace's shape; tests look for it wherever it must not be
+KEY = "sk-" + "0123456789abcdef" * 4
+#: portal text that would be markup, links, scripts or direction tricks if it were ever rendered
+HOSTILE = ("<script>alert(1)</script><img src=x onerror=alert(2)> [click](javascript:alert(3)) "
+           "**bold** :red[red] https://evil.example \u202egnp.exe\u200b\x07")
+
+
+def progress(pct: int, op: Operation = Operation.RESTORE, *, task: str = "task-1", tenant: int | None = 1,
+             error: str = "", warning: str = "", link: str = "", done: bool = False,
+             status: TaskStatus | None = None) -> Progress:
+    """A progress record as the client parses it; ``status`` follows ``done`` unless given."""
+    if status is None:
+        status = TaskStatus.COMPLETED if done else TaskStatus.RUNNING
+    return Progress(done, pct, error, op, tenant, task, status=status, warning=warning, link=link)
+
+
+def timeline(*polls: tuple[float, object], op: Operation = Operation.RESTORE, start: float = T0) -> Timeline:
+    """A timeline that recorded each (seconds after ``start``, answer or error) in order."""
+    t = Timeline(op)
+    for at, result in polls:
+        t.record(start + at, result)  # type: ignore[arg-type]
+    return t
