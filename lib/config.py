@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from lib import access
 from lib.errors import ConfigError
 
 REFRESH_DEFAULT = 5.0
@@ -22,8 +23,9 @@ _NAME = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 _PORTAL_KEYS = {"url", "api_key", "label", "allow_insecure_http"}
 _TABLES = {
     "portals": None,
+    "auth": None,  # Streamlit's own sign-in settings, checked by lib.access
     "monitor": {"refresh_seconds", "stall_minutes"},
-    "access": {"passcode"},
+    "access": {"passcode", "allow"},
     "notify": {"webhook_url"},
 }
 
@@ -49,6 +51,7 @@ class AppConfig:
     passcode: str | None = field(default=None, repr=False)
     webhook_url: str | None = field(default=None, repr=False)
     demo: bool = False
+    sign_in: access.SignIn | None = field(default=None, repr=False)  # [auth] + [access] allow: the providers, the list
 
     def portal(self, name: str | None) -> PortalConfig:
         """The named portal, or the first one when the name is unknown or missing."""
@@ -80,6 +83,7 @@ def load(secrets: Mapping[str, Any]) -> AppConfig:
     webhook = (secrets.get("notify") or {}).get("webhook_url")
     if webhook is not None and not _webhook_ok(webhook):
         raise ConfigError("'notify.webhook_url' must be an https:// address (a Slack or Teams incoming webhook).")
+    sign_in = access.load(secrets.get("auth"), (secrets.get("access") or {}).get("allow"))
     return AppConfig(
         portals=portals,
         refresh_seconds=min(REFRESH_MAX, max(REFRESH_MIN, refresh)),
@@ -87,6 +91,7 @@ def load(secrets: Mapping[str, Any]) -> AppConfig:
         passcode=passcode,
         webhook_url=webhook,
         demo=not portals,
+        sign_in=sign_in,
     )
 
 
