@@ -1,8 +1,9 @@
-"""DocSpace Backup Monitor: entry point. Page config, the passcode gate, navigation, the shared sidebar."""
+"""DocSpace Backup Monitor: entry point. Page config, sign-in and passcode gates, navigation, the shared sidebar."""
 
 import streamlit as st
 
 from lib import dashboard
+from lib.ui import signin
 
 st.set_page_config(
     page_title=st.session_state.get("_tab_title", "DocSpace Backup Monitor"),
@@ -10,6 +11,7 @@ st.set_page_config(
     layout="wide" if dashboard.kiosk() else "centered",
 )
 config = dashboard.read_config()
+signin.gate(config)  # with [auth]: signed in and on the list, or nothing else runs
 dashboard.passcode_gate(config)
 
 pages = [
@@ -23,4 +25,5 @@ if dashboard.kiosk():
     dashboard.kiosk_style()
 else:
     dashboard.sidebar(config)
+    signin.sidebar(config)
 page.run()

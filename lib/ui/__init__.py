@@ -1,0 +1,1 @@
+"""Streamlit screens that stand apart from the dashboard pages (sign-in)."""
