@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import re
+import tomllib
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from lib import access
 from lib.access import AllowList, Provider, SignIn, is_allowed, parse_allow
 from lib.config import load
 from lib.errors import ConfigError
+from tests.conftest import ROOT
 
 COOKIE = "c0ffee" * 8
 CLIENT_SECRET = "GOCSPX-very-secret-value-1234"
@@ -252,3 +254,17 @@ def test_config_refuses_allow_without_auth_and_unknown_access_keys() -> None:
         load({"access": {"allow": ["alice@example.com"]}})
     with pytest.raises(ConfigError, match=r"Unknown setting 'access\.allowed'"):
         load({"access": {"allowed": ["alice@example.com"]}})
+
+
+# ---------------------------------------------------------------- the README's examples
+
+
+def test_the_readme_sign_in_examples_are_valid_settings() -> None:
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("## Sign-in"):readme.index("## Deploy on Streamlit Community Cloud")]
+    blocks = re.findall(r"```toml\n(.*?)```", section, re.S)
+    assert len(blocks) == 4  # the pieces, Google, Microsoft Entra ID, a generic provider (Keycloak)
+    for block in blocks:
+        filled = re.sub(r"<[^>]+>", "x", block.replace("…", COOKIE))
+        table = tomllib.loads(filled)
+        assert access.load(table["auth"], (table.get("access") or {}).get("allow", ["a@example.com"]))
