@@ -69,8 +69,9 @@ class OidcProvider:
         threading.Thread(target=self._read, args=(ready,), daemon=True).start()
         deadline = time.monotonic() + 30
         try:
-            if not ready.wait(30):
-                raise RuntimeError("no READY line")
+            while not ready.wait(0.1):
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("it printed no READY line")
             while time.monotonic() < deadline:
                 try:
                     if requests.get(self.metadata_url, timeout=2).json().get("issuer") == self.issuer:
@@ -89,11 +90,13 @@ class OidcProvider:
     def _read(self, ready: threading.Event) -> None:
         assert self.proc.stdout is not None
         for line in self.proc.stdout:
-            if not self._out.closed:
-                self._out.write(line)
-                self._out.flush()
             if line.startswith("READY "):
                 ready.set()
+            try:
+                self._out.write(line)
+                self._out.flush()
+            except ValueError:  # the log was closed by stop()
+                return
 
     def output(self) -> str:
         return self.log.read_text() if self.log.exists() else ""
