@@ -62,8 +62,9 @@ class OidcProvider:
         self.log = log
         self._out = open(log, "w")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
-            [node, str(SCRIPT), "--port", str(self.port), "--client-id", CLIENT_ID,
-             "--client-secret", self.client_secret, "--redirect-uri", redirect_uri],
+            # "--name=value": a value may start with "-" (token_urlsafe makes such secrets)
+            [node, str(SCRIPT), f"--port={self.port}", f"--client-id={CLIENT_ID}",
+             f"--client-secret={self.client_secret}", f"--redirect-uri={redirect_uri}"],
             cwd=JS, stdout=subprocess.PIPE, stderr=self._out, text=True)
         ready = threading.Event()
         threading.Thread(target=self._read, args=(ready,), daemon=True).start()

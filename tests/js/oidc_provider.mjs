@@ -1,8 +1,10 @@
 // A real OpenID Connect provider for the sign-in tests: panva's certified `oidc-provider`, on a
 // loopback port, with one confidential client (the app) and three test accounts.
 //
-//   node tests/js/oidc_provider.mjs --port 9000 --client-id monitor --client-secret s3cret \
-//        --redirect-uri http://127.0.0.1:8501/oauth2callback
+//   node tests/js/oidc_provider.mjs --port=9000 --client-id=monitor --client-secret=s3cret \
+//        --redirect-uri=http://127.0.0.1:8501/oauth2callback
+//
+// (Use the --name=value form: a generated secret may start with "-".)
 //
 // Prints "READY <issuer>" on stdout once it answers. Test use only: accounts have no passwords, the
 // sign-in page asks for an e-mail address and nothing else, and the keys are made at start-up.
