@@ -58,7 +58,8 @@ def gate(config: AppConfig) -> None:
         # verified), so the page never tells anyone which addresses are on the list.
         st.warning(f"You are signed in as **{md_escape(signed_in_as(info), 200)}**, which is not on this app's "
                    "list of viewers. Ask the person who shared the link to add you.", icon=":material/block:")
-        if st.button("Sign out", key="_sign_out", icon=":material/logout:"):
+        if st.button("Sign out", key="_sign_out", icon=":material/logout:",
+                     help="Then you can sign in again with another account."):
             st.logout()
         st.stop()
 
