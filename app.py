@@ -1,9 +1,9 @@
-"""DocSpace Backup Monitor: the entry point. Settings once, the gate, navigation and the frame of every page."""
+"""DocSpace Backup Monitor: the entry point. Settings once, the gates, navigation and the frame of every page."""
 
 import streamlit as st
 
 from lib.errors import ConfigError
-from lib.ui import chrome, state
+from lib.ui import chrome, signin, state
 
 st.set_page_config(page_title=state.tab_title(), page_icon=":material/dns:",
                    layout="wide" if state.kiosk() else "centered")
@@ -12,6 +12,7 @@ try:
 except ConfigError as exc:
     chrome.settings_error(exc)
     st.stop()
+signin.gate(config)  # with [auth]: signed in and on the list, or nothing else runs
 chrome.passcode_gate(config)
 ctx = state.start(config)
 page = st.navigation([

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from lib import access
 from lib.errors import ConfigError
 
 REFRESH_DEFAULT = 5.0
@@ -33,9 +34,10 @@ _NAME = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 _PORTAL_KEYS = {"url", "api_key", "label", "allow_insecure_http"}
 _TABLES = {
     "portals": None,
+    "auth": None,  # Streamlit's own sign-in settings, checked by lib.access
     "monitor": {"refresh_seconds", "idle_seconds", "stall_minutes"},
     "history": {"url", "keep_days", "watcher"},
-    "access": {"passcode"},
+    "access": {"passcode", "allow"},
     "notify": {"webhook_url"},
 }
 
@@ -65,6 +67,7 @@ class AppConfig:
     history_url: str = field(default=HISTORY_DEFAULT, repr=False)  # may hold a database password
     keep_days: float = KEEP_DAYS_DEFAULT
     watcher: str = "app"  # "external": a `python -m lib.watch` records; the app only reads
+    sign_in: access.SignIn | None = field(default=None, repr=False)  # [auth] + [access] allow: the providers, the list
 
     def portal(self, name: str | None) -> PortalConfig:
         """The named portal, or the first one when the name is unknown or missing."""
@@ -103,6 +106,7 @@ def load(secrets: Mapping[str, Any]) -> AppConfig:
     if watcher not in WATCHERS:
         raise ConfigError("'history.watcher' must be \"app\" (the app watches) or \"external\" "
                           "(a separate `python -m lib.watch` watches; the app only reads).")
+    sign_in = access.load(secrets.get("auth"), (secrets.get("access") or {}).get("allow"))
     return AppConfig(
         portals=portals,
         refresh_seconds=refresh,
@@ -114,6 +118,7 @@ def load(secrets: Mapping[str, Any]) -> AppConfig:
         history_url=_database(history.get("url", HISTORY_DEMO if not portals else HISTORY_DEFAULT)),
         keep_days=_number(history, "history.keep_days", "keep_days", KEEP_DAYS_DEFAULT),
         watcher=watcher,
+        sign_in=sign_in,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets as random_secrets
+from dataclasses import replace
 
 from lib.config import AppConfig, PortalConfig
 from simulator import Simulator
@@ -30,9 +31,7 @@ class Demo:
         self.portals = tuple(portals)
 
     def config(self, base: AppConfig) -> AppConfig:
-        return AppConfig(portals=self.portals, refresh_seconds=min(base.refresh_seconds, 3.0),
-                         stall_minutes=base.stall_minutes, passcode=base.passcode,
-                         webhook_url=base.webhook_url, demo=True)
+        return replace(base, portals=self.portals, refresh_seconds=min(base.refresh_seconds, 3.0), demo=True)
 
     def restart(self, name: str) -> None:
         """Start the portal's job again from 0 (a new task id)."""

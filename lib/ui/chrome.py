@@ -10,7 +10,7 @@ from lib import timewords
 from lib.config import AppConfig, PortalConfig
 from lib.errors import ConfigError
 from lib.text import md_escape
-from lib.ui import state
+from lib.ui import signin, state
 from lib.ui.state import Context
 
 
@@ -73,6 +73,7 @@ def sidebar(ctx: Context) -> None:
         share_links(current)
         if config.demo:
             st.caption("Demo mode: simulated portals.")
+    signin.sidebar(config)
 
 
 def share_links(portal: PortalConfig) -> None:

@@ -54,7 +54,10 @@ class AppServer:
                 "--server.port", str(self.port), "--server.address", "127.0.0.1",
                 "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
         secrets_file = tmp / f"secrets-{self.port}.toml"
-        secrets_file.write_text(secrets or "")
+        secrets = secrets or ""
+        if "[history]" not in secrets:  # never the developer's own history beside app.py
+            secrets += f'\n[history]\nurl = "sqlite:///{tmp}/history-{self.port}.sqlite3"\n'
+        secrets_file.write_text(secrets)
         args += ["--secrets.files", str(secrets_file)]
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         self._out = open(self.log, "w")  # noqa: SIM115 - closed in stop()
