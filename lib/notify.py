@@ -93,6 +93,8 @@ class Notifier:
         now = self._clock()
         with self._cond:
             due = [d for d in self._queue if d.next_try <= now]
+            for delivery in due:
+                delivery.next_try = float("inf")  # taken: nobody else tries it meanwhile
         for delivery in due:
             self._try(delivery)
         return len(due)

@@ -292,6 +292,7 @@ class Handler(BaseHTTPRequestHandler):
     """One connection: parse, count, apply the fault, route, write."""
 
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body leave at once, as from nginx (no 40 ms delayed-ACK stall)
     server: Server
 
     def version_string(self) -> str:

@@ -23,6 +23,7 @@ class Canned:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True
 
             def do_GET(self) -> None:
                 owner.seen.append({**dict(self.headers), "path": self.path})

@@ -13,6 +13,8 @@ import streamlit as st
 from lib import clock, watcher
 from simulator import ManualClock, Simulator
 
+pytest_plugins = ("tests.pg",)
+
 ROOT = Path(__file__).resolve().parent.parent
 KEY = "sk-" + "0123456789abcdef" * 4
 

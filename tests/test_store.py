@@ -1,0 +1,171 @@
+"""The history database, for real: SQLite files and a throwaway PostgreSQL cluster.
+
+Operations, their points, outcomes, outages and notifications go in and come back out; the schema is
+created and versioned by the app; writes wait in memory while the database is away and are written,
+in order and once, when it is back; and no message ever carries the database password.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, func, select
+from sqlalchemy.exc import OperationalError
+
+from lib import schema
+from lib.errors import Category
+from lib.phases import Phase
+from lib.store import HistoryStore, StoredOperation, _sentence
+from lib.timeline import Point, Problem
+from tests.factories import T0, ManualClock
+from tests.pg import Cluster
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/history.sqlite3"
+    return request.getfixturevalue("pg_url")
+
+
+def operation(op_id: str = "op1", *, first_seen: float = T0, outcome: str = "running", **kw) -> StoredOperation:
+    fields = dict(id=op_id, portal="prod", kind="restore", scope="any", task_id="task-1", first_seen=first_seen,
+                  first_percent=0, started=first_seen, ended=None, outcome=outcome, last_percent=0,
+                  portal_text="", last_seen=first_seen)
+    return StoredOperation(**(fields | kw))
+
+
+def rows(url: str, table) -> int:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(select(func.count()).select_from(table)).scalar_one()
+    finally:
+        engine.dispose()
+
+
+def test_the_schema_is_created_on_first_use_and_versioned(url: str) -> None:
+    store = HistoryStore(url)
+    assert store.open() and store.problem == ""
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        assert schema.version_of(conn) == schema.VERSION
+    engine.dispose()
+    store.begin_operation(operation())
+    store.close()
+    again = HistoryStore(url)  # a restart: the same database is opened, not re-created
+    assert again.open()
+    assert [op.id for op in again.operations()] == ["op1"]
+    again.close()
+
+
+def test_an_operation_its_points_and_its_outcome_come_back(url: str) -> None:
+    store = HistoryStore(url)
+    store.begin_operation(operation())
+    problem = Problem(Category.UNREACHABLE, "unreachable", "The portal did not answer in time.", None)
+    points = [Point(T0, 0, Phase.PREPARING, 1, "", "task-1"),
+              Point(T0 + 60, 10, Phase.RESTORING, 1, "", "task-1"),
+              Point(T0 + 90, 10, Phase.RESTORING, 1, "", "task-1", problem),
+              Point(T0 + 400, 75, Phase.FINISHING, 2, "", "task-1")]
+    for p in points:
+        store.add_point("op1", p)
+    store.update_operation("op1", last_percent=75, last_seen=T0 + 400)
+    store.end_operation("op1", "completed", T0 + 600, last_percent=100)
+    store.end_operation("op1", "failed", T0 + 700, last_percent=3)  # an outcome is written once
+    assert store.points_of("op1") == points
+    (op,) = store.recent_operations("prod", "restore", "any")
+    assert (op.outcome, op.ended, op.last_percent, op.running) == ("completed", T0 + 600, 100, False)
+    assert store.recent_operations("prod", "backup", "any") == []
+    store.close()
+
+
+def test_a_write_replayed_after_an_outage_is_harmless(url: str) -> None:
+    store = HistoryStore(url)
+    point = Point(T0, 5, Phase.PREPARING)
+    for _ in range(2):
+        store.begin_operation(operation())
+        store.add_point("op1", point)
+        store.notification_decided("prod|restore|op1|completed", "done", T0)
+    assert rows(url, schema.operations) == 1 and rows(url, schema.points) == 1
+    assert rows(url, schema.notifications) == 1
+    store.close()
+
+
+def test_filters_and_newest_first(url: str) -> None:
+    store = HistoryStore(url)
+    for i, (portal, kind, outcome) in enumerate([("prod", "restore", "completed"), ("prod", "backup", "failed"),
+                                                 ("test", "restore", "cancelled")]):
+        store.begin_operation(operation(f"op{i}", first_seen=T0 + i, portal=portal, kind=kind, outcome=outcome))
+    assert [op.id for op in store.operations()] == ["op2", "op1", "op0"]
+    assert [op.id for op in store.operations(portal="prod")] == ["op1", "op0"]
+    assert [op.id for op in store.operations(kind="restore", outcome="cancelled")] == ["op2"]
+    assert [op.id for op in store.operations(since=T0 + 1)] == ["op2", "op1"]
+    store.close()
+
+
+def test_prune_forgets_old_finished_history_only(url: str) -> None:
+    clock = ManualClock(T0 + 200 * 86_400)
+    store = HistoryStore(url, clock=clock)
+    store.begin_operation(operation("old", outcome="completed", ended=T0 + 60))
+    store.add_point("old", Point(T0, 0, Phase.PREPARING))
+    store.begin_operation(operation("stuck"))  # still running, however old: kept
+    store.begin_operation(operation("new", first_seen=clock() - 86_400, outcome="completed"))
+    store.outage_began("o1", "prod", "restore", T0, Problem(Category.UNREACHABLE, "unreachable", "x"))
+    store.outage_ended("o1", T0 + 30)
+    store.notification_decided("k", "text", T0)
+    store.prune(keep_days=180)
+    assert sorted(op.id for op in store.operations()) == ["new", "stuck"]
+    assert store.points_of("old") == [] and store.outages_since(0) == [] and store.notified() == {}
+    store.close()
+
+
+def test_postgres_away_then_back_loses_nothing(pg_cluster: Cluster, pg_url: str) -> None:
+    store = HistoryStore(pg_url)
+    assert store.open()
+    store.begin_operation(operation())
+    pg_cluster.stop()
+    try:
+        for i in range(1, 6):
+            store.add_point("op1", Point(T0 + i, i, Phase.PREPARING))
+        assert store.pending == 5
+        assert store.problem.startswith("History is not being saved: 127.0.0.1 is not reachable.")
+        assert store.operations() == []  # reads answer at once, empty, while it is away
+    finally:
+        pg_cluster.start()
+    assert store.flush() and store.pending == 0 and store.problem == ""
+    assert [p.percent for p in store.points_of("op1")] == [1, 2, 3, 4, 5]
+    store.close()
+
+
+def test_a_database_that_is_not_there_at_start_is_created_when_it_comes(pg_cluster: Cluster, pg_url: str) -> None:
+    pg_cluster.stop()
+    try:
+        store = HistoryStore(pg_url)
+        assert not store.open() and "not reachable" in store.problem
+        store.begin_operation(operation())
+    finally:
+        pg_cluster.start()
+    assert store.flush() and [op.id for op in store.operations()] == ["op1"]
+    store.close()
+
+
+def test_the_password_never_reaches_a_message(pg_cluster: Cluster) -> None:
+    url = f"postgresql+psycopg://postgres:s3cret-pw@127.0.0.1:{pg_cluster.port + 1}/nothing"
+    store = HistoryStore(url)
+    assert not store.open()
+    assert "s3cret-pw" not in store.problem and "not reachable" in store.problem
+
+
+@pytest.mark.parametrize(("message", "words"), [
+    ("database or disk is full", "the disk is full"),
+    ("connection failed: connection to server at \"db\" failed: Connection refused", "db is not reachable"),
+    ("FATAL: password authentication failed for user \"u\"", "db refused the user name or password"),
+    ("something odd", "the database reported an error (OperationalError)"),
+])
+def test_why_history_is_not_saved_in_one_sentence(message: str, words: str) -> None:
+    sentence = _sentence(OperationalError("INSERT …", {}, Exception(message)),
+                         "postgresql+psycopg://u:pw@db:5432/history")
+    assert sentence.startswith(f"History is not being saved: {words}.")
+    assert "pw" not in sentence.replace("password", "")
+    assert sentence.endswith("written when the database is back.")
