@@ -19,8 +19,8 @@ EVERY = None if state.paused() else max(state.refresh_seconds(ctx.config), 10)
 
 @st.fragment(run_every=EVERY)
 def backups() -> None:
-    answer = ctx.watcher.backups(ctx.portal.name, look=EVERY)
-    restore = ctx.watcher.latest(ctx.portal.name, "restore")
+    answer = ctx.source.backups(ctx.portal.name, look=EVERY)
+    restore = ctx.source.latest(ctx.portal.name, "restore")
     now = clock.now()
     view = backups_view(answer, restore, BACKUPS_LOOKED, now, ctx.tz)
     chrome.history_notice(ctx)
@@ -50,7 +50,7 @@ def backups() -> None:
         st.dataframe(backup_table(list(view.files), ctx.tz), hide_index=True, width="stretch")
         st.download_button("Download the list (CSV)", backups_csv(list(view.files), ctx.tz), file_name="backups.csv",
                            mime="text/csv")
-    runs = ctx.watcher.runs(ctx.portal.name)
+    runs = ctx.source.runs(ctx.portal.name)
     if runs:
         st.subheader("Operations this app has seen")
         st.dataframe(runs_table(runs, ctx.tz, now), hide_index=True, width="stretch")

@@ -20,7 +20,7 @@ def overview() -> None:
     now = clock.now()
     chrome.history_notice(ctx)
     for portal in ctx.config.portals:
-        line = portal_line(*ctx.watcher.overview(portal.name, look=EVERY), now, ctx.config.stall_minutes * 60)
+        line = portal_line(*ctx.source.overview(portal.name, look=EVERY), now, ctx.config.stall_minutes * 60)
         with st.container(border=True):
             name, now_col, last = st.columns([3, 3, 2])
             name.page_link("app_pages/restore.py", label=portal.label, icon=":material/dns:",

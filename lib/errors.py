@@ -155,6 +155,20 @@ class UnexpectedResponse(DocSpaceError):
     category = Category.UNREADABLE
 
 
+class Recalled(DocSpaceError):
+    """A failure another process recorded (the watcher), told again from the history database."""
+
+    def __init__(self, category: Category, label: str, message: str, status: int | None = None):
+        self.category = category  # type: ignore[misc]
+        self.label = label
+        self._message = message
+        super().__init__(message, status=status)
+
+    @property
+    def message(self) -> str:
+        return self._message
+
+
 class ConfigError(Exception):
     """The app's secrets are wrong; ``message`` names the key and what is wrong with it."""
 

@@ -8,6 +8,7 @@ page to show. Nothing here raises into the caller.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -23,6 +24,7 @@ from lib.store import HistoryStore
 RETRY_DELAYS = (30.0, 120.0, 600.0)
 #: a delivery that was still waiting when the app stopped is tried again after a restart within this time
 RESUME_WITHIN = 3600.0
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -121,11 +123,14 @@ class Notifier:
                 self._queue.remove(delivery)
                 self.sent = [*self.sent[-19:], delivery.text]
                 self.last_error = ""
+                log.info("notification sent: %s", delivery.text)
             elif delivery.attempts > len(self._delays):
                 self._queue.remove(delivery)
                 self.last_error = f"{error} Gave up after {delivery.attempts} tries."
             else:
                 delivery.next_try = now + self._delays[delivery.attempts - 1]
                 self.last_error = f"{error} Trying again in {timewords.duration(self._delays[delivery.attempts - 1])}."
+        if error:
+            log.warning("%s", self.last_error)
         self._store.notification_tried(delivery.key, sent=None if error else now, attempts=delivery.attempts,
                                        error=error)

@@ -8,21 +8,24 @@ half-recorded history. It also decides which notifications an answer calls for.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from lib import timewords
+from lib.errors import Category
 from lib.eta import stalled_for
 from lib.models import Operation, Progress
 from lib.phases import Phase
 from lib.poller import Poll
 from lib.store import HistoryStore, StoredOperation
-from lib.timeline import Point, Run, Timeline, new_id
+from lib.timeline import Point, Timeline, new_id
 
 #: the restore's Dump choice, as the database names it
 SCOPES: dict[bool | None, str] = {None: "any", False: "portal", True: "server"}
 _TERMINAL = {Phase.COMPLETED: "completed", Phase.FAILED: "failed", Phase.CANCELLED: "cancelled"}
 
 Notify = Callable[[tuple[str, ...], str], object]
+log = logging.getLogger(__name__)
 
 
 class Recording:
@@ -39,13 +42,18 @@ class Recording:
         self._outage: str | None = None
         self.snapshot = self.timeline.snapshot()
 
+    @property
+    def stored(self) -> bool:
+        """Whether the current run is an operation in the database (an idle spell is not)."""
+        return self._stored == self.timeline.run_id
+
     def resume(self) -> None:
         """Continue from the database: the newest operation, with its points, and the ones before it."""
         recent = self._store.recent_operations(self.portal, self.operation.noun, self.scope, limit=50)
         if not recent:
             return
         newest, earlier = recent[0], recent[1:]
-        runs = [_run(op) for op in reversed(earlier) if op.ended is not None]
+        runs = [op.as_run() for op in reversed(earlier) if op.ended is not None]
         self.timeline = Timeline.resume(self.operation, newest.id, self._store.points_of(newest.id), runs)
         self._stored, self._running = newest.id, newest.running
         if newest.running:
@@ -76,6 +84,7 @@ class Recording:
         self._store.add_point(t.run_id, point)
         if point.problem is not None:
             return
+        log.info("%s: %s %s%% · %s", self.portal, self.operation.noun, point.percent, point.phase.value)
         outcome = _TERMINAL.get(point.phase)
         progress = t.last_progress
         text = (progress.error or progress.warning) if progress else ""
@@ -103,6 +112,7 @@ class Recording:
             last_seen=point.at))
         self._store.add_point(t.run_id, point)
         self._stored, self._running = t.run_id, seen
+        log.info("%s: %s seen at %s%% (%s)", self.portal, self.operation.noun, point.percent, point.phase.value)
         if seen:
             self._watched.add(t.run_id)
 
@@ -113,6 +123,7 @@ class Recording:
         outcome = _TERMINAL.get(run.outcome, "vanished") if run is not None else "vanished"
         self._store.end_operation(run_id, outcome, ended)
         self._stored, self._running = None, False
+        log.info("%s: the %s went away without a final answer (%s)", self.portal, self.operation.noun, outcome)
 
     def _outages(self, poll: Poll[Progress | None], failures_before: int) -> None:
         t = self.timeline
@@ -120,9 +131,14 @@ class Recording:
         if t.failures and not failures_before and t.last_problem is not None:
             self._outage = new_id()
             self._store.outage_began(self._outage, self.portal, endpoint, poll.at, t.last_problem)
+            if t.last_problem.category is Category.RESTORING:
+                log.info("%s: %s checks wait while the portal is being restored", self.portal, endpoint)
+            else:
+                log.warning("%s: %s check failed: %s", self.portal, endpoint, t.last_problem.message)
         elif not t.failures and failures_before and self._outage is not None:
             self._store.outage_ended(self._outage, poll.at)
             self._outage = None
+            log.info("%s: %s answers again", self.portal, endpoint)
 
     # ------------------------------------------------------------ notifications
 
@@ -143,9 +159,3 @@ class Recording:
                          f"⚠️ {self.label}: the {self.operation.noun} has made no progress for "
                          f"{timewords.duration(stalled)} (at {t.last_progress.progress}%).")
 
-
-def _run(op: StoredOperation) -> Run:
-    return Run(id=op.id, task_id=op.task_id, operation=Operation.parse(op.kind), first_seen=op.first_seen,
-               first_percent=op.first_percent, ended=op.ended or op.last_seen,
-               outcome=Phase(op.outcome) if op.outcome in ("completed", "failed", "cancelled") else Phase.IDLE,
-               percent=op.last_percent)

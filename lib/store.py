@@ -25,9 +25,10 @@ from sqlalchemy.pool import StaticPool
 
 from lib import schema
 from lib.errors import Category
+from lib.models import Operation
 from lib.phases import Phase
 from lib.schema import notifications, operations, outages, points, watch_state
-from lib.timeline import Point, Problem
+from lib.timeline import Point, Problem, Run
 
 #: writes kept in memory while the database is away; past this the oldest are dropped (and said)
 MAX_PENDING = 50_000
@@ -57,6 +58,13 @@ class StoredOperation:
     @property
     def running(self) -> bool:
         return self.outcome == "running"
+
+    def as_run(self) -> Run:
+        """As the in-memory history lists past operations."""
+        outcome = Phase(self.outcome) if self.outcome in ("completed", "failed", "cancelled") else Phase.IDLE
+        return Run(id=self.id, task_id=self.task_id, operation=Operation.parse(self.kind), first_seen=self.first_seen,
+                   first_percent=self.first_percent, ended=self.ended or self.last_seen, outcome=outcome,
+                   percent=self.last_percent)
 
 
 class HistoryStore:

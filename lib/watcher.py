@@ -11,6 +11,7 @@ process: starting a new one (new settings, "Clear cache") stops the old.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable
@@ -18,7 +19,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from lib import timewords
+from lib import snapshot, timewords
 from lib.client import DocSpaceClient, post_webhook
 from lib.config import AppConfig, PortalConfig
 from lib.models import HistoryRecord, Operation, Progress, Schedule
@@ -28,7 +29,7 @@ from lib.poller import Poll, Poller
 from lib.recording import SCOPES, Recording
 from lib.schedule import overdue_since
 from lib.store import HistoryStore
-from lib.timeline import Run, Timeline
+from lib.timeline import Problem, Run, Timeline
 
 #: the first view of a portal waits this long for the first answer; later views never wait
 FIRST_WAIT = 3.0
@@ -39,6 +40,8 @@ LOOK_GRACE = 15.0
 #: a restore choice nobody has looked at for this long is no longer polled
 FORGET_AFTER = 600.0
 PRUNE_EVERY = 6 * 3600.0
+#: what the watcher knows is written for readers on change, and at least this often
+STATE_EVERY = 60.0
 
 BackupsAnswer = tuple[list[HistoryRecord], Schedule | None]
 
@@ -59,6 +62,7 @@ class Endpoint:
     looks: dict[float, float] = field(default_factory=dict)  # a viewer's interval -> until when it counts
     in_flight: bool = False
     answered: bool = False  # the first answer has been recorded
+    saved: tuple[Any, float] | None = None  # (signature, when) of the state last written for readers
     waited: bool = False  # a viewer already waited once for the first answer
 
     def interval(self, now: float, refresh: float, idle: float) -> float:
@@ -236,6 +240,8 @@ class Watcher:
             poll = ep.poller.fetch(interval)
             if ep.recording is not None:
                 self._recorded(ep, poll)
+                state = snapshot.timeline_state(ep.recording.timeline, ep.recording.stored)
+                self._save(ep, state, snapshot.signature(state), poll.at)
             else:
                 self._backups_answered(ep, poll)
         finally:
@@ -253,7 +259,19 @@ class Watcher:
             if backups is not None:
                 backups.poller.hurry()  # the new file is in the list now
 
+    def _save(self, ep: Endpoint, state: dict[str, Any], signature: Any, at: float) -> None:
+        """Tell readers (an app with watcher = "external") what changed; otherwise once a minute."""
+        if ep.saved is not None and ep.saved[0] == signature and at - ep.saved[1] < STATE_EVERY:
+            return
+        state = state | {"at": at, "retry_at": ep.poller.latest.retry_at if ep.poller.latest else None}
+        self.store.save_state(snapshot.key(ep.portal.name, ep.kind, SCOPES[ep.dump]), state, at)
+        ep.saved = (signature, at)
+
     def _backups_answered(self, ep: Endpoint, poll: Poll[BackupsAnswer]) -> None:
+        problem = None if poll.ok else Problem.of(poll.result)  # type: ignore[arg-type]
+        state = {"failures": poll.failures, "problem": None if problem is None else snapshot.problem_json(problem),
+                 "answer": snapshot.backups_state(*poll.result) if poll.ok else None}  # type: ignore[misc]
+        self._save(ep, state, json.dumps(state, sort_keys=True), poll.at)
         if not poll.ok:
             return
         _, schedule = poll.result  # type: ignore[misc]

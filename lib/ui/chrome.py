@@ -120,5 +120,5 @@ def restore_link(portal: PortalConfig, label: str = "Watch the restore") -> None
 
 def history_notice(ctx: Context) -> None:
     """One sentence while the history is not being saved (drawn inside the timers, so it comes and goes)."""
-    if ctx.watcher.store.problem:
-        st.warning(md_escape(ctx.watcher.store.problem, 400), icon=":material/database:")
+    if ctx.source.store.problem:
+        st.warning(md_escape(ctx.source.store.problem, 400), icon=":material/database:")

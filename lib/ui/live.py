@@ -41,7 +41,7 @@ _LEVEL_BOX = {
 
 def progress_page(ctx: Context, operation: Operation) -> None:
     """The live page for a restore or a backup."""
-    portal, watcher, noun = ctx.portal, ctx.watcher, operation.noun
+    portal, source, noun = ctx.portal, ctx.source, operation.noun
     if ctx.kiosk:
         st.markdown(f"#### {md_escape(portal.label, 80)} · {noun} progress")
     else:
@@ -52,14 +52,14 @@ def progress_page(ctx: Context, operation: Operation) -> None:
     dump = DUMP_CHOICES[st.session_state.get(state.DUMP_CHOICE, next(iter(DUMP_CHOICES)))] \
         if operation is Operation.RESTORE else None
     key = f"{portal.name}:{noun}:{dump}"
-    view = state.view(key, lambda: watcher.progress(portal.name, operation, dump))
+    view = state.view(key, lambda: source.progress(portal.name, operation, dump))
     refresh, paused = state.refresh_seconds(ctx.config), state.paused()
     every = view.watch.interval(refresh, paused)
 
     @st.fragment(run_every=every)
     def live() -> None:
         if not paused:
-            view.timeline = watcher.progress(portal.name, operation, dump, look=every)
+            view.timeline = source.progress(portal.name, operation, dump, look=every)
         now = clock.now()
         status = describe(view.timeline, now, ctx.tz, stall_floor=ctx.config.stall_minutes * 60)
         state.set_tab_title(f"{status.title} · {portal.label}")
@@ -69,9 +69,9 @@ def progress_page(ctx: Context, operation: Operation) -> None:
         _draw_chart(view.timeline, ctx.tz, key)
         if not ctx.kiosk:
             chrome.history_notice(ctx)
-            if watcher.notifier.last_error:
-                st.caption(md_escape(watcher.notifier.last_error))
-        footer = view.watch.footer(view.timeline.last_poll_at, watcher.next_check(portal.name, noun, dump),
+            if source.notifier.last_error:
+                st.caption(md_escape(source.notifier.last_error))
+        footer = view.watch.footer(view.timeline.last_poll_at, source.next_check(portal.name, noun, dump),
                                    view.timeline.failures, now, ctx.tz, refresh, paused)
         if footer:
             st.caption(footer)
@@ -94,12 +94,12 @@ def _controls(ctx: Context, operation: Operation, dump: bool | None, key: str, v
         cols = st.columns([1, 1, 3])
         if cols[0].button("Watch again", icon=":material/autorenew:", help="Start checking this portal again."):
             view.watch.watch_again()
-            ctx.watcher.check_now(ctx.portal.name, operation.noun, dump)
+            ctx.source.check_now(ctx.portal.name, operation.noun, dump)
             st.rerun()
         if ctx.config.demo and cols[1].button("Restart the demo", help="Run the simulated job again from 0%."):
             state.demo().restart(ctx.portal.name)
             state.forget_view(key)
-            ctx.watcher.check_now(ctx.portal.name, operation.noun, dump)
+            ctx.source.check_now(ctx.portal.name, operation.noun, dump)
             st.rerun()
     if operation is Operation.RESTORE:
         with st.expander("Which restore to watch", icon=":material/tune:"):

@@ -19,6 +19,7 @@ import streamlit as st
 from lib import clock, timewords
 from lib.config import AppConfig, PortalConfig, load
 from lib.errors import ConfigError
+from lib.reader import DatabaseReader
 from lib.store import HistoryStore
 from lib.timeline import Timeline
 from lib.viewing import Watch
@@ -48,10 +49,14 @@ class View:
     watch: Watch = field(default_factory=Watch)
 
 
+#: where pages read from: the watcher in this process, or the database another process writes
+Source = Watcher | DatabaseReader
+
+
 @dataclass(frozen=True)
 class Context:
     config: AppConfig
-    watcher: Watcher
+    source: Source
     portal: PortalConfig
     kiosk: bool
     tz: tzinfo
@@ -65,7 +70,7 @@ def read_config() -> AppConfig:
 
 def start(config: AppConfig) -> Context:
     """This run's context, kept for the pages."""
-    ctx = Context(config, _watcher(config, _fingerprint(config)), selected_portal(config), kiosk(),
+    ctx = Context(config, _source(config, _fingerprint(config)), selected_portal(config), kiosk(),
                   viewer_zone())
     st.session_state[CONTEXT] = ctx
     return ctx
@@ -162,13 +167,16 @@ def _fingerprint(config: AppConfig) -> str:
     return hashlib.sha256(canon.encode()).hexdigest()
 
 
-def _stop(watcher: Watcher) -> None:
-    watcher.stop()
-    watcher.store.close()
+def _stop(source: Source) -> None:
+    source.stop()
+    source.store.close()
 
 
 @st.cache_resource(show_spinner=False, max_entries=1, on_release=_stop)
-def _watcher(_config: AppConfig, fingerprint: str) -> Watcher:
-    """The process's watcher for these settings: new secrets or "Clear cache" stop the old one first."""
+def _source(_config: AppConfig, fingerprint: str) -> Source:
+    """The process's watcher for these settings (new secrets or "Clear cache" stop the old one first),
+    or, with ``[history] watcher = "external"``, a reader of what another process records."""
     store = HistoryStore(_config.history_url, clock=clock.now)
+    if _config.watcher == "external":
+        return DatabaseReader(_config, store, clock=clock.now).start()
     return Watcher(_config, store, clock=clock.now, keep_days=_config.keep_days).start()

@@ -1,0 +1,129 @@
+"""`python -m lib.watch`: the headless watcher, as a real process against the simulator, and an app
+with `watcher = "external"` that shows its history from one PostgreSQL without asking the portal."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from simulator import Simulator
+from tests.apptest import app, texts
+from tests.canned import Canned
+from tests.conftest import ROOT
+from tests.factories import KEY
+
+pytestmark = pytest.mark.slow
+
+
+class Cli:
+    """`python -m lib.watch` in a child process; its log lines arrive on a queue as they are written."""
+
+    def __init__(self, secrets: Path):
+        self.proc = subprocess.Popen([sys.executable, "-m", "lib.watch", "--secrets", str(secrets)], cwd=ROOT,
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                     env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.seen: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.put(line.rstrip("\n"))
+
+    def wait_for(self, words: str, timeout: float = 60.0) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                break
+            self.seen.append(line)
+            if words in line:
+                return line
+        raise AssertionError(f"no line with {words!r} in:\n" + "\n".join(self.seen))
+
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        self.proc.send_signal(sig)
+        code = self.proc.wait(20)
+        while not self.lines.empty():
+            self.seen.append(self.lines.get())
+        return code
+
+
+def secrets(tmp: Path, sim: Simulator, history: str, **extra: str) -> Path:
+    path = tmp / "secrets.toml"
+    lines = [f'[portals.prod]\nurl = "{sim.url}"\napi_key = "{KEY}"\nlabel = "Production"\n',
+             '[monitor]\nrefresh_seconds = 2\n', f'[history]\nurl = "{history}"\n'
+             + "".join(f'{k} = "{v}"\n' for k, v in extra.items())]
+    path.write_text("\n".join(lines))
+    return path
+
+
+def test_a_mistake_in_the_secrets_is_one_sentence(tmp_path: Path) -> None:
+    bad = tmp_path / "secrets.toml"
+    bad.write_text('[portals.prod]\nurl = "ftp://x"\n')
+    run = subprocess.run([sys.executable, "-m", "lib.watch", "--secrets", str(bad)], cwd=ROOT, capture_output=True,
+                         text=True, timeout=60)
+    assert run.returncode == 2
+    assert "portals.prod.url" in run.stdout and "Traceback" not in run.stdout + run.stderr
+
+
+def test_it_watches_records_and_notifies_then_stops_cleanly(tmp_path: Path) -> None:
+    with Canned() as hook, Simulator("restore", api_key=KEY, speed=40) as sim:  # the restore takes 15 s
+        hook.answer(200)
+        path = secrets(tmp_path, sim, f"sqlite:///{tmp_path}/history.sqlite3")
+        path.write_text(path.read_text() + f'\n[notify]\nwebhook_url = "{hook.url}/hook"\n')
+        cli = Cli(path)
+        try:
+            cli.wait_for("watching 1 portal(s): prod (127.0.0.1)")
+            cli.wait_for("% · restoring data")
+            cli.wait_for("prod: restore 100% · completed")
+            cli.wait_for("notification sent: ✅ Production: the restore completed.")
+        finally:
+            code = cli.stop()
+    assert code == 0 and any("SIGTERM received: stopping" in line for line in cli.seen)
+    assert any(line.endswith("stopped; 0 change(s) still waiting for the database") for line in cli.seen)
+    assert [json.loads(body)["text"] for body in hook.posted] == ["✅ Production: the restore completed."]
+    log = "\n".join(cli.seen)
+    assert KEY not in log and KEY[3:] not in log and hook.url not in log
+
+
+def test_ctrl_c_stops_it_too(tmp_path: Path) -> None:
+    with Simulator("idle", api_key=KEY) as sim:
+        cli = Cli(secrets(tmp_path, sim, f"sqlite:///{tmp_path}/history.sqlite3"))
+        cli.wait_for("watching 1 portal(s)")
+        assert cli.stop(signal.SIGINT) == 0
+    assert any("SIGINT received: stopping" in line for line in cli.seen)
+
+
+def test_an_app_that_only_reads_shows_the_watchers_history_and_asks_no_portal(tmp_path: Path, pg_url: str) -> None:
+    with Simulator("restore", api_key=KEY, speed=20) as sim:  # 30 s for the whole restore
+        cli = Cli(secrets(tmp_path, sim, pg_url))
+        try:
+            cli.wait_for("prod: restore seen at")
+            cli.wait_for("% · restoring data")  # and it has moved since
+        finally:
+            assert cli.stop() == 0
+        asked = sim.requests()
+        at = app(portals={"prod": {"url": sim.url, "api_key": KEY, "label": "Production"}},
+                 monitor={"refresh_seconds": 2}, history={"url": pg_url, "watcher": "external"})
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        page = texts(at)
+        assert "Restoring — " in page and "% · restoring data" in page
+        assert at.get("plotly_chart")  # the change points came from the database
+        for page_path in ("app_pages/backup.py", "app_pages/backups.py", "app_pages/portals.py"):
+            at.switch_page(page_path).run()
+            assert not at.exception, [e.value for e in at.exception]
+        assert "Every day at 02:00 UTC" in texts(at.switch_page("app_pages/backups.py").run())
+    assert sim.requests() == asked  # the app itself never asked the portal anything
