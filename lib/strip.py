@@ -12,7 +12,8 @@ When a day is **missed**: the schedule (``lib.schedule``; hours in the portal's 
 expected a run at an instant ``due`` that falls on that day in the viewer's zone, and
 
 1. something was known by then: ``due`` is at or after the earliest of the first backup on record (any
-   source), the first recorded operation, and ``watched_since`` (minus :data:`EARLY`). Before that the
+   source), the first recorded backup operation, and ``watched_since`` (minus :data:`EARLY`); restores
+   say nothing about backups (restore progress needs no key, backups do). Before that the
    app cannot tell a missed backup from one it never heard of: those days are "unknown", never "missed";
 2. the grace has passed: ``now >= due + GRACE`` (2 h, as for "overdue");
 3. no backup was made from ``due - EARLY`` to ``due + GRACE``, and no backup operation that failed, is
@@ -144,7 +145,8 @@ def day_cells(now: float, tz: tzinfo, days: int = 30, *, backups: list[Backup],
 
     ``backups``: the portal's list (``Backup.listed``); recorded backups are taken from ``operations``
     (completed backup operations) and ``schedule.lastBackupTime``, and merged with the list.
-    ``watched_since``: since when this app has been watching the portal's backups, if it has.
+    ``watched_since``: since when this app has been watching the portal's backup progress (with a key),
+    without a gap, if it has; it makes the days since then judgeable even where the list has rotated away.
     """
     today = datetime.fromtimestamp(now, tz).date()
     dates = [today - timedelta(days=k) for k in range(days - 1, -1, -1)]
@@ -277,10 +279,11 @@ def merged_backups(listed: list[Backup], operations: list[StoredOperation],
 
 
 def known_since(made: list[Backup], operations: list[StoredOperation], watched_since: float | None) -> float | None:
-    """From when on the app can tell a missing backup: the first record of any kind, or when watching began."""
+    """From when on the app can tell a missing backup: the first backup on record (any source), the first
+    backup operation recorded, or when watching the portal's backups began, whichever is earliest."""
     times = [b.created.timestamp() for b in made]
     times += [b.began.timestamp() for b in made if b.began is not None]
-    times += [op.first_seen for op in operations]
+    times += [op.first_seen for op in operations if op.kind == "backup"]  # a watched restore says nothing of backups
     if watched_since is not None:
         times.append(watched_since)
     return min(times) if times else None

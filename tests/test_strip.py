@@ -180,6 +180,16 @@ def test_watching_makes_days_known_and_a_partial_day_stays_unknown() -> None:
     assert strip[jan(4)].words == "Jan 4: not known — nothing on record before Jan 5"
 
 
+def test_a_watched_restore_does_not_make_backup_days_known() -> None:
+    restore = op("restore", "completed", ts(2, 10), ts(2, 10, 40), started=ts(2, 10))
+    strip = by_date(cells(backups=listed(at(14, 2, 0)), operations=[restore], schedule=daily()))
+    assert strip[jan(2)].kind == "restore"
+    assert [strip[jan(d)].kind for d in range(3, 14)] == ["unknown"] * 11
+    failed_backup = op("backup", "failed", ts(5, 2), ts(5, 2, 3))
+    strip = by_date(cells(backups=listed(at(14, 2, 0)), operations=[failed_backup], schedule=daily()))
+    assert strip[jan(4)].kind == "unknown" and strip[jan(6)].kind == "missed"
+
+
 def test_nothing_on_record_at_all() -> None:
     strip = cells(schedule=daily())
     assert all(c.kind == "unknown" for c in strip)
