@@ -20,6 +20,7 @@ page = st.navigation([
     st.Page("app_pages/backup.py", title="Backup progress", icon=":material/backup:", url_path="backup"),
     st.Page("app_pages/backups.py", title="Backups", icon=":material/history:", url_path="backups"),
     st.Page("app_pages/portals.py", title="All portals", icon=":material/dns:", url_path="portals"),
+    st.Page("app_pages/history.py", title="History", icon=":material/calendar_month:", url_path="history"),
 ], position="hidden" if ctx.kiosk else "sidebar")
 chrome.frame(ctx)
 page.run()

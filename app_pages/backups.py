@@ -3,10 +3,12 @@
 import streamlit as st
 
 from lib import clock
-from lib.backups import backups_view, runs_table
+from lib.backups import backups_view
 from lib.export import backup_table, backups_csv
+from lib.history import portal_strip
 from lib.text import md_escape
 from lib.ui import chrome, state
+from lib.ui.days import draw_strip
 from lib.watcher import BACKUPS_LOOKED
 
 ctx = state.context()
@@ -43,6 +45,11 @@ def backups() -> None:
         st.markdown(f"**Schedule:** {md_escape(view.schedule)}")
     else:
         st.caption("No automatic backup schedule is set on this portal.")
+    st.subheader("The last 30 days")
+    draw_strip(portal_strip(ctx.source.store, ctx.portal.name, answer.result, now, ctx.tz), ctx.portal.name,
+               big=ctx.kiosk)
+    st.page_link("app_pages/history.py", label="Every recorded restore and backup", icon=":material/calendar_month:",
+                 query_params={"portal": ctx.portal.name})
     st.subheader("Backup files")
     if not view.files:
         st.info("The portal has no backup files.", icon=":material/folder:")
@@ -50,10 +57,6 @@ def backups() -> None:
         st.dataframe(backup_table(list(view.files), ctx.tz), hide_index=True, width="stretch")
         st.download_button("Download the list (CSV)", backups_csv(list(view.files), ctx.tz), file_name="backups.csv",
                            mime="text/csv")
-    runs = ctx.source.runs(ctx.portal.name)
-    if runs:
-        st.subheader("Operations this app has seen")
-        st.dataframe(runs_table(runs, ctx.tz, now), hide_index=True, width="stretch")
     st.caption(view.checked)
 
 

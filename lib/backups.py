@@ -15,7 +15,6 @@ from lib.errors import Category, DocSpaceError
 from lib.models import HistoryRecord, Progress, Schedule
 from lib.overview import last_backup_time, newest_first, utc
 from lib.poller import Poll
-from lib.timeline import Run
 
 BackupsAnswer = tuple[list[HistoryRecord], Schedule | None]
 
@@ -76,13 +75,3 @@ def backups_view(poll: Poll[BackupsAnswer] | None, restore: Poll[Progress | None
                        checked=f"Checked {timewords.clock(poll.at, tz, now, seconds=True)}; the list is re-read "
                                f"every {timewords.duration(every)}.")
 
-
-def runs_table(runs: list[Run], tz: tzinfo, now: float) -> dict[str, list[str]]:
-    """The operations this app has watched on a portal, with how long each took."""
-    return {
-        "Operation": [r.operation.noun for r in runs],
-        f"First seen ({timewords.zone_label(tz)})": [timewords.clock(r.first_seen, tz, now) for r in runs],
-        "Outcome": [r.outcome.value for r in runs],
-        "Took": [timewords.duration(r.duration) + ("" if r.first_percent == 0 else f" (seen from {r.first_percent}%)")
-                 for r in runs],
-    }

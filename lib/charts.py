@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import html
 from datetime import datetime, tzinfo
+from typing import TYPE_CHECKING
 
 import plotly.graph_objects as go
 
 from lib.phases import Phase
 from lib.timeline import Point, Timeline
+
+if TYPE_CHECKING:
+    from lib.strip import DayCell
 
 #: a chart cannot show more than this usefully; older points are thinned, events always kept
 MAX_CHART_POINTS = 300
@@ -138,3 +143,29 @@ def _dt(at: float, tz: tzinfo) -> datetime:
 
 def _zone_name(tz: tzinfo) -> str:
     return str(tz) if str(tz) != "UTC" else "UTC"
+
+
+#: the strip's cell colours, one per kind (the glyph on each cell tells the kind without colour)
+STRIP_COLORS = {"failed": "#dc2626", "missed": "#b45309", "running": "#2563eb", "restore": "#7c3aed",
+                "backup": "#15803d", "due": "#cbd5e1", "none": "#e2e8f0", "unknown": "#f1f5f9"}
+_STRIP_INK = {"none": "#475569", "unknown": "#475569", "due": "#1e293b"}
+
+
+def strip_figure(cells: list[DayCell]) -> go.Figure:
+    """One cell a day, oldest first: a coloured square with its glyph; pointing at (or tapping) one says
+    what happened that day. Portal text in the words is escaped: plotly would render tags in a hover."""
+    days = [c.date.isoformat() for c in cells]
+    ticks = list(range(len(cells) - 1, -1, -7))[::-1]  # a date every week, ending today
+    return go.Figure(data=[go.Bar(
+        x=days, y=[1] * len(cells), marker={"color": [STRIP_COLORS[c.kind] for c in cells], "line": {"width": 0}},
+        text=[c.symbol for c in cells], textposition="inside", insidetextanchor="middle",
+        textfont={"color": [_STRIP_INK.get(c.kind, "#ffffff") for c in cells], "size": 14},
+        hovertext=[html.escape(c.words) for c in cells], hoverinfo="text", width=0.86,
+    )], layout=dict(
+        height=92, margin={"l": 4, "r": 4, "t": 4, "b": 28}, bargap=0.1, showlegend=False,
+        xaxis={"type": "category", "fixedrange": True, "tickangle": 0, "tickfont": {"size": 11},
+               "tickvals": [days[i] for i in ticks],
+               "ticktext": ["today" if cells[i].today else f"{cells[i].date:%b} {cells[i].date.day}" for i in ticks]},
+        yaxis={"visible": False, "fixedrange": True, "range": [0, 1]},
+        hoverlabel={"align": "left"}, paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)",
+    ))

@@ -38,7 +38,7 @@ _TABLES = {
     "monitor": {"refresh_seconds", "idle_seconds", "stall_minutes"},
     "history": {"url", "keep_days", "watcher"},
     "access": {"passcode", "allow"},
-    "notify": {"webhook_url"},
+    "notify": {"webhook_url", "remind_hours"},
 }
 
 
@@ -67,6 +67,7 @@ class AppConfig:
     history_url: str = field(default=HISTORY_DEFAULT, repr=False)  # may hold a database password
     keep_days: float = KEEP_DAYS_DEFAULT
     watcher: str = "app"  # "external": a `python -m lib.watch` records; the app only reads
+    remind_hours: float | None = None  # while stalled or overdue: a reminder this often, then "back to normal"
     sign_in: access.SignIn | None = field(default=None, repr=False)  # [auth] + [access] allow: the providers, the list
 
     def portal(self, name: str | None) -> PortalConfig:
@@ -107,6 +108,8 @@ def load(secrets: Mapping[str, Any]) -> AppConfig:
         raise ConfigError("'history.watcher' must be \"app\" (the app watches) or \"external\" "
                           "(a separate `python -m lib.watch` watches; the app only reads).")
     sign_in = access.load(secrets.get("auth"), (secrets.get("access") or {}).get("allow"))
+    notify = secrets.get("notify") or {}
+    remind = _number(notify, "notify.remind_hours", "remind_hours", 1.0) if "remind_hours" in notify else None
     return AppConfig(
         portals=portals,
         refresh_seconds=refresh,
@@ -119,6 +122,7 @@ def load(secrets: Mapping[str, Any]) -> AppConfig:
         keep_days=_number(history, "history.keep_days", "keep_days", KEEP_DAYS_DEFAULT),
         watcher=watcher,
         sign_in=sign_in,
+        remind_hours=remind,
     )
 
 

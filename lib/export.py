@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import datetime, tzinfo
+from typing import Any
 
 from lib import timewords
 from lib.models import HistoryRecord
@@ -43,11 +44,15 @@ def backup_table(records: list[HistoryRecord], tz: tzinfo) -> dict[str, list[str
 
 def backups_csv(records: list[HistoryRecord], tz: tzinfo) -> str:
     """The same table as CSV, with each file's id."""
-    table = {**backup_table(records, tz), "Id": [r.id for r in records]}
+    return table_csv({**backup_table(records, tz), "Id": [r.id for r in records]})
+
+
+def table_csv(table: dict[str, list[Any]]) -> str:
+    """A page's table (one list per column) as CSV, every cell kept from running as a formula."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(table)
-    writer.writerows(zip(*([_cell(v) for v in column] for column in table.values()), strict=True))
+    writer.writerows(zip(*([_cell(str(v)) for v in column] for column in table.values()), strict=True))
     return out.getvalue()
 
 

@@ -34,7 +34,7 @@ import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from lib import timewords
 from lib.eta import Estimate
@@ -98,6 +98,13 @@ class History:
     def rests(self) -> list[float]:
         """Data phase plus plateau, for runs where both were seen."""
         return self.values(lambda r: None if r.data is None or r.plateau is None else r.data + r.plateau)
+
+
+class Past(NamedTuple):
+    """What the history says before this run: how the last one ended, and what earlier runs teach."""
+
+    last: StoredOperation | None
+    learned: History | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,14 +13,15 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from lib import snapshot
+from lib import forecast, snapshot
 from lib.config import AppConfig
 from lib.errors import Recalled
+from lib.forecast import Past
 from lib.models import Operation
 from lib.poller import Poll
-from lib.recording import SCOPES
+from lib.recording import LEARN_FROM, SCOPES
 from lib.store import HistoryStore
-from lib.timeline import Run, Timeline
+from lib.timeline import Timeline
 
 #: seconds a read from the database is reused
 FRESH_FOR = 2.0
@@ -103,12 +104,21 @@ class DatabaseReader:
         answer = self.backups(portal)
         return restore, self.progress(portal, Operation.BACKUP), answer.result if answer else None
 
+    def past(self, portal: str, operation: Operation, dump: bool | None = None) -> Past:
+        scope = SCOPES[dump if operation is Operation.RESTORE else None]
+        recent = self._keep(("ops", portal, operation.noun, scope),
+                            lambda: self.store.recent_operations(portal, operation.noun, scope))
+        last = next((op for op in recent if not op.running), None)
+        completed = [op for op in recent if op.outcome == "completed"][:LEARN_FROM]
+        if not completed:
+            return Past(last, None)
+        learned = self._keep(("learned", completed[0].id), lambda: forecast.learn(
+            [(op, self.store.points_of(op.id)) for op in completed], operation.noun), ttl=float("inf"))
+        return Past(last, learned)
+
     def check_now(self, portal: str, kind: str, dump: bool | None = None) -> None:
         """The watcher process decides when to check; a reader cannot hurry it."""
 
-    def runs(self, portal: str) -> list[Run]:
-        ops = self._keep(("runs", portal), lambda: self.store.operations(portal=portal, limit=100))
-        return [op.as_run() for op in reversed(ops) if op.ended is not None]
 
     # ------------------------------------------------------------ reading, kept briefly
 
@@ -117,15 +127,15 @@ class DatabaseReader:
         found = states.get(snapshot.key(portal, kind, scope))
         return None if found is None else found[1]
 
-    def _keep(self, key: Any, read: Callable[[], Any]) -> Any:
+    def _keep(self, key: Any, read: Callable[[], Any], ttl: float = FRESH_FOR) -> Any:
         now = time.monotonic()
         with self._lock:
             kept = self._kept.get(key)
-            if kept is not None and now - kept[0] < FRESH_FOR:
+            if kept is not None and now - kept[0] < ttl:
                 return kept[1]
         value = read()
         with self._lock:
             self._kept[key] = (now, value)
             if len(self._kept) > 500:
-                self._kept = {k: v for k, v in self._kept.items() if now - v[0] < FRESH_FOR}
+                self._kept = {k: v for k, v in self._kept.items() if now - v[0] < FRESH_FOR or k[0] == "learned"}
         return value

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 
-from lib import timewords
+from lib import forecast, timewords
 from lib.errors import Category
 from lib.eta import stalled_for
 from lib.models import Operation, Progress
@@ -23,6 +24,8 @@ from lib.timeline import Point, Timeline, new_id
 #: the restore's Dump choice, as the database names it
 SCOPES: dict[bool | None, str] = {None: "any", False: "portal", True: "server"}
 _TERMINAL = {Phase.COMPLETED: "completed", Phase.FAILED: "failed", Phase.CANCELLED: "cancelled"}
+#: how many completed runs teach the estimate of the next one
+LEARN_FROM = 10
 
 Notify = Callable[[tuple[str, ...], str], object]
 log = logging.getLogger(__name__)
@@ -30,22 +33,29 @@ log = logging.getLogger(__name__)
 
 class Recording:
     def __init__(self, portal: str, label: str, operation: Operation, scope: str, store: HistoryStore,
-                 notify: Notify, *, stall_floor: float):
+                 notify: Notify, *, stall_floor: float, remind_after: float | None = None):
         self.portal, self.label, self.operation, self.scope = portal, label, operation, scope
         self._store = store
         self._notify = notify
         self._stall_floor = stall_floor
+        self._remind_after = remind_after
         self.timeline = Timeline(operation)
-        self._stored: str | None = None  # the id of the operation row the current run has, if any
-        self._running = False  # whether that row still waits for its outcome
+        self._op: StoredOperation | None = None  # the current run's row, as written
         self._watched: set[str] = set()  # operations seen running (only those get an outcome message)
         self._outage: str | None = None
+        self._stall_told: float | None = None  # when this run's stall was first told
+        self._reminded = 0  # reminders sent since
+        self._past: list[tuple[StoredOperation, list[Point]]] = []  # recent completed runs, newest first
+        #: the newest operation that has ended, for "how it ended"
+        self.last_ended: StoredOperation | None = None
+        #: what earlier runs teach about this one ("done around …")
+        self.learned: forecast.History | None = None
         self.snapshot = self.timeline.snapshot()
 
     @property
     def stored(self) -> bool:
         """Whether the current run is an operation in the database (an idle spell is not)."""
-        return self._stored == self.timeline.run_id
+        return self._op is not None and self._op.id == self.timeline.run_id
 
     def resume(self) -> None:
         """Continue from the database: the newest operation, with its points, and the ones before it."""
@@ -55,17 +65,20 @@ class Recording:
         newest, earlier = recent[0], recent[1:]
         runs = [op.as_run() for op in reversed(earlier) if op.ended is not None]
         self.timeline = Timeline.resume(self.operation, newest.id, self._store.points_of(newest.id), runs)
-        self._stored, self._running = newest.id, newest.running
+        self._op = newest
         if newest.running:
             self._watched.add(newest.id)
+        self.last_ended = next((op for op in recent if not op.running), None)
+        self._past = [(op, self._store.points_of(op.id)) for op in recent if op.outcome == "completed"][:LEARN_FROM]
+        self._learn()
         self.snapshot = self.timeline.snapshot()
 
     def record(self, poll: Poll[Progress | None]) -> None:
         t = self.timeline
         run_before, failures_before = t.run_id, t.failures
         changed = t.record(poll.at, poll.result)
-        if t.run_id != run_before and self._stored == run_before and self._running:
-            self._vanished(run_before)
+        if t.run_id != run_before and self._op is not None and self._op.id == run_before and self._op.running:
+            self._vanished()
         if changed:
             self._changed(t.points[-1])
         self._outages(poll, failures_before)
@@ -76,7 +89,7 @@ class Recording:
 
     def _changed(self, point: Point) -> None:
         t = self.timeline
-        if self._stored != t.run_id:
+        if not self.stored:
             if point.problem is not None or point.percent is None or point.phase is Phase.IDLE:
                 return  # nothing is running: no operation to keep
             self._begin(point)
@@ -90,13 +103,15 @@ class Recording:
         text = (progress.error or progress.warning) if progress else ""
         values = {"last_percent": point.percent or 0, "portal_text": text, "last_seen": point.at,
                   "task_id": point.task_id}
+        assert self._op is not None
         if outcome is None:
             self._store.update_operation(t.run_id, **values)
+            self._op = replace(self._op, **values)
             return
-        if not self._running:
+        if not self._op.running:
             return
         self._store.end_operation(t.run_id, outcome, point.at, **values)
-        self._running = False
+        self._ended(replace(self._op, outcome=outcome, ended=point.at, **values))
         if t.run_id in self._watched:
             self._tell_outcome(point, outcome, text)
 
@@ -104,26 +119,41 @@ class Recording:
         t = self.timeline
         seen = point.phase not in _TERMINAL
         progress = t.last_progress
-        self._store.begin_operation(StoredOperation(
+        op = StoredOperation(
             id=t.run_id, portal=self.portal, kind=self.operation.noun, scope=self.scope, task_id=point.task_id,
             first_seen=point.at, first_percent=point.percent or 0, started=point.at if point.percent == 0 else None,
             ended=None if seen else point.at, outcome="running" if seen else _TERMINAL[point.phase],
             last_percent=point.percent or 0, portal_text=(progress.error or progress.warning) if progress else "",
-            last_seen=point.at))
+            last_seen=point.at)
+        self._store.begin_operation(op)
         self._store.add_point(t.run_id, point)
-        self._stored, self._running = t.run_id, seen
+        self._op = op
         log.info("%s: %s seen at %s%% (%s)", self.portal, self.operation.noun, point.percent, point.phase.value)
         if seen:
             self._watched.add(t.run_id)
+        else:
+            self._ended(op)
 
-    def _vanished(self, run_id: str) -> None:
+    def _vanished(self) -> None:
         """The job went away unfinished (a new task, or no job at all): it ended at its last answer."""
-        run = next((r for r in reversed(self.timeline.runs) if r.id == run_id), None)
-        ended = run.ended if run is not None else self.timeline.last_poll_at or 0.0
+        assert self._op is not None
+        run = next((r for r in reversed(self.timeline.runs) if r.id == self._op.id), None)
+        ended = run.ended if run is not None else self._op.last_seen
         outcome = _TERMINAL.get(run.outcome, "vanished") if run is not None else "vanished"
-        self._store.end_operation(run_id, outcome, ended)
-        self._stored, self._running = None, False
+        self._store.end_operation(self._op.id, outcome, ended)
+        self._ended(replace(self._op, outcome=outcome, ended=ended))
+        self._op = None
         log.info("%s: the %s went away without a final answer (%s)", self.portal, self.operation.noun, outcome)
+
+    def _ended(self, op: StoredOperation) -> None:
+        self._op = op
+        self.last_ended = op
+        if op.outcome == "completed":
+            self._past = [(op, list(self.timeline.points)), *self._past][:LEARN_FROM]
+            self._learn()
+
+    def _learn(self) -> None:
+        self.learned = forecast.learn(self._past, self.operation.noun) if self._past else None
 
     def _outages(self, poll: Poll[Progress | None], failures_before: int) -> None:
         t = self.timeline
@@ -150,12 +180,23 @@ class Recording:
         self._notify((self.portal, noun, self.timeline.run_id, outcome), words[outcome])
 
     def _stalled(self, now: float) -> None:
+        """Told once; with ``remind_hours``, again every so often while it lasts, then "moving again"."""
         t = self.timeline
-        if t.run_id not in self._watched:
-            return
-        stalled = stalled_for(t, now, self._stall_floor)
-        if stalled is not None and t.last_progress is not None:
-            self._notify((self.portal, self.operation.noun, t.run_id, "stalled"),
-                         f"⚠️ {self.label}: the {self.operation.noun} has made no progress for "
-                         f"{timewords.duration(stalled)} (at {t.last_progress.progress}%).")
+        noun, key = self.operation.noun, (self.portal, self.operation.noun, t.run_id)
+        stalled = stalled_for(t, now, self._stall_floor) if t.run_id in self._watched else None
+        pct = t.last_progress.progress if t.last_progress is not None else 0
+        if stalled is not None:
+            if self._stall_told is None:
+                self._stall_told, self._reminded = now, 0
+                self._notify((*key, "stalled"), f"⚠️ {self.label}: the {noun} has made no progress for "
+                                                f"{timewords.duration(stalled)} (at {pct}%).")
+            elif self._remind_after and int((now - self._stall_told) // self._remind_after) > self._reminded:
+                self._reminded = n = int((now - self._stall_told) // self._remind_after)
+                self._notify((*key, f"stalled-reminder-{n}"), f"⏰ {self.label}: still no progress on the {noun} "
+                                                               f"after {timewords.duration(stalled)} (at {pct}%).")
+        elif self._stall_told is not None:
+            self._stall_told = None
+            if self._remind_after:
+                words = "is moving again" if t.phase.running else f"has ended ({t.phase.value})"
+                self._notify((*key, "stall-over"), f"✅ {self.label}: the {noun} {words}, at {pct}%.")
 

@@ -100,12 +100,38 @@ watch_state = Table(
 )
 
 
+#: every backup file the portal listed, kept after the portal deletes it (it keeps only a few copies)
+backup_files = Table(
+    "backup_files", metadata,
+    Column("portal", String(40), primary_key=True),
+    Column("id", String(64), primary_key=True),
+    Column("created_on", Float, nullable=False),
+    Column("file_name", Text, nullable=False),
+    Column("storage_type", Integer, nullable=False),
+    Column("expires_on", Float),
+    Column("first_seen", Float, nullable=False),
+    Index("ix_backup_files_recent", "portal", "created_on"),
+)
+
+#: when the app first read each portal's backups: a day before that is "not known", never "missed"
+portals = Table(
+    "portals", metadata,
+    Column("name", String(40), primary_key=True),
+    Column("backups_known_since", Float, nullable=False),
+)
+
+
 def _v1(conn: Connection) -> None:
     metadata.create_all(conn, tables=[operations, points, outages, notifications, watch_state])
 
 
+def _v2(conn: Connection) -> None:
+    """Schema 2 (the 30-day strip): backup files kept beyond the portal's own list, and since when."""
+    metadata.create_all(conn, tables=[backup_files, portals])
+
+
 #: MIGRATIONS[n] takes a database from version n to n + 1
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1]
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2]
 VERSION = len(MIGRATIONS)
 
 

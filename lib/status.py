@@ -9,12 +9,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from lib import timewords
+from lib import forecast, timewords
 from lib.errors import Category
 from lib.eta import DEFAULT_STALL_FLOOR, estimate, stalled_for
+from lib.forecast import Past
 from lib.phases import Phase
 from lib.timeline import Timeline
+
+if TYPE_CHECKING:
+    from lib.store import StoredOperation
 
 
 class Level(StrEnum):
@@ -68,11 +73,14 @@ class Status:
     numbers: list[tuple[str, str]] = field(default_factory=list)
     #: the operation has ended (completed, failed or cancelled): live checking can stop
     done: bool = False
+    #: with nothing running: how the last recorded one ended
+    ended: str = ""
 
 
 
-def describe(timeline: Timeline, now: float, tz: tzinfo, *, stall_floor: float = DEFAULT_STALL_FLOOR) -> Status:
-    """Everything the hero area says about one operation."""
+def describe(timeline: Timeline, now: float, tz: tzinfo, *, stall_floor: float = DEFAULT_STALL_FLOOR,
+             past: Past | None = None) -> Status:
+    """Everything the hero area says about one operation; ``past``: what the recorded history adds."""
     noun = timeline.operation.noun
     problem = timeline.last_problem
     progress = timeline.last_progress
@@ -87,7 +95,8 @@ def describe(timeline: Timeline, now: float, tz: tzinfo, *, stall_floor: float =
                       title=level.value.capitalize())
     phase = timeline.phase
     if progress is None:
-        return Status(Level.IDLE, f"No {noun} is running.", title=f"No {noun} running")
+        return Status(Level.IDLE, f"No {noun} is running.", title=f"No {noun} running",
+                      ended=ended_words(past.last if past else None, noun, now, tz))
     pct = progress.progress
     facts: list[str] = []
     seen = timeline.first_seen
@@ -123,13 +132,22 @@ def describe(timeline: Timeline, now: float, tz: tzinfo, *, stall_floor: float =
     eta_text = ""
     stalled = stalled_for(timeline, now, stall_floor)
     est = None if stalled is not None else estimate(timeline, now)  # a stalled job has no honest ETA
-    if phase.plateau:
+    learned = past.learned if past else None
+    done_by = forecast.done_by(timeline, now, learned, est)
+    if done_by is not None and stalled is not None and not done_by.late:
+        done_by = None  # no promise while it does not move; only "taking longer than…"
+    if done_by is not None:
+        eta_text = ("finishing up · " if phase.plateau else "") + forecast.done_by_words(done_by, tz, now)
+    elif phase.plateau:
         eta_text = "finishing up"
     elif est is not None:
         eta_text = (f"{timewords.span(est.low, est.high)} left"
                     f" (around {timewords.clock(now + timewords.round_remaining(est.mid), tz, now)})")
         if est.end_percent < 100:
             eta_text += f" to reach {est.end_percent}%"
+    before = forecast.before_start_words(learned) if phase in (Phase.QUEUED, Phase.PREPARING) else None
+    if before:
+        facts.append(before)  # before it has moved: how long the earlier ones took
     level = Level.RUNNING
     if stalled is not None and not notice:
         level = Level.WARNING
@@ -144,10 +162,33 @@ def describe(timeline: Timeline, now: float, tz: tzinfo, *, stall_floor: float =
     numbers = [("Done", f"{pct}%")]
     if seen is not None:
         numbers.append(("Running for", timewords.duration(now - seen)))
-    numbers.append(("Time left", "finishing" if phase.plateau else
-                    timewords.span_short(est.low, est.high) if est is not None else "—"))
+    if done_by is not None:
+        numbers.append(("Done around", forecast.done_by_short(done_by, tz, now)))
+    else:
+        numbers.append(("Time left", "finishing" if phase.plateau else
+                        timewords.span_short(est.low, est.high) if est is not None else "—"))
     return Status(level, headline, facts, portal_text=progress.warning, notice=notice, percent=pct,
                   eta=eta_text, title=f"{pct}% · {timeline.operation.verb}", numbers=numbers)
+
+
+def ended_words(op: StoredOperation | None, noun: str, now: float, tz: tzinfo) -> str:
+    """How the last recorded operation ended, in one sentence, for a page where nothing runs now."""
+    if op is None:
+        return f"No {noun} has been recorded here yet."
+    at = timewords.when(op.ended or op.last_seen, tz, now)
+    took = ""
+    if op.ended is not None and op.started is not None:
+        took = f", after {timewords.duration(op.ended - op.started)}"
+    elif op.ended is not None:
+        took = f", at least {timewords.duration(op.ended - op.first_seen)} after it was first seen"
+    if op.outcome == "completed":
+        return f"The last {noun} completed {at}{took}."
+    if op.outcome == "failed":
+        said = f": “{op.portal_text}”" if op.portal_text else ""
+        return f"The last {noun} failed {at} at {op.last_percent}%{said}"
+    if op.outcome == "cancelled":
+        return f"The last {noun} was cancelled {at} at {op.last_percent}%."
+    return f"The last {noun} was last seen {at} at {op.last_percent}%; how it ended is not known."
 
 
 def _ended_numbers(timeline: Timeline, now: float, tz: tzinfo) -> list[tuple[str, str]]:

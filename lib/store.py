@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +26,9 @@ from sqlalchemy.pool import StaticPool
 
 from lib import schema
 from lib.errors import Category
-from lib.models import Operation
+from lib.models import HistoryRecord, Operation, StorageType
 from lib.phases import Phase
-from lib.schema import notifications, operations, outages, points, watch_state
+from lib.schema import backup_files, notifications, operations, outages, points, portals, watch_state
 from lib.timeline import Point, Problem, Run
 
 #: writes kept in memory while the database is away; past this the oldest are dropped (and said)
@@ -170,6 +171,19 @@ class HistoryStore:
 
         self._submit(write)
 
+    def save_backup_files(self, portal: str, records: list[HistoryRecord], at: float) -> None:
+        """Backup files the portal listed that were not kept yet; the first call also marks "known since"."""
+        rows = [{"portal": portal, "id": r.id, "created_on": r.created_on.timestamp(), "file_name": r.file_name,
+                 "storage_type": int(r.storage_type), "first_seen": at,
+                 "expires_on": r.expires_on.timestamp() if r.expires_on else None} for r in records]
+
+        def write(conn: Connection) -> None:
+            conn.execute(_insert_ignore(conn, portals, {"name": portal, "backups_known_since": at}))
+            for row in rows:
+                conn.execute(_insert_ignore(conn, backup_files, row))
+
+        self._submit(write)
+
     def prune(self, keep_days: float) -> None:
         """Forget what is older than ``keep_days`` (operations with their points, outages, notifications)."""
         before = self.clock() - keep_days * 86_400
@@ -181,6 +195,7 @@ class HistoryStore:
                                                   operations.c.outcome != "running"))
             conn.execute(delete(outages).where(outages.c.started < before, outages.c.ended.is_not(None)))
             conn.execute(delete(notifications).where(notifications.c.created < before))
+            conn.execute(delete(backup_files).where(backup_files.c.created_on < before))
 
         self._submit(write)
 
@@ -211,6 +226,18 @@ class HistoryStore:
 
     def outages_since(self, since: float) -> list[dict[str, Any]]:
         return self._read(select(outages).where(outages.c.started >= since).order_by(outages.c.started))
+
+    def kept_backups(self, portal: str, since: float) -> list[HistoryRecord]:
+        """Backup files kept for a portal, made since ``since``, oldest first."""
+        query = (select(backup_files).where(backup_files.c.portal == portal, backup_files.c.created_on >= since)
+                 .order_by(backup_files.c.created_on))
+        return [HistoryRecord(row["id"], row["file_name"], StorageType(row["storage_type"]), _utc(row["created_on"]),
+                              _utc(row["expires_on"]) if row["expires_on"] is not None else None)
+                for row in self._read(query)]
+
+    def backups_known_since(self, portal: str) -> float | None:
+        rows = self._read(select(portals.c.backups_known_since).where(portals.c.name == portal))
+        return rows[0]["backups_known_since"] if rows else None
 
     def notified(self) -> dict[str, dict[str, Any]]:
         """Every notification decided and not yet pruned: key -> its row."""
@@ -283,6 +310,10 @@ def _point(row: dict[str, Any]) -> Point:
                           row["problem_message"] or "", row["problem_status"])
     return Point(at=row["at"], percent=row["percent"], phase=Phase(row["phase"]), tenant_id=row["tenant_id"],
                  error=row["error"] or "", task_id=row["task_id"] or "", problem=problem)
+
+
+def _utc(ts: float) -> datetime:
+    return datetime.fromtimestamp(ts, UTC)
 
 
 def _sentence(exc: BaseException, url: str, dropped: int = 0) -> str:

@@ -53,6 +53,14 @@ def clock(at: float, tz: tzinfo, now: float | None = None, *, seconds: bool = Fa
     return text
 
 
+def when(at: float, tz: tzinfo, now: float) -> str:
+    """``today at 10:05``, ``yesterday at 23:40``, ``on Nov 26 at 02:00`` (in the viewer's zone)."""
+    moment, today = datetime.fromtimestamp(at, tz), datetime.fromtimestamp(now, tz)
+    days = (today.date() - moment.date()).days
+    day = {0: "today", 1: "yesterday"}.get(days, f"on {moment.strftime('%b')} {moment.day}")
+    return f"{day} at {moment.strftime('%H:%M')}"
+
+
 def weekday_clock(at: float, tz: tzinfo, now: float) -> str:
     """``14:00`` today, ``Sun 02:00`` within a week, else ``Dec 24, 02:00``: short enough for a tile."""
     moment, today = datetime.fromtimestamp(at, tz), datetime.fromtimestamp(now, tz)
@@ -67,6 +75,12 @@ def weekday_clock(at: float, tz: tzinfo, now: float) -> str:
 def date_time(moment: datetime, tz: tzinfo) -> str:
     """``2026-11-28 02:00`` in the viewer's zone (for tables)."""
     return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
+
+def day_clock(at: float, tz: tzinfo) -> str:
+    """``Nov 28, 02:00`` in the viewer's zone: short, and always with the day (for lists of events)."""
+    moment = datetime.fromtimestamp(at, tz)
+    return f"{moment.strftime('%b')} {moment.day}, {moment.strftime('%H:%M')}"
 
 
 def round_remaining(seconds: float) -> float:

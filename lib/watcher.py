@@ -22,6 +22,7 @@ from typing import Any
 from lib import snapshot, timewords
 from lib.client import DocSpaceClient, post_webhook
 from lib.config import AppConfig, PortalConfig
+from lib.forecast import Past
 from lib.models import HistoryRecord, Operation, Progress, Schedule
 from lib.notify import Notifier
 from lib.phases import Phase
@@ -29,7 +30,7 @@ from lib.poller import Poll, Poller
 from lib.recording import SCOPES, Recording
 from lib.schedule import overdue_since
 from lib.store import HistoryStore
-from lib.timeline import Problem, Run, Timeline
+from lib.timeline import Problem, Timeline
 
 #: the first view of a portal waits this long for the first answer; later views never wait
 FIRST_WAIT = 3.0
@@ -63,6 +64,8 @@ class Endpoint:
     in_flight: bool = False
     answered: bool = False  # the first answer has been recorded
     saved: tuple[Any, float] | None = None  # (signature, when) of the state last written for readers
+    files: set[str] = field(default_factory=set)  # backup files already kept in the database
+    overdue: tuple[float, float, int] | None = None  # (the missed run's time, when first told, reminders sent)
     waited: bool = False  # a viewer already waited once for the first answer
 
     def interval(self, now: float, refresh: float, idle: float) -> float:
@@ -96,6 +99,7 @@ class Watcher:
                                         thread_name_prefix="watch-fetch")
         self._thread: threading.Thread | None = None
         self._pruned = 0.0
+        self._remind_after = config.remind_hours * 3600 if config.remind_hours else None
         for portal in config.portals:
             self._endpoint(portal.name, "restore", None, default=True)
             if portal.api_key:
@@ -176,16 +180,18 @@ class Watcher:
         answer = self.backups(portal, look=look)
         return restore, self.progress(portal, Operation.BACKUP, look=look), answer.result if answer else None
 
+    def past(self, portal: str, operation: Operation, dump: bool | None = None) -> Past:
+        """The newest operation that ended, and what earlier runs teach about the next one."""
+        ep = self._endpoints.get((portal, operation.noun, dump if operation is Operation.RESTORE else None))
+        if ep is None or ep.recording is None:
+            return Past(None, None)
+        return Past(ep.recording.last_ended, ep.recording.learned)
+
     def check_now(self, portal: str, kind: str, dump: bool | None = None) -> None:
         with self._cond:
             self._endpoint(portal, kind, dump).poller.hurry()
             self._cond.notify_all()
 
-    def runs(self, portal: str) -> list[Run]:
-        """Operations on a portal that have ended, oldest first."""
-        with self._lock:
-            return [run for (name, _, _), ep in self._endpoints.items() if name == portal and ep.recording
-                    for run in ep.recording.snapshot.runs]
 
     # ------------------------------------------------------------ the watching
 
@@ -274,12 +280,33 @@ class Watcher:
         self._save(ep, state, json.dumps(state, sort_keys=True), poll.at)
         if not poll.ok:
             return
-        _, schedule = poll.result  # type: ignore[misc]
-        late = overdue_since(schedule, poll.at) if schedule else None
+        history, schedule = poll.result  # type: ignore[misc]
+        new = [r for r in history if r.id not in ep.files]
+        if new or not ep.files:
+            self.store.save_backup_files(ep.portal.name, new, poll.at)
+            ep.files |= {r.id for r in new} | {""}
+        self._overdue(ep, overdue_since(schedule, poll.at) if schedule else None, poll.at)
+
+    def _overdue(self, ep: Endpoint, late: float | None, now: float) -> None:
+        """Told once per missed run; with ``remind_hours``, again while it lasts, then "back on schedule"."""
+        portal = ep.portal
         if late is not None:
-            self.notifier.notify((ep.portal.name, "schedule", str(int(late)), "overdue"),
-                                 f"⚠️ {ep.portal.label}: a scheduled backup is overdue (expected "
-                                 f"{timewords.duration(poll.at - late)} ago).")
+            key = (portal.name, "schedule", str(int(late)))
+            if ep.overdue is None or ep.overdue[0] != late:
+                ep.overdue = (late, now, 0)
+                self.notifier.notify((*key, "overdue"), f"⚠️ {portal.label}: a scheduled backup is overdue (expected "
+                                                        f"{timewords.duration(now - late)} ago).")
+            elif self._remind_after and int((now - ep.overdue[1]) // self._remind_after) > ep.overdue[2]:
+                n = int((now - ep.overdue[1]) // self._remind_after)
+                ep.overdue = (late, ep.overdue[1], n)
+                self.notifier.notify((*key, f"overdue-reminder-{n}"), f"⏰ {portal.label}: still no backup since the "
+                                     f"one scheduled {timewords.duration(now - late)} ago.")
+        elif ep.overdue is not None:
+            key = (portal.name, "schedule", str(int(ep.overdue[0])))
+            ep.overdue = None
+            if self._remind_after:
+                self.notifier.notify((*key, "back-on-schedule"), f"✅ {portal.label}: a backup was made; "
+                                                                 "backups are on schedule again.")
 
     # ------------------------------------------------------------ endpoints
 
@@ -297,7 +324,8 @@ class Watcher:
             operation = Operation.RESTORE if kind == "restore" else Operation.BACKUP
             fetch = (lambda: client.get_restore_progress(dump)) if kind == "restore" else client.get_backup_progress
             recording = Recording(config.name, config.label, operation, SCOPES[dump], self.store,
-                                  self.notifier.notify, stall_floor=self.config.stall_minutes * 60)
+                                  self.notifier.notify, stall_floor=self.config.stall_minutes * 60,
+                                  remind_after=self._remind_after)
             recording.resume()
         ep = Endpoint(config, kind, dump, Poller(fetch, clock=self.clock), recording, default)
         self._endpoints[key] = ep

@@ -140,7 +140,7 @@ def test_past_operations_are_listed_with_durations(manual_clock: ManualClock) ->
         manual_clock.advance(10)
         next(b for b in at.button if b.label == "Watch again").click()
         run(at)
-        run(at, "app_pages/backups.py")
+        run(at, "app_pages/history.py")
         past = at.dataframe[-1].value
-    assert list(past["Operation"]) == ["backup"] and list(past["Outcome"]) == ["completed"]
-    assert list(past["Took"]) == ["5 min"]
+    assert list(past["Operation"]) == ["backup", "backup"] and list(past["Outcome"]) == ["running", "completed"]
+    assert list(past["Took"]) == ["", "5 min"]

@@ -169,3 +169,47 @@ def test_why_history_is_not_saved_in_one_sentence(message: str, words: str) -> N
     assert sentence.startswith(f"History is not being saved: {words}.")
     assert "pw" not in sentence.replace("password", "")
     assert sentence.endswith("written when the database is back.")
+
+
+def test_an_older_database_is_upgraded_not_dropped(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:  # a database as the first version of the app left it
+        schema.meta.create(conn)
+        schema.MIGRATIONS[0](conn)
+        conn.execute(schema.meta.insert().values(key="schema_version", value="1"))
+        conn.execute(schema.operations.insert().values(**operation().__dict__))
+    store = HistoryStore(url)
+    assert store.open()
+    with engine.connect() as conn:
+        assert schema.version_of(conn) == schema.VERSION == 2
+    engine.dispose()
+    assert [op.id for op in store.operations()] == ["op1"]  # kept
+    assert store.kept_backups("prod", 0) == [] and store.backups_known_since("prod") is None  # and new tables
+    store.close()
+
+
+def test_a_database_from_a_newer_app_is_left_alone(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        schema.meta.create(conn)
+        conn.execute(schema.meta.insert().values(key="schema_version", value="99"))
+    engine.dispose()
+    store = HistoryStore(url)
+    assert not store.open()
+    assert "newer version of this app (schema 99)" in store.problem
+
+
+def test_backup_files_are_kept_after_the_portal_forgets_them(url: str) -> None:
+    from datetime import UTC, datetime
+
+    from lib.models import HistoryRecord, StorageType
+
+    store = HistoryStore(url)
+    day = [HistoryRecord(f"id{i}", f"f{i}.tar.gz", StorageType.DOCUMENTS,
+                         datetime.fromtimestamp(T0 + i * 86_400, UTC), None) for i in range(3)]
+    store.save_backup_files("prod", day[:2], T0)
+    store.save_backup_files("prod", day[1:], T0 + 2 * 86_400)  # the portal dropped the oldest meanwhile
+    assert [r.id for r in store.kept_backups("prod", 0)] == ["id0", "id1", "id2"]
+    assert [r.id for r in store.kept_backups("prod", T0 + 1)] == ["id1", "id2"]
+    assert store.backups_known_since("prod") == T0 and store.backups_known_since("other") is None
+    store.close()

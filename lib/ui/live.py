@@ -14,6 +14,7 @@ from lib import clock, timewords
 from lib.charts import timeline_figure
 from lib.config import PortalConfig
 from lib.export import timeline_csv
+from lib.forecast import Past
 from lib.links import safe_download
 from lib.models import Operation
 from lib.status import Level, Status, describe
@@ -61,9 +62,12 @@ def progress_page(ctx: Context, operation: Operation) -> None:
         if not paused:
             view.timeline = source.progress(portal.name, operation, dump, look=every)
         now = clock.now()
-        status = describe(view.timeline, now, ctx.tz, stall_floor=ctx.config.stall_minutes * 60)
+        past = source.past(portal.name, operation, dump)
+        status = describe(view.timeline, now, ctx.tz, stall_floor=ctx.config.stall_minutes * 60, past=past)
         state.set_tab_title(f"{status.title} · {portal.label}")
         _draw_status(status, portal, ctx.kiosk)
+        if status.ended:
+            _draw_ended(status.ended, past, portal, ctx.kiosk)
         if operation is Operation.BACKUP and view.timeline.last_progress is not None:
             _draw_download(view.timeline.last_progress.link, portal, status)
         _draw_chart(view.timeline, ctx.tz, key)
@@ -132,6 +136,14 @@ def _draw_status(status: Status, portal: PortalConfig, big: bool) -> None:
             md_escape(status.notice, 600), icon=":material/warning:")
     if status.level is Level.RESTORING:
         chrome.restore_link(portal)
+
+
+def _draw_ended(sentence: str, past: Past, portal: PortalConfig, big: bool) -> None:
+    """How the last one ended, under the hero, with its timeline one click away."""
+    st.markdown(f"### {md_escape(sentence, 300)}" if big else md_escape(sentence, 300))
+    if past.last is not None and not big:
+        st.page_link("app_pages/history.py", label="See its timeline", icon=":material/timeline:",
+                     query_params={"portal": portal.name, "operation": past.last.id})
 
 
 def _draw_download(link: str, portal: PortalConfig, status: Status) -> None:

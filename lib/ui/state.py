@@ -37,6 +37,9 @@ SIGN_OUT = "sign_out"  # the sign-out button
 TAB_TITLE = "tab_title"  # the live state for the browser tab's title
 CONTEXT = "context"  # this run's Context, for the pages
 VIEWS = "views"  # {view key: View}, one per live page, portal and restore choice
+HISTORY_PORTAL, HISTORY_KIND, HISTORY_OUTCOME = "history_portal", "history_kind", "history_outcome"  # its filters
+HISTORY_LINK = "history_link"  # the ?portal= the History page was last opened with
+HISTORY_TABLE = "history_table"  # the list of operations (its selected row)
 
 REFRESH_CHOICES = (2, 3, 5, 10, 15, 30, 60, 120, 300)
 
@@ -60,6 +63,7 @@ class Context:
     portal: PortalConfig
     kiosk: bool
     tz: tzinfo
+    linked_portal: str | None = None  # the portal named in the link itself (not this viewer's last choice)
 
 
 def read_config() -> AppConfig:
@@ -70,8 +74,9 @@ def read_config() -> AppConfig:
 
 def start(config: AppConfig) -> Context:
     """This run's context, kept for the pages."""
+    linked = st.query_params.get("portal")
     ctx = Context(config, _source(config, _fingerprint(config)), selected_portal(config), kiosk(),
-                  viewer_zone())
+                  viewer_zone(), linked if linked in {p.name for p in config.portals} else None)
     st.session_state[CONTEXT] = ctx
     return ctx
 

@@ -1,0 +1,67 @@
+"""History: every recorded restore and backup, how each ended, and a 30-day strip per portal."""
+
+import streamlit as st
+
+from lib import clock
+from lib.charts import timeline_figure
+from lib.export import table_csv
+from lib.history import OUTCOMES, operations_table, portal_strip
+from lib.models import Operation
+from lib.text import md_escape
+from lib.timeline import Timeline
+from lib.ui import chrome, state
+from lib.ui.days import draw_strip
+
+ctx = state.context()
+st.title("History")
+chrome.notices(ctx, about_portal=False)
+labels = {p.name: p.label for p in ctx.config.portals}
+store = ctx.source.store
+if ctx.linked_portal and st.session_state.get(state.HISTORY_LINK) != ctx.linked_portal:
+    st.session_state[state.HISTORY_PORTAL] = ctx.linked_portal  # a shared /history?portal=x link
+    st.session_state[state.HISTORY_LINK] = ctx.linked_portal
+where, what, ended = st.columns(3)
+portal = where.selectbox("Portal", ["", *labels], format_func=lambda n: labels.get(n, "All portals"),
+                         key=state.HISTORY_PORTAL)
+kind = what.selectbox("What", ["", "restore", "backup"], key=state.HISTORY_KIND,
+                      format_func=lambda k: {"": "Restores and backups", "restore": "Restores", "backup": "Backups"}[k])
+outcome = ended.selectbox("How it ended", ["", *OUTCOMES], key=state.HISTORY_OUTCOME,
+                          format_func=lambda o: OUTCOMES.get(o, "Any way").capitalize())
+
+
+@st.fragment(run_every=None if state.paused() else 60)
+def history() -> None:
+    now = clock.now()
+    chrome.history_notice(ctx)
+    for name in [portal] if portal else list(labels):
+        st.markdown(f"**{md_escape(labels[name], 80)}** · the last 30 days")
+        answer = ctx.source.backups(name)
+        draw_strip(portal_strip(store, name, answer.result if answer else None, now, ctx.tz), name, big=ctx.kiosk)
+    ops = store.operations(portal=portal or None, kind=kind or None, outcome=outcome or None, limit=500)
+    st.subheader("Operations")
+    if not ops:
+        st.info("No operation recorded yet with these choices. Restores and backups appear here as soon as the "
+                "app sees them, whether or not anyone is looking.", icon=":material/history:")
+        return
+    table = operations_table(ops, labels, ctx.tz)
+    small = st.column_config.TextColumn(width="small")
+    picked = st.dataframe(table, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
+                          key=state.HISTORY_TABLE, column_config={"Operation": small, "Took": small})
+    st.download_button("Download the list (CSV)", table_csv(table), file_name="operations.csv", mime="text/csv")
+    rows = picked.selection.rows if picked else []
+    linked = st.query_params.get("operation")
+    op = ops[rows[0]] if rows else next((o for o in ops if o.id == linked), None)
+    if op is None:
+        st.caption("Select an operation to see its timeline.")
+        return
+    timeline = Timeline.resume(Operation.parse(op.kind), op.id, store.points_of(op.id), [])
+    st.markdown(f"**The {op.kind} on {md_escape(labels.get(op.portal, op.portal), 80)}** — "
+                f"{md_escape(table['Outcome'][ops.index(op)])}")
+    if len(timeline.progress_points) >= 2:
+        st.plotly_chart(timeline_figure(timeline, ctx.tz), key="history-chart", alt="Percent done over time",
+                        config={"displaylogo": False, "displayModeBar": False})
+    else:
+        st.caption("Only one moment of it was seen: there is no timeline to draw.")
+
+
+history()
