@@ -82,10 +82,8 @@ class DatabaseReader:
         return Poll(state["last_poll_at"], result, state["failures"], state.get("retry_at"))
 
     def next_check(self, portal: str, kind: str, dump: bool | None = None) -> float | None:
-        state = self._state(portal, kind, SCOPES[dump])
-        if state is None or state["last_poll_at"] is None:
-            return None
-        return state.get("retry_at") or state["last_poll_at"] + self.config.refresh_seconds
+        """The watcher process decides when it checks next; the page says only when it last did."""
+        return None
 
     def backups(self, portal: str, *, look: float | None = None) -> Poll[Any] | None:
         state = self._state(portal, "backups", "any")

@@ -3,7 +3,7 @@
 An app that only reads (``[history] watcher = "external"``, or a second replica) rebuilds the same
 timeline a watching app holds in memory: the operation's change points come from the ``points``
 table; this adds the rest (the last answer, the last failure, when it last checked). The watcher
-writes it when something changed and otherwise at most once a minute, never once per poll.
+writes it when something changed (the headless one also once a minute), never once per poll.
 """
 
 from __future__ import annotations

@@ -28,6 +28,8 @@ from lib.store import HistoryStore
 from lib.watcher import Watcher
 
 log = logging.getLogger("lib.watch")
+#: with nothing new, what the watcher knows is still written this often: apps reading it can tell it lives
+HEARTBEAT = 60.0
 
 
 def read_settings(path: Path) -> AppConfig:
@@ -66,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     store = HistoryStore(config.history_url)
-    watcher = Watcher(config, store, keep_days=config.keep_days)
+    watcher = Watcher(config, store, keep_days=config.keep_days, heartbeat=HEARTBEAT)
     where = make_url(config.history_url)
     log.info("watching %d portal(s): %s; history in %s (%s)", len(config.portals),
              ", ".join(f"{p.name} ({p.host})" for p in config.portals), where.get_backend_name(),

@@ -41,8 +41,6 @@ LOOK_GRACE = 15.0
 #: a restore choice nobody has looked at for this long is no longer polled
 FORGET_AFTER = 600.0
 PRUNE_EVERY = 6 * 3600.0
-#: what the watcher knows is written for readers on change, and at least this often
-STATE_EVERY = 60.0
 
 BackupsAnswer = tuple[list[HistoryRecord], Schedule | None]
 
@@ -84,11 +82,15 @@ class Endpoint:
 
 class Watcher:
     def __init__(self, config: AppConfig, store: HistoryStore, *, clock: Callable[[], float] = time.time,
-                 send: Callable[[str, dict[str, Any]], None] = post_webhook, keep_days: float = 180.0):
+                 send: Callable[[str, dict[str, Any]], None] = post_webhook, keep_days: float = 180.0,
+                 heartbeat: float | None = None):
+        """``heartbeat``: also write what it knows this often when nothing changed, for apps that only
+        read (the headless watcher sets it; an app that watches itself writes on change only)."""
         self.config = config
         self.store = store
         self.clock = clock
         self.keep_days = keep_days
+        self.heartbeat = heartbeat
         self.notifier = Notifier(config.webhook_url, store, send=send, clock=clock)
         self._clients = {p.name: DocSpaceClient(p.url, p.api_key) for p in config.portals}
         self._endpoints: dict[tuple[str, str, bool | None], Endpoint] = {}
@@ -266,8 +268,9 @@ class Watcher:
                 backups.poller.hurry()  # the new file is in the list now
 
     def _save(self, ep: Endpoint, state: dict[str, Any], signature: Any, at: float) -> None:
-        """Tell readers (an app with watcher = "external") what changed; otherwise once a minute."""
-        if ep.saved is not None and ep.saved[0] == signature and at - ep.saved[1] < STATE_EVERY:
+        """Tell readers (an app with watcher = "external") what changed, and with a heartbeat, that it still looks."""
+        if ep.saved is not None and ep.saved[0] == signature and (self.heartbeat is None or
+                                                                  at - ep.saved[1] < self.heartbeat):
             return
         state = state | {"at": at, "retry_at": ep.poller.latest.retry_at if ep.poller.latest else None}
         self.store.save_state(snapshot.key(ep.portal.name, ep.kind, SCOPES[ep.dump]), state, at)
