@@ -11,6 +11,7 @@ from datetime import tzinfo
 from typing import Any
 
 from lib import strip, timewords
+from lib.made import Backup
 from lib.store import HistoryStore, StoredOperation
 from lib.text import clean
 
@@ -32,7 +33,7 @@ def portal_strip(store: HistoryStore, portal: str, backups: Any, now: float, tz:
     since = now - (DAYS + 1) * 86_400
     listed, schedule = backups if isinstance(backups, tuple) else ([], None)
     records = {r.id: r for r in store.kept_backups(portal, since)} | {r.id: r for r in listed}
-    cells = strip.day_cells(now, tz, DAYS, backups=[strip.Backup.listed(r) for r in records.values()],
+    cells = strip.day_cells(now, tz, DAYS, backups=[Backup.listed(r) for r in records.values()],
                             operations=store.operations(portal=portal, since=since), schedule=schedule,
                             watched_since=store.backups_known_since(portal))
     notable = [c.words for c in reversed(cells) if c.kind in ("failed", "missed", "restore")]

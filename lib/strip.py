@@ -4,9 +4,8 @@ Pure: the backups the portal lists, the operations the app recorded, the schedul
 day cells come out, oldest first, the last one today in the viewer's zone. Colour is never the only
 sign: every kind has its own Material icon and its own text glyph.
 
-Sources of "a backup happened": the portal's list (``getbackuphistory``, only files that still exist),
-the backups this app saw complete (a completed backup operation, at its ``ended``) and the schedule's
-``lastBackupTime``. The same backup seen in two of them counts once (same id, or within a few minutes).
+Which backups happened is :mod:`lib.made`'s (the portal's list, the app's recordings, the schedule's
+``lastBackupTime``, each backup once).
 
 When a day is **missed**: the schedule (``lib.schedule``; hours in the portal's clock, read as UTC)
 expected a run at an instant ``due`` that falls on that day in the viewer's zone, and
@@ -26,26 +25,20 @@ then list both. Today, a run that is due, or due less than the grace ago, is "du
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
 from lib import text, timewords
-from lib.models import HistoryRecord, Period, Schedule
+from lib.made import EARLY, RECORDED, Backup, known_since, merged_backups, norm_id, same_backup, size_words
+from lib.models import Period, Schedule
 from lib.schedule import GRACE, next_due
 
 if TYPE_CHECKING:
     from lib.store import StoredOperation
 
-#: a backup may be stamped a little before its scheduled minute and still be that run
-EARLY = timedelta(minutes=5)
-#: the same backup seen in two sources (the portal's list and the app's recording) is this close in time
-SAME_BACKUP = timedelta(minutes=10)
 #: how much of the portal's own error text a cell quotes
 PORTAL_TEXT_LEN = 80
-
-PORTAL_LIST, RECORDED, SCHEDULE = "portal list", "recorded", "schedule"
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,30 +62,6 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
 )}
 _RANK = {name: i for i, name in enumerate(KINDS)}
 _PERIOD = {Period.EVERY_DAY: "daily", Period.EVERY_WEEK: "weekly", Period.EVERY_MONTH: "monthly"}
-
-
-@dataclass(frozen=True, slots=True)
-class Backup:
-    """One backup that was made. ``began`` is when it started, when known (a recorded one)."""
-
-    created: datetime  # UTC
-    size_bytes: int | None = None
-    source: str = PORTAL_LIST  # "portal list", "recorded" or "schedule"
-    id: str = ""  # the history record's id, or the task id (DocSpace makes them equal)
-    began: datetime | None = None
-
-    @classmethod
-    def listed(cls, record: HistoryRecord) -> Backup:
-        """From ``getbackuphistory``: DocSpace's record carries no size, so it is not known."""
-        return cls(record.created_on, None, PORTAL_LIST, record.id)
-
-    @classmethod
-    def recorded(cls, op: StoredOperation) -> Backup | None:
-        """A backup operation this app saw complete; None for anything else."""
-        if op.kind != "backup" or op.outcome != "completed" or op.ended is None:
-            return None
-        began = op.started if op.started is not None else op.first_seen
-        return cls(_utc(op.ended), None, RECORDED, op.task_id, _utc(began))
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,60 +219,6 @@ def strip_text(cells: list[DayCell]) -> str:
     return "".join(c.symbol for c in cells)
 
 
-# ---------------------------------------------------------------- backups from every source
-
-
-def merged_backups(listed: list[Backup], operations: list[StoredOperation],
-                   schedule: Schedule | None) -> list[Backup]:
-    """Every backup made, each once: the portal's list first, then the app's recordings, then lastBackupTime.
-
-    Two entries are the same backup when they come from different sources and have the same id, or
-    (when an id is missing on either side) were made within :data:`SAME_BACKUP` of each other or the
-    listed one falls inside the recorded run. Entries from one source are never merged: each listed
-    record is its own file, each recorded operation its own run.
-    """
-    candidates = list(listed)
-    candidates += [b for b in (Backup.recorded(op) for op in operations) if b is not None]
-    if schedule is not None and schedule.last_backup_time is not None:
-        candidates.append(Backup(_utc_dt(schedule.last_backup_time), None, SCHEDULE))
-    order = {PORTAL_LIST: 0, RECORDED: 1, SCHEDULE: 2}
-    candidates.sort(key=lambda b: (order.get(b.source, 3), b.created))
-    kept: list[Backup] = []
-    for b in candidates:
-        twin = next((i for i, k in enumerate(kept) if k.source != b.source and _same_backup(k, b)), None)
-        if twin is None:
-            kept.append(b)
-        elif kept[twin].size_bytes is None and b.size_bytes is not None:
-            kept[twin] = replace(kept[twin], size_bytes=b.size_bytes)
-    return sorted(kept, key=lambda b: b.created)
-
-
-def known_since(made: list[Backup], operations: list[StoredOperation], watched_since: float | None) -> float | None:
-    """From when on the app can tell a missing backup: the first backup on record (any source), the first
-    backup operation recorded, or when watching the portal's backups began, whichever is earliest."""
-    times = [b.created.timestamp() for b in made]
-    times += [b.began.timestamp() for b in made if b.began is not None]
-    times += [op.first_seen for op in operations if op.kind == "backup"]  # a watched restore says nothing of backups
-    if watched_since is not None:
-        times.append(watched_since)
-    return min(times) if times else None
-
-
-def _same_backup(a: Backup, b: Backup) -> bool:
-    ida, idb = _norm_id(a.id), _norm_id(b.id)
-    if ida and idb:
-        return ida == idb  # DocSpace gives the file the task's id: two different ids are two backups
-    if abs(a.created - b.created) <= SAME_BACKUP:
-        return True
-    # a listed file stamped at the start of a run the app recorded
-    return any(x.began is not None and x.began - EARLY <= y.created <= x.created + EARLY
-               for x, y in ((a, b), (b, a)))
-
-
-def _norm_id(value: str) -> str:
-    return re.sub(r"[{}\-\s]", "", value).lower()
-
-
 # ---------------------------------------------------------------- operations
 
 
@@ -311,7 +226,7 @@ def _unique_operations(ops: list[StoredOperation]) -> list[StoredOperation]:
     """One row per task (a task recorded under two scopes counts once), keeping the most finished one."""
     out: dict[tuple[str, str], StoredOperation] = {}
     for op in sorted(ops, key=lambda o: (o.outcome == "running", o.first_seen)):
-        key = (op.kind, _norm_id(op.task_id) or op.id)
+        key = (op.kind, norm_id(op.task_id) or op.id)
         out.setdefault(key, op)
     return sorted(out.values(), key=lambda o: o.first_seen)
 
@@ -345,7 +260,7 @@ def _backup_of(op: StoredOperation, made: list[Backup]) -> bool:
     """Whether a backup in the list is this (unfinished-looking) operation's file."""
     began = _utc(op.started if op.started is not None else op.first_seen)
     probe = Backup(_utc(op.last_seen), None, RECORDED, op.task_id, began)
-    return any(b.source != RECORDED and _same_backup(b, probe) for b in made)
+    return any(b.source != RECORDED and same_backup(b, probe) for b in made)
 
 
 # ---------------------------------------------------------------- the schedule
@@ -399,18 +314,6 @@ def _backups_words(group: list[Backup], tz: tzinfo) -> str:
     return f"{len(items)} backups ({('; ' if sized else ', ').join(parts)})"
 
 
-def size_words(size: int) -> str:
-    """``1.2 GB``, ``300 MB``, ``12 GB`` (decimal units, as file managers show them)."""
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if value < 1000 or unit == "TB":
-            if unit == "B":
-                return f"{int(value)} B"
-            return f"{value:.1f} {unit}" if value < 10 else f"{value:.0f} {unit}"
-        value /= 1000
-    raise AssertionError("unreachable")
-
-
 def _unknown_words(known: float | None, day_start: float, tz: tzinfo) -> str:
     if known is None:
         return "not known — nothing on record yet"
@@ -434,6 +337,3 @@ def _day_start(d: date, tz: tzinfo) -> float:
 def _utc(ts: float) -> datetime:
     return datetime.fromtimestamp(ts, UTC)
 
-
-def _utc_dt(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

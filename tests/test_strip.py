@@ -6,9 +6,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from lib.made import Backup, merged_backups, size_words
 from lib.models import HistoryRecord, Period, Schedule, StorageType
 from lib.store import StoredOperation
-from lib.strip import KINDS, Backup, DayCell, day_cells, merged_backups, size_words, strip_summary, strip_text
+from lib.strip import KINDS, DayCell, day_cells, strip_summary, strip_text
 from lib.timewords import zone
 from tests.factories import HOSTILE, T0
 
