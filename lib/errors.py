@@ -20,6 +20,10 @@ class Category(StrEnum):
     MOVED = "moved"  # the address redirects
 
 
+#: the label of a read time-out after which the next check waits longer: slow, not (yet) unreachable
+SLOW = "slow to answer"
+
+
 class DocSpaceError(Exception):
     """Base class: something stopped us from reading the portal."""
 
@@ -66,11 +70,21 @@ class PortalUnreachable(DocSpaceError):
         "dropped": "The connection to the portal was cut off.",
     }
 
-    def __init__(self, reason: str = "", detail: str = ""):
+    def __init__(self, reason: str = "", detail: str = "", *, waited: float | None = None,
+                 next_wait: float | None = None):
+        """``waited``: the read timeout that ran out; ``next_wait``: the longer one the next check uses
+        (None when the wait cannot grow any more)."""
         self.reason = reason
         self.sentence = self._reasons.get(reason, type(self).sentence)
+        self.waited, self.next_wait = waited, next_wait
         if reason == "tls":
             self.advice = "Check the portal address (https) and its certificate; we keep trying."
+        if reason == "timeout" and waited is not None:
+            self.sentence = f"The portal did not answer within {waited:g} s."
+            if next_wait is not None:
+                # not yet "unreachable": a portal busy with a restore can be slow and healthy
+                self.label = SLOW
+                self.advice = f"It may be busy; the next check waits up to {next_wait:g} s."
         super().__init__(detail or self.sentence)
 
 

@@ -11,7 +11,7 @@ from datetime import tzinfo
 from enum import StrEnum
 
 from lib import timewords
-from lib.errors import Category
+from lib.errors import SLOW, Category
 from lib.eta import DEFAULT_STALL_FLOOR, estimate, stalled_for
 from lib.phases import Phase
 from lib.timeline import Timeline
@@ -81,6 +81,9 @@ def describe(timeline: Timeline, now: float, tz: tzinfo, *, stall_floor: float =
     if problem is not None and problem.category is Category.RESTORING:
         return Status(Level.RESTORING, problem.message.split(";")[0] + ".", notice=problem.message,
                       title="Portal restoring")
+    if problem is not None and progress is None and problem.label == SLOW:
+        # slow, not unreachable: the next check waits longer, and a loaded portal often answers then
+        return Status(Level.WAITING, "Waiting for the portal to answer…", [problem.message], title="Checking…")
     if problem is not None and (progress is None or problem.category is Category.AUTH):
         level = Level.UNAUTHORIZED if problem.category is Category.AUTH else Level.UNREACHABLE
         return Status(level, _problem_headline(problem.category, noun), notice=problem.message,

@@ -200,3 +200,14 @@ def test_clock_times_are_in_the_viewers_zone() -> None:
 
 def test_every_level_has_a_material_icon() -> None:
     assert all(level.icon.startswith(":material/") and level.icon.endswith(":") for level in Level)
+
+
+def test_a_slow_portal_before_its_first_answer_is_waited_for_not_called_unreachable() -> None:
+    slow = PortalUnreachable("timeout", waited=5, next_wait=10)
+    s = say(timeline((0, slow)), 6)
+    assert s.level is Level.WAITING and s.headline == "Waiting for the portal to answer…"
+    assert "Cannot reach" not in s.headline and not s.notice  # a calm line, not a red box
+    assert s.facts == ["The portal did not answer within 5 s. It may be busy; the next check waits up to 10 s."]
+    capped = PortalUnreachable("timeout", waited=30)
+    s = say(timeline((0, slow), (20, capped)), 60)
+    assert s.level is Level.UNREACHABLE and "did not answer within 30 s" in s.notice
