@@ -6,6 +6,7 @@ from datetime import datetime, tzinfo
 
 import plotly.graph_objects as go
 
+from lib.errors import Category
 from lib.phases import Phase
 from lib.timeline import Point, Timeline
 
@@ -20,6 +21,14 @@ PHASE_COLORS = {
     Phase.CREATING: "#3b82f6",
     Phase.UPLOADING: "#a78bfa",
     Phase.TRANSFERRING: "#3b82f6",
+}
+#: the legend of the failed checks, by kind
+PROBLEM_NAMES = {
+    Category.UNREACHABLE: "Portal not answering",
+    Category.UNREADABLE: "Answer not readable",
+    Category.MOVED: "Portal moved",
+    Category.AUTH: "Key refused",
+    Category.RESTORING: "Portal locked by a restore",
 }
 LINE = "#2563eb"
 FAIL = "#dc2626"
@@ -58,13 +67,16 @@ def timeline_figure(timeline: Timeline, tz: tzinfo) -> go.Figure:
                   Phase.CANCELLED: ("Cancelled", PROBLEM)}.get(last.phase)
         if ending is not None:
             notes.append(_note(last, *ending, tz, ay=30))
-    if problems:
+    for category, name in PROBLEM_NAMES.items():  # one legend entry per kind: silence is not a bad answer
+        marks = [p for p in problems if p.problem is not None and p.problem.category is category]
+        if not marks:
+            continue
         traces.append(go.Scatter(
-            x=[_dt(p.at, tz) for p in problems],
-            y=[p.percent if p.percent is not None else 0 for p in problems],
-            mode="markers", name="Portal not answering",
+            x=[_dt(p.at, tz) for p in marks],
+            y=[p.percent if p.percent is not None else 0 for p in marks],
+            mode="markers", name=name,
             marker={"symbol": "x", "size": 12, "color": PROBLEM, "line": {"width": 2, "color": PROBLEM}},
-            customdata=[p.problem.label if p.problem else "" for p in problems],
+            customdata=[p.problem.label if p.problem else "" for p in marks],
             hovertemplate="%{x|%H:%M:%S}<br>check failed: %{customdata}<extra></extra>",
         ))
     # One Figure built from plain dicts: add_vrect/add_annotation copy the layout on every call,

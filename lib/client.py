@@ -223,7 +223,7 @@ def _read_body(resp: requests.Response, deadline: float, read: float) -> bytes:
 def interpret(status: int, headers: dict[str, str], body: bytes, parse: Callable[[Any], T]) -> T:
     """Turn one HTTP answer into a value or a typed error, as the DocSpace contract describes."""
     if 200 <= status < 300:
-        data = _json(body)
+        data = _json(body, _charset(headers))
         if not isinstance(data, dict):
             raise UnexpectedResponse("the answer is not a DocSpace envelope")
         if data.get("status", 0) not in (0, "0"):
@@ -269,11 +269,32 @@ def _dump(dump: bool) -> dict[str, str]:
     return {"Dump": "true"} if dump else {}
 
 
-def _json(body: bytes) -> Any:
-    try:
-        return json.loads(body.decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        raise UnexpectedResponse("the answer is not JSON") from None
+def _json(body: bytes, charset: str = "") -> Any:
+    """JSON from UTF-8; a body that is not UTF-8 (a Latin-1 'é' under a utf-8 label) is read leniently,
+    in its declared charset or else as Windows-1252/Latin-1, so an otherwise valid answer (a failed
+    restore's own words) still reaches the viewer. Broken JSON is not guessed at."""
+    for encoding in dict.fromkeys(("utf-8-sig", charset, "cp1252", "latin-1")):
+        if not encoding:
+            continue
+        try:
+            text = body.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        try:
+            return json.loads(text)
+        except (ValueError, RecursionError):
+            break
+    raise UnexpectedResponse("the answer is not JSON")
+
+
+def _charset(headers: dict[str, str]) -> str:
+    """The charset a Content-Type names, if any (lower case)."""
+    ctype = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+    for part in ctype.split(";")[1:]:
+        name, _, value = part.strip().partition("=")
+        if name.strip().lower() == "charset":
+            return value.strip().strip('"').lower()
+    return ""
 
 
 def _retry_after(headers: dict[str, str]) -> float | None:

@@ -163,7 +163,7 @@ class Redirected(DocSpaceError):
 class UnexpectedResponse(DocSpaceError):
     """Not JSON, or JSON of a shape the contract does not allow."""
 
-    sentence = "The portal sent an answer we could not read."
+    sentence = "The portal answered, but with something this app cannot read."
     advice = "Check that the address points at a DocSpace portal; we keep trying."
     label = "bad answer"
     category = Category.UNREADABLE

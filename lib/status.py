@@ -14,7 +14,7 @@ from lib import timewords
 from lib.errors import SLOW, Category
 from lib.eta import DEFAULT_STALL_FLOOR, estimate, stalled_for
 from lib.phases import Phase
-from lib.timeline import Timeline
+from lib.timeline import Problem, Timeline
 
 
 class Level(StrEnum):
@@ -100,10 +100,7 @@ def describe(timeline: Timeline, now: float, tz: tzinfo, *, stall_floor: float =
             facts.append(f"started {timewords.clock(seen, tz, now)}")
         else:
             facts.append(f"first seen {timewords.clock(seen, tz, now)} at {runs[0].percent}%")
-    notice = ""
-    if problem is not None:
-        notice = (f"{pct}% as of {timewords.clock(timeline.last_ok_at or now, tz, now)}: the portal has not "
-                  f"answered for {timewords.duration(now - (timeline.last_ok_at or now))}. {problem.message}")
+    notice = "" if problem is None else _last_known(pct, problem, timeline.last_ok_at or now, now, tz)
     ended = _ended_numbers(timeline, now, tz)
     if phase is Phase.FAILED:
         return Status(Level.FAILED, f"The {noun} failed at {pct}%.", facts,
@@ -126,7 +123,9 @@ def describe(timeline: Timeline, now: float, tz: tzinfo, *, stall_floor: float =
     eta_text = ""
     stalled = stalled_for(timeline, now, stall_floor)
     est = None if stalled is not None else estimate(timeline, now)  # a stalled job has no honest ETA
-    if phase.plateau:
+    if problem is not None:
+        est = None  # the last answer we could use is old: no honest estimate from it
+    elif phase.plateau:
         eta_text = "finishing up"
     elif est is not None:
         eta_text = (f"{timewords.span(est.low, est.high)} left"
@@ -142,15 +141,26 @@ def describe(timeline: Timeline, now: float, tz: tzinfo, *, stall_floor: float =
         headline = f"A {noun} is queued and about to start."
     else:
         headline = f"{timeline.operation.verb} — {pct}% · {phase.value}"
+    if problem is not None:
+        headline = f"Last known: {headline}"
     if progress.warning:
         level = Level.WARNING
     numbers = [("Done", f"{pct}%")]
     if seen is not None:
         numbers.append(("Running for", timewords.duration(now - seen)))
-    numbers.append(("Time left", "finishing" if phase.plateau else
+    numbers.append(("Time left", "unknown" if problem is not None else "finishing" if phase.plateau else
                     timewords.span_short(est.low, est.high) if est is not None else "—"))
     return Status(level, headline, facts, portal_text=progress.warning, notice=notice, percent=pct,
                   eta=eta_text, title=f"{pct}% · {timeline.operation.verb}", numbers=numbers)
+
+
+def _last_known(pct: int, problem: Problem, last_ok: float, now: float, tz: tzinfo) -> str:
+    """The last state we could read, with its age, and why the latest check did not give a new one."""
+    at = timewords.clock(last_ok, tz, now)
+    if problem.category in (Category.UNREADABLE, Category.MOVED):
+        # it did answer: just not with something we can use
+        return f"{pct}% as of {at} is the last state this app could read. {problem.message}"
+    return f"{pct}% as of {at}: the portal has not answered for {timewords.duration(now - last_ok)}. {problem.message}"
 
 
 def _ended_numbers(timeline: Timeline, now: float, tz: tzinfo) -> list[tuple[str, str]]:
@@ -168,4 +178,6 @@ def _ended_numbers(timeline: Timeline, now: float, tz: tzinfo) -> list[tuple[str
 def _problem_headline(category: Category, noun: str) -> str:
     if category is Category.AUTH:
         return f"Cannot read the {noun} status: the portal refused the API key."
+    if category is Category.UNREADABLE:
+        return f"The portal answered, but this app cannot read the {noun} status."
     return f"Cannot reach the portal to check the {noun}."

@@ -24,7 +24,7 @@ from lib.errors import (
     UnexpectedResponse,
 )
 from lib.models import Operation, Period, StorageType, TaskStatus
-from simulator import ManualClock, Simulator
+from simulator import LATIN1_TEXT, ManualClock, Simulator
 from tests.canned import Canned, Unaccepting
 from tests.conftest import KEY
 
@@ -325,3 +325,18 @@ def test_the_deadline_holds_on_a_body_that_trickles(manual_clock: ManualClock) -
 def test_the_default_deadline_is_the_read_timeout_plus_three_seconds() -> None:
     c = DocSpaceClient("https://portal.example")
     assert (c.read_timeout, c.deadline) == (5.0, 8.0)  # the README's 8 s
+
+
+def test_a_body_in_latin1_under_a_utf8_label_is_still_read(portal: Simulator) -> None:
+    """The JSON is valid but its 'é' is one Latin-1 byte: read it leniently, so the failed restore's
+    own words reach the viewer instead of "could not read"."""
+    portal.inject("latin1", path="getrestoreprogress")
+    failed = client(portal, key=None).get_restore_progress()
+    assert failed is not None and failed.failed and failed.error == LATIN1_TEXT
+
+
+def test_broken_json_is_an_answer_this_app_cannot_read(portal: Simulator) -> None:
+    portal.inject("malformed")
+    with pytest.raises(UnexpectedResponse) as caught:
+        client(portal).get_backup_progress()
+    assert caught.value.sentence == "The portal answered, but with something this app cannot read."

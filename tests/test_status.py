@@ -149,7 +149,7 @@ def test_unreachable_with_a_last_known_percent() -> None:
     s = say(t, 300)
     assert s.notice.startswith("42% as of 08:00: the portal has not answered for 5 min.")
     assert "did not answer in time" in s.notice
-    assert s.headline == "Restoring — 42% · restoring data" and s.percent == 42
+    assert s.headline == "Last known: Restoring — 42% · restoring data" and s.percent == 42
     assert s.level in (Level.RUNNING, Level.WARNING) and "No progress" not in s.notice
 
 
@@ -211,3 +211,31 @@ def test_a_slow_portal_before_its_first_answer_is_waited_for_not_called_unreacha
     capped = PortalUnreachable("timeout", waited=30)
     s = say(timeline((0, slow), (20, capped)), 60)
     assert s.level is Level.UNREACHABLE and "did not answer within 30 s" in s.notice
+
+
+def test_an_unreadable_answer_is_not_called_silence_and_the_last_state_is_labelled() -> None:
+    from lib.errors import UnexpectedResponse
+
+    polls = [(0, prog(0)), (60, prog(10))] + [(60 + 10 * i, prog(10 + 5 * i)) for i in range(1, 12)]
+    t = timeline(*polls, (185, UnexpectedResponse("the answer is not JSON")))
+    s = say(t, 199)
+    assert "has not answered" not in s.notice
+    assert s.notice.startswith("65% as of 08:02 is the last state this app could read.")
+    assert "The portal answered, but with something this app cannot read." in s.notice
+    assert s.headline == "Last known: Restoring — 65% · restoring data"
+    assert not s.eta and ("Time left", "unknown") in s.numbers  # no estimate from a state we cannot see
+
+
+def test_silence_keeps_its_words_and_also_labels_the_last_state() -> None:
+    t = timeline((0, prog(0)), (60, prog(42)), (90, PortalUnreachable("dropped")))
+    s = say(t, 120)
+    assert s.headline == "Last known: Restoring — 42% · restoring data"
+    assert s.notice.startswith("42% as of 08:01: the portal has not answered for 1 min.")
+
+
+def test_an_unreadable_first_answer_is_not_called_unreachable() -> None:
+    from lib.errors import UnexpectedResponse
+
+    s = say(timeline((0, UnexpectedResponse("the answer is not JSON"))), 10)
+    assert s.headline == "The portal answered, but this app cannot read the restore status."
+    assert "Cannot reach" not in s.headline and "cannot read" in s.notice
