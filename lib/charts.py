@@ -65,6 +65,8 @@ def timeline_figure(timeline: Timeline, tz: tzinfo) -> go.Figure:
         last = progress[-1]
         ending = {Phase.COMPLETED: ("Completed", DONE), Phase.FAILED: ("Failed", FAIL),
                   Phase.CANCELLED: ("Cancelled", PROBLEM)}.get(last.phase)
+        if last.phase is Phase.COMPLETED and (last.percent or 0) < 100:
+            ending = (f"Reported complete at {last.percent or 0}%", PROBLEM)  # as DocSpace said it
         if ending is not None:
             notes.append(_note(last, *ending, tz, ay=30))
     for category, name in PROBLEM_NAMES.items():  # one legend entry per kind: silence is not a bad answer

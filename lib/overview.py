@@ -57,6 +57,8 @@ def portal_line(restore: Timeline, backup: Timeline | None,
             note = timeline.last_progress.error  # type: ignore[union-attr]
         elif phase is Phase.CANCELLED and level is Level.OK:
             level, activity = Level.WARNING, f"{noun} cancelled"
+        elif phase is Phase.COMPLETED and level is Level.OK and timeline.last_progress.progress < 100:  # type: ignore[union-attr]
+            level, activity = Level.WARNING, f"{noun} reported complete at {timeline.last_progress.progress}%"  # type: ignore[union-attr]
     last = "needs an API key"
     if isinstance(backups, PortalRestoring):
         last = "unavailable while restoring"
@@ -77,6 +79,8 @@ def _activity(timeline: Timeline) -> str:
     progress = timeline.last_progress
     if progress is None:
         return ""
+    if timeline.phase is Phase.OTHER:
+        return f"{Phase.OTHER.value} ({progress.operation_code or '?'}) · {progress.progress}%"
     return f"{timeline.operation.verb} · {progress.progress}% · {timeline.phase.value}"
 
 

@@ -128,7 +128,8 @@ class Recording:
 
     def _tell_outcome(self, point: Point, outcome: str, text: str) -> None:
         noun, label = self.operation.noun, self.label
-        words = {"completed": f"✅ {label}: the {noun} completed.",
+        words = {"completed": f"✅ {label}: the {noun} completed." if (point.percent or 0) >= 100 else
+                 f"⚠️ {label}: DocSpace reports the {noun} complete at {point.percent}%.",
                  "failed": f"❌ {label}: the {noun} failed at {point.percent}%: {text[:300]}",
                  "cancelled": f"⚠️ {label}: the {noun} was cancelled."}
         self._notify((self.portal, noun, self.timeline.run_id, outcome), words[outcome])

@@ -100,6 +100,8 @@ def describe(timeline: Timeline, now: float, tz: tzinfo, *, stall_floor: float =
             facts.append(f"started {timewords.clock(seen, tz, now)}")
         else:
             facts.append(f"first seen {timewords.clock(seen, tz, now)} at {runs[0].percent}%")
+    if progress.reported_progress is not None:
+        facts.append(f"DocSpace reported {progress.reported_progress}%; shown as {pct}%.")
     notice = "" if problem is None else _last_known(pct, problem, timeline.last_ok_at or now, now, tz)
     ended = _ended_numbers(timeline, now, tz)
     if phase is Phase.FAILED:
@@ -110,6 +112,12 @@ def describe(timeline: Timeline, now: float, tz: tzinfo, *, stall_floor: float =
         return Status(Level.WARNING, f"The {noun} was cancelled.", facts,
                       portal_text=progress.warning, notice=notice, percent=pct, title=f"Cancelled · {noun}",
                       numbers=[("Stopped at", f"{pct}%"), *ended], done=True)
+    if phase is Phase.COMPLETED and pct < 100:
+        # what the portal said, not what we would expect: Details and the chart say the same
+        odd = f"A finished {noun} normally reads 100%; check in DocSpace that it really finished."
+        return Status(Level.WARNING, f"DocSpace reports the {noun} complete at {pct}%.", facts,
+                      portal_text=progress.warning, notice=" ".join(filter(None, (odd, notice))), percent=pct,
+                      title=f"Complete at {pct}% · {noun}", numbers=[("Done", f"{pct}%"), *ended], done=True)
     if phase is Phase.COMPLETED:
         level = Level.WARNING if progress.warning else Level.OK
         head = f"The {noun} completed" + (" with a warning." if progress.warning else ".")
@@ -137,8 +145,12 @@ def describe(timeline: Timeline, now: float, tz: tzinfo, *, stall_floor: float =
         level = Level.WARNING
         notice = (f"No progress for {timewords.duration(stalled)}. That is longer than this {noun} has needed "
                   f"between steps so far; it may be stuck. Check the portal if this goes on.")
+    title = f"{pct}% · {timeline.operation.verb}"
     if phase is Phase.QUEUED:
         headline = f"A {noun} is queued and about to start."
+    elif phase is Phase.OTHER:
+        headline = f"An operation of a kind this app does not know ({progress.operation_code or '?'}) — {pct}%"
+        title = f"{pct}% · Unknown operation"
     else:
         headline = f"{timeline.operation.verb} — {pct}% · {phase.value}"
     if problem is not None:
@@ -151,7 +163,7 @@ def describe(timeline: Timeline, now: float, tz: tzinfo, *, stall_floor: float =
     numbers.append(("Time left", "unknown" if problem is not None else "finishing" if phase.plateau else
                     timewords.span_short(est.low, est.high) if est is not None else "—"))
     return Status(level, headline, facts, portal_text=progress.warning, notice=notice, percent=pct,
-                  eta=eta_text, title=f"{pct}% · {timeline.operation.verb}", numbers=numbers)
+                  eta=eta_text, title=title, numbers=numbers)
 
 
 def _last_known(pct: int, problem: Problem, last_ok: float, now: float, tz: tzinfo) -> str:

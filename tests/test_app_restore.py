@@ -124,3 +124,21 @@ def test_a_late_viewer_sees_the_history_and_shares_one_request(portal: Simulator
     assert [p.percent for p in timeline.progress_points] == [0, 10, 28]
     assert portal.requests("getrestoreprogress") == before  # served from the shared poll, no new request
     assert late.get("plotly_chart")
+
+
+@pytest.mark.parametrize(("fault", "words", "not_said"), [
+    ("complete-early", "DocSpace reports the restore complete at 27%.", "Done: 100%"),
+    ("over-100", "DocSpace reported 140%; shown as 100%.", "Done: 140%"),
+    ("unknown-kind", "An operation of a kind this app does not know (7) — 27%", "transferring"),
+])
+def test_odd_values_are_told_as_the_portal_said_them(portal: Simulator, tick, fault: str, words: str,
+                                                     not_said: str) -> None:
+    at = make_app(portal)
+    tick(at)
+    tick(at, 150)  # 26%
+    portal.inject(fault, count=100, path="getrestoreprogress")
+    page = texts(tick(at, 5))  # 27%
+    assert words in page
+    assert not_said not in page
+    if fault == "complete-early":
+        assert "Reported complete at 27%" in at.get("plotly_chart")[0].proto.spec

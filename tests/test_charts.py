@@ -201,3 +201,11 @@ def test_downsample_properties(spec: list[tuple[bool, Phase]], limit: int) -> No
 @pytest.mark.parametrize("limit", [2, 3, 300])
 def test_downsample_of_nothing(limit: int) -> None:
     assert downsample([], limit) == []
+
+
+def test_a_completion_below_100_is_marked_as_reported() -> None:
+    t = Timeline(Operation.RESTORE)
+    t.record(T0, Progress(False, 20, "", Operation.RESTORE, 1, "t", status=TaskStatus.RUNNING))
+    t.record(T0 + 60, Progress(True, 40, "", Operation.RESTORE, 1, "t", status=TaskStatus.COMPLETED))
+    notes = [a.text for a in timeline_figure(t, UTC).layout.annotations]
+    assert "Reported complete at 40%" in notes and "Completed" not in notes

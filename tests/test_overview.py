@@ -154,3 +154,14 @@ def test_last_backup_time_and_sorting() -> None:
     assert last_backup_time([], daily(None)) is None
     assert [r.id for r in newest_first([a, b, c])] == ["b", "a", "c"]
     assert utc(T0) == NOW and utc(T0).tzinfo is UTC
+
+
+def test_odd_values_on_the_overview_line() -> None:
+    from lib.models import parse_progress
+
+    unknown = parse_progress({"isCompleted": False, "progress": 42, "error": "", "backupProgressEnum": 7})
+    line = portal_line(tl(Operation.RESTORE, (-5, unknown)), None, None, T0, FLOOR)
+    assert line.activity == "an operation of a kind this app does not know (7) · 42%"
+    early = tl(Operation.RESTORE, (-60, prog(20)), (-5, prog(40, done=True, status=TaskStatus.COMPLETED)))
+    line = portal_line(early, None, None, T0, FLOOR)
+    assert line.level is Level.WARNING and line.activity == "restore reported complete at 40%"

@@ -239,3 +239,33 @@ def test_an_unreadable_first_answer_is_not_called_unreachable() -> None:
     s = say(timeline((0, UnexpectedResponse("the answer is not JSON"))), 10)
     assert s.headline == "The portal answered, but this app cannot read the restore status."
     assert "Cannot reach" not in s.headline and "cannot read" in s.notice
+
+
+# ---------------------------------------------------------------- odd values: told as the portal said them
+
+
+def test_complete_below_100_is_told_as_the_portal_said_it() -> None:
+    s = say(timeline((0, prog(0)), (60, prog(20)), (120, prog(40, done=True, status=TaskStatus.COMPLETED))), 130)
+    assert s.headline == "DocSpace reports the restore complete at 40%."
+    assert s.level is Level.WARNING and s.percent == 40 and ("Done", "40%") in s.numbers
+    assert "100%" not in " ".join(v for _, v in s.numbers)
+    assert "check in DocSpace" in s.notice and s.done
+
+
+def test_progress_above_100_is_clamped_and_noted() -> None:
+    from lib.models import parse_progress
+
+    over = parse_progress({"isCompleted": False, "progress": 140, "error": "", "backupProgressEnum": 1})
+    assert over.progress == 100 and over.reported_progress == 140
+    s = say(timeline((0, prog(0)), (60, over)), 70)
+    assert s.percent == 100 and "DocSpace reported 140%; shown as 100%." in s.facts
+
+
+def test_an_unknown_kind_of_operation_is_not_called_a_transfer() -> None:
+    from lib.models import parse_progress
+
+    odd = parse_progress({"isCompleted": False, "progress": 42, "error": "", "backupProgressEnum": 7})
+    assert odd.operation is Operation.UNKNOWN and odd.operation_code == "7"
+    s = say(timeline((0, odd)), 10)
+    assert s.headline == "An operation of a kind this app does not know (7) — 42%"
+    assert "transferring" not in s.headline.lower() and s.level is Level.RUNNING
