@@ -146,8 +146,15 @@ class Progress:
 
     @property
     def failed(self) -> bool:
-        """A non-empty ``error`` is the only reliable failure signal (status stays 2)."""
-        return bool(self.error)
+        """Ended with an error: DocSpace sets ``isCompleted`` when a job fails, and a non-empty ``error`` is
+        the only reliable sign that it failed (``status`` stays 2). An ``error`` while ``isCompleted`` is
+        still false is the portal's warning about a job that goes on (see :attr:`troubled`)."""
+        return bool(self.error) and self.is_completed
+
+    @property
+    def troubled(self) -> bool:
+        """An error text while the job is not completed: a warning, and the watching goes on."""
+        return bool(self.error) and not self.is_completed
 
     @property
     def cancelled(self) -> bool:

@@ -36,6 +36,7 @@ class Recording:
         self._stored: str | None = None  # the id of the operation row the current run has, if any
         self._running = False  # whether that row still waits for its outcome
         self._watched: set[str] = set()  # operations seen running (only those get an outcome message)
+        self._told: set[str] = set()  # tasks whose outcome was told: one outcome message per task
         self._outage: str | None = None
         self.snapshot = self.timeline.snapshot()
 
@@ -127,6 +128,10 @@ class Recording:
     # ------------------------------------------------------------ notifications
 
     def _tell_outcome(self, point: Point, outcome: str, text: str) -> None:
+        task = point.task_id or self.timeline.run_id
+        if task in self._told:
+            return  # the same task again (answers that waver): never "failed" and then "completed"
+        self._told.add(task)
         noun, label = self.operation.noun, self.label
         words = {"completed": f"✅ {label}: the {noun} completed." if (point.percent or 0) >= 100 else
                  f"⚠️ {label}: DocSpace reports the {noun} complete at {point.percent}%.",

@@ -141,7 +141,19 @@ def describe(timeline: Timeline, now: float, tz: tzinfo, *, stall_floor: float =
         if est.end_percent < 100:
             eta_text += f" to reach {est.end_percent}%"
     level = Level.RUNNING
-    if stalled is not None and not notice:
+    if progress.troubled and stalled is not None:
+        # an error, and then nothing moved: most likely the end, though DocSpace has not said so
+        return Status(Level.FAILED, f"The {noun} seems to have failed at {pct}%.", facts,
+                      portal_text=progress.error,
+                      notice=notice or (f"DocSpace reported an error and nothing has moved for "
+                                        f"{timewords.duration(stalled)}, though it has not said the {noun} "
+                                        "ended. We keep checking in case it goes on."),
+                      percent=pct, title=f"Failed? · {noun}", numbers=[("Stopped at", f"{pct}%")])
+    if progress.troubled and not notice:
+        level = Level.WARNING
+        notice = (f"DocSpace reports an error, but says the {noun} is still running, so we keep watching; "
+                  "the outcome is known once DocSpace says it has ended.")
+    elif stalled is not None and not notice:
         level = Level.WARNING
         notice = (f"No progress for {timewords.duration(stalled)}. That is longer than this {noun} has needed "
                   f"between steps so far; it may be stuck. Check the portal if this goes on.")
@@ -155,15 +167,15 @@ def describe(timeline: Timeline, now: float, tz: tzinfo, *, stall_floor: float =
         headline = f"{timeline.operation.verb} — {pct}% · {phase.value}"
     if problem is not None:
         headline = f"Last known: {headline}"
-    if progress.warning:
+    if progress.warning or progress.troubled:
         level = Level.WARNING
     numbers = [("Done", f"{pct}%")]
     if seen is not None:
         numbers.append(("Running for", timewords.duration(now - seen)))
     numbers.append(("Time left", "unknown" if problem is not None else "finishing" if phase.plateau else
                     timewords.span_short(est.low, est.high) if est is not None else "—"))
-    return Status(level, headline, facts, portal_text=progress.warning, notice=notice, percent=pct,
-                  eta=eta_text, title=title, numbers=numbers)
+    return Status(level, headline, facts, portal_text=progress.error or progress.warning, notice=notice,
+                  percent=pct, eta=eta_text, title=title, numbers=numbers)
 
 
 def _last_known(pct: int, problem: Problem, last_ok: float, now: float, tz: tzinfo) -> str:

@@ -165,3 +165,10 @@ def test_odd_values_on_the_overview_line() -> None:
     early = tl(Operation.RESTORE, (-60, prog(20)), (-5, prog(40, done=True, status=TaskStatus.COMPLETED)))
     line = portal_line(early, None, None, T0, FLOOR)
     assert line.level is Level.WARNING and line.activity == "restore reported complete at 40%"
+
+
+def test_an_error_while_running_is_a_warning_on_the_overview_line() -> None:
+    restore = tl(Operation.RESTORE, (-60, prog(20)), (-5, prog(30, error="Could not read one file")))
+    line = portal_line(restore, None, None, T0, FLOOR)
+    assert line.level is Level.WARNING and line.activity.startswith("Restoring · 30%")
+    assert line.note == "DocSpace reports an error while the restore goes on: Could not read one file"

@@ -269,3 +269,27 @@ def test_an_unknown_kind_of_operation_is_not_called_a_transfer() -> None:
     s = say(timeline((0, odd)), 10)
     assert s.headline == "An operation of a kind this app does not know (7) — 42%"
     assert "transferring" not in s.headline.lower() and s.level is Level.RUNNING
+
+
+# ---------------------------------------------------------------- an error while the job goes on
+
+
+def test_an_error_while_the_job_still_runs_is_a_warning_and_the_watching_goes_on() -> None:
+    said = "Could not read one file; retrying it."
+    s = say(timeline((0, prog(0)), (60, prog(30)), (90, prog(30, error=said))), 100)
+    assert s.level is Level.WARNING and not s.done
+    assert s.headline == "Restoring — 30% · restoring data" and s.portal_text == said
+    assert "still running" in s.notice and "keep watching" in s.notice
+
+
+def test_an_error_and_then_no_movement_is_called_failed_but_still_watched() -> None:
+    said = "The backup file is invalid."
+    s = say(timeline((0, prog(0)), (60, prog(30)), (90, prog(30, error=said)), (2000, prog(30, error=said))), 2000)
+    assert s.level is Level.FAILED and s.headline == "The restore seems to have failed at 30%."
+    assert s.portal_text == said and not s.done  # not over: if it moves again, the page follows
+
+
+def test_failed_only_when_the_portal_says_completed() -> None:
+    said = "The backup file is invalid."
+    s = say(timeline((0, prog(30)), (60, prog(42, error=said, done=True, status=TaskStatus.COMPLETED))), 70)
+    assert s.level is Level.FAILED and s.headline == "The restore failed at 42%." and s.done
