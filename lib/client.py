@@ -172,8 +172,9 @@ class DocSpaceClient:
                 stream=True,
             ) as resp:
                 if 300 <= resp.status_code < 400:
-                    raise Redirected(_other_host(self.base_url, resp.headers.get("Location", "")),
-                                     status=resp.status_code)
+                    location = resp.headers.get("Location", "")
+                    raise Redirected(_other_host(self.base_url, location), status=resp.status_code,
+                                     moved_to=_https_of(self.base_url, location))
                 body = _read_body(resp, deadline, read)
         except requests.exceptions.ReadTimeout:
             raise self._timed_out(read) from None
@@ -319,6 +320,16 @@ def _other_host(base_url: str, location: str) -> str:
     """The host a redirect points at, for the message (never the full URL: it may carry tokens)."""
     target = urlsplit(urljoin(base_url + "/", location))
     return target.hostname or ""
+
+
+def _https_of(base_url: str, location: str) -> str:
+    """``https://host[:port]`` when a redirect from http points at the same host over https, else ""."""
+    base, target = urlsplit(base_url), urlsplit(urljoin(base_url + "/", location))
+    if base.scheme != "http" or target.scheme != "https" or not target.hostname:
+        return ""
+    if target.hostname != base.hostname:
+        return ""
+    return f"https://{target.netloc.rpartition('@')[2]}"  # never a user name or password from the header
 
 
 def _reason(exc: requests.RequestException) -> str:

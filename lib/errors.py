@@ -153,9 +153,15 @@ class Redirected(DocSpaceError):
     label = "redirect"
     category = Category.MOVED
 
-    def __init__(self, location_host: str = "", *, status: int | None = None):
+    def __init__(self, location_host: str = "", *, status: int | None = None, moved_to: str = ""):
+        """``moved_to``: the same host's https:// address, when that is where it points (the portal moved)."""
         self.location_host = location_host
-        if location_host:
+        self.moved_to = moved_to
+        if moved_to:
+            self.sentence = f"The portal moved to {moved_to}."
+            self.advice = "Change 'url' in the app's settings to that address."
+            self.label = "moved to https"
+        elif location_host:
             self.sentence = f"The portal address redirects to another address ({location_host})."
         super().__init__(self.sentence, status=status)
 

@@ -202,6 +202,8 @@ def _ended_numbers(timeline: Timeline, now: float, tz: tzinfo) -> list[tuple[str
 def _problem_headline(category: Category, noun: str) -> str:
     if category is Category.AUTH:
         return f"Cannot read the {noun} status: the portal refused the API key."
+    if category is Category.MOVED:
+        return f"Cannot check the {noun}: the portal's address has changed."
     if category is Category.UNREADABLE:
         return f"The portal answered, but this app cannot read the {noun} status."
     return f"Cannot reach the portal to check the {noun}."

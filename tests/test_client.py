@@ -340,3 +340,15 @@ def test_broken_json_is_an_answer_this_app_cannot_read(portal: Simulator) -> Non
     with pytest.raises(UnexpectedResponse) as caught:
         client(portal).get_backup_progress()
     assert caught.value.sentence == "The portal answered, but with something this app cannot read."
+
+
+def test_a_move_to_https_on_the_same_host_says_where_and_is_not_followed(portal: Simulator) -> None:
+    portal.inject("https-redirect")
+    with pytest.raises(Redirected) as caught:
+        client(portal).get_backup_progress()
+    moved = "https://" + portal.url.removeprefix("http://")
+    assert caught.value.moved_to == moved
+    assert caught.value.message == (f"The portal moved to {moved}. Change 'url' in the app's settings "
+                                    "to that address.")
+    assert "another address" not in caught.value.message and KEY not in caught.value.message
+    assert portal.requests() == 1  # not followed, so the key went nowhere else

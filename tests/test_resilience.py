@@ -141,3 +141,11 @@ def test_a_failed_restore_in_latin1_reaches_the_viewer(portal: Simulator, tick) 
     page = texts(tick(at, 30))
     assert "The restore failed at 42%." in page
     assert LATIN1_TEXT in page
+
+
+def test_a_portal_that_moved_to_https_is_told_so(portal: Simulator, tick) -> None:
+    portal.inject("https-redirect", count=100)
+    page = texts(tick(make_app(portal)))
+    assert f"The portal moved to https://{portal.url.removeprefix('http://')}." in page
+    assert "Change 'url' in the app's settings" in page
+    assert "Cannot reach" not in page and "another address" not in page
