@@ -142,3 +142,14 @@ def test_odd_values_are_told_as_the_portal_said_them(portal: Simulator, tick, fa
     assert not_said not in page
     if fault == "complete-early":
         assert "Reported complete at 27%" in at.get("plotly_chart")[0].proto.spec
+
+
+def test_an_unknown_portal_in_the_link_is_said_and_the_link_still_works(portal: Simulator, tick) -> None:
+    at = make_app(portal)
+    at.query_params["portal"] = "staging"
+    page = texts(tick(at))
+    assert "There is no portal named 'staging' here; showing Production." in page
+    assert "A restore is queued and about to start." in page  # the page works, for the portal it names
+    assert at.query_params["portal"] == ["staging"] or at.query_params["portal"] == "staging"  # link kept
+    at.query_params["portal"] = "prod"
+    assert "There is no portal named" not in texts(tick(at))

@@ -55,6 +55,8 @@ class Context:
     portal: PortalConfig
     kiosk: bool
     tz: tzinfo
+    #: the ``?portal=`` name of the link when no portal has it ("" when it named one, or none)
+    unknown_portal: str = ""
 
 
 def read_config() -> AppConfig:
@@ -66,7 +68,7 @@ def read_config() -> AppConfig:
 def start(config: AppConfig) -> Context:
     """This run's context, kept for the pages."""
     ctx = Context(config, _watcher(config, _fingerprint(config)), selected_portal(config), kiosk(),
-                  viewer_zone())
+                  viewer_zone(), unknown_portal(config))
     st.session_state[CONTEXT] = ctx
     return ctx
 
@@ -88,11 +90,23 @@ def viewer_zone() -> tzinfo:
 
 
 def selected_portal(config: AppConfig) -> PortalConfig:
-    """The portal named in ``?portal=``, else this viewer's last choice, else the first one."""
+    """The portal named in ``?portal=``, else this viewer's last choice, else the first one.
+
+    A link naming no portal here shows the first one (and :func:`unknown_portal` says so); the link's
+    name stays in the address bar, so the link keeps working as it was given."""
     wanted = st.query_params.get("portal") or st.session_state.get(PORTAL)
     portal = config.portal(wanted)
-    choose_portal(portal.name)
+    if unknown_portal(config):
+        st.session_state[PORTAL] = portal.name
+    else:
+        choose_portal(portal.name)
     return portal
+
+
+def unknown_portal(config: AppConfig) -> str:
+    """The name in ``?portal=`` when no configured portal has it, else ""."""
+    asked = st.query_params.get("portal")
+    return asked if asked and all(p.name != asked for p in config.portals) else ""
 
 
 def choose_portal(name: str) -> None:
