@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from lib import timewords
-from lib.errors import Category, DocSpaceError, PortalRestoring
+from lib.errors import SLOW, Category, DocSpaceError, PortalRestoring
 from lib.eta import stalled_for
 from lib.models import HistoryRecord, Schedule
 from lib.phases import Phase
@@ -36,8 +36,12 @@ def portal_line(restore: Timeline, backup: Timeline | None,
                 now: float, stall_floor: float) -> PortalLine:
     """Health of one portal from its restore and backup timelines and its backup list."""
     level, activity, note = Level.OK, "idle", ""
+    if _checking(restore):  # nothing known yet: say so at once, never wait for the portal
+        slow = restore.last_problem.message if restore.last_problem is not None else ""
+        return PortalLine(Level.WAITING, "checking…", "checking…" if backup is not None else "needs an API key",
+                          slow)
     for timeline in (restore, backup):
-        if timeline is None:
+        if timeline is None or _checking(timeline):
             continue
         phase = timeline.phase
         noun = timeline.operation.noun
@@ -45,7 +49,9 @@ def portal_line(restore: Timeline, backup: Timeline | None,
         if problem is not None and problem.category is Category.AUTH:
             return PortalLine(Level.UNAUTHORIZED, "—", "—", problem.message)
         if problem is not None and problem.category is not Category.RESTORING:
-            return PortalLine(Level.UNREACHABLE, _activity(timeline) or "unknown", "—", problem.message)
+            # "unreachable" only when it is: an answer we cannot read, or a move, is a warning with its words
+            bad = Level.UNREACHABLE if problem.category is Category.UNREACHABLE else Level.WARNING
+            return PortalLine(bad, _activity(timeline) or "unknown", "—", problem.message)
         if phase.running:
             level = Level.RUNNING
             activity = _activity(timeline)
@@ -62,8 +68,10 @@ def portal_line(restore: Timeline, backup: Timeline | None,
             level, activity = Level.WARNING, f"{noun} cancelled"
         elif phase is Phase.COMPLETED and level is Level.OK and timeline.last_progress.progress < 100:  # type: ignore[union-attr]
             level, activity = Level.WARNING, f"{noun} reported complete at {timeline.last_progress.progress}%"  # type: ignore[union-attr]
-    last = "needs an API key"
-    if isinstance(backups, PortalRestoring):
+    last = "needs an API key" if backup is None else "checking…"
+    if isinstance(backups, DocSpaceError) and backups.label == SLOW:
+        last = "checking…"
+    elif isinstance(backups, PortalRestoring):
         last = "unavailable while restoring"
     elif isinstance(backups, DocSpaceError):
         last = "unknown"
@@ -76,6 +84,13 @@ def portal_line(restore: Timeline, backup: Timeline | None,
         if schedule is not None and overdue_since(schedule, now) is not None and level is Level.OK:
             level, note = Level.WARNING, "A scheduled backup is overdue."
     return PortalLine(level, activity, last, note)
+
+
+def _checking(timeline: Timeline) -> bool:
+    """No answer yet: nothing asked, or only time-outs after which the next check waits longer."""
+    if timeline.last_poll_at is None:
+        return True
+    return timeline.last_ok_at is None and timeline.last_problem is not None and timeline.last_problem.label == SLOW
 
 
 def _activity(timeline: Timeline) -> str:

@@ -172,3 +172,23 @@ def test_an_error_while_running_is_a_warning_on_the_overview_line() -> None:
     line = portal_line(restore, None, None, T0, FLOOR)
     assert line.level is Level.WARNING and line.activity.startswith("Restoring · 30%")
     assert line.note == "DocSpace reports an error while the restore goes on: Could not read one file"
+
+
+def test_checking_until_the_first_answer() -> None:
+    line = portal_line(Timeline(Operation.RESTORE), Timeline(Operation.BACKUP), None, T0, FLOOR)
+    assert line == PortalLine(Level.WAITING, "checking…", "checking…", "")
+    without_key = portal_line(Timeline(Operation.RESTORE), None, None, T0, FLOOR)
+    assert without_key.activity == "checking…" and without_key.last_backup == "needs an API key"
+    slow = PortalUnreachable("timeout", waited=5, next_wait=10)
+    hanging = portal_line(tl(Operation.RESTORE, (-5, slow)), tl(Operation.BACKUP, (-5, slow)), slow, T0, FLOOR)
+    assert hanging.level is Level.WAITING and hanging.activity == "checking…"
+    assert hanging.last_backup == "checking…" and "next check waits up to 10 s" in hanging.note
+    answered = portal_line(idle(), Timeline(Operation.BACKUP), None, T0, FLOOR)  # the key's answers still out
+    assert answered.activity == "idle" and answered.last_backup == "checking…"
+
+
+def test_an_unreadable_answer_is_not_called_unreachable_on_the_overview() -> None:
+    from lib.errors import UnexpectedResponse
+
+    line = portal_line(tl(Operation.RESTORE, (-60, prog(42)), (-5, UnexpectedResponse("x"))), None, None, T0, FLOOR)
+    assert line.level is Level.WARNING and "cannot read" in line.note

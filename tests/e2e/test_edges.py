@@ -65,3 +65,41 @@ def test_a_slow_portal_is_read_and_the_tab_never_freezes(browser, app_server) ->
         assert time.monotonic() - clicked < 4
         assert page.get_by_test_id("stException").count() == 0
         page.close()
+
+
+def test_all_portals_shows_every_line_at_once_while_some_hang(browser, app_server) -> None:
+    """Eight portals, four of which accept the connection and never answer: all eight lines are on the
+    page at once, the hanging ones say "checking…", and the others fill in as their answers arrive."""
+    healthy = [Simulator(scenario, speed=5, api_key=KEY) for scenario in ("restore", "backup", "idle", "overdue")]
+    hanging = [Simulator("restore", api_key=KEY, latency=60) for _ in range(4)]
+    sims = [sim for pair in zip(hanging, healthy, strict=True) for sim in pair]  # a hanging one first
+    try:
+        lines, secrets = [], ""
+        for i, sim in enumerate(sims):
+            sim.start()
+            label = f"Hanging {i // 2 + 1}" if sim in hanging else f"Healthy {i // 2 + 1}"
+            lines.append(label)
+            secrets += f'[portals.p{i}]\nurl = "{sim.url}"\napi_key = "{KEY}"\nlabel = "{label}"\n\n'
+        server = app_server(secrets + "[monitor]\nrefresh_seconds = 2\n")
+        page = browser.new_page(viewport={"width": 1280, "height": 1400})
+        began = time.monotonic()
+        page.goto(server.url + "/portals")
+        page.wait_for_function(f"() => {lines!r}.every(l => document.body.innerText.includes(l))", timeout=20_000)
+        shown = time.monotonic() - began
+        assert shown < 8, f"the eight lines took {shown:.1f} s"
+        page.wait_for_function("() => (document.body.innerText.match(/checking…/g) || []).length >= 8",
+                               timeout=10_000)  # the hanging four: "checking…" now and last backup
+        # the healthy four fill in as their answers arrive, the hanging four keep saying "checking…"
+        page.wait_for_function("() => /Healthy 1[\\s\\S]*Restoring · \\d+%/.test(document.body.innerText)"
+                               " && /Healthy 4[\\s\\S]*overdue/.test(document.body.innerText)", timeout=20_000)
+        text = main_text(page)
+        for n in range(1, 5):
+            block = text.split(f"Hanging {n}")[1].split("Healthy")[0]
+            assert "checking…" in block, block
+            assert "unreachable" not in block and "Cannot reach" not in block, block
+        shot(page, "portals-hanging")
+        assert page.get_by_test_id("stException").count() == 0
+        page.close()
+    finally:
+        for sim in sims:
+            sim.stop()
