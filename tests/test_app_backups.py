@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from streamlit.testing.v1 import AppTest
 
 from lib import clock
@@ -170,3 +172,16 @@ def test_the_restore_page_says_its_zone(manual_clock: ManualClock) -> None:
         run(at)
         run(at)
         assert "times in UTC" in texts(at)
+
+
+def test_a_portal_label_is_plain_text_on_every_page(manual_clock: ManualClock) -> None:
+    """Markdown in a label is shown as written: on /portals as in the sidebar, the tab and elsewhere."""
+    clock.use(manual_clock)
+    label = "**bold** _it_ [x](https://evil.example)"
+    with Simulator("restore", api_key=KEY, clock=manual_clock) as sim:
+        at = make_app({"prod": {"url": sim.url, "api_key": KEY, "label": label}})
+        run(at)
+        run(at, "app_pages/portals.py")
+        link = next(p.proto.label for p in at.get("page_link") if "bold" in p.proto.label)
+        assert link != label and "**" not in link.replace("\\*", "")  # every sign escaped
+        assert re.sub(r"\\(.)", r"\1", link.replace("\u2060", "")) == label  # and shown as written
