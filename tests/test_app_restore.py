@@ -153,3 +153,10 @@ def test_an_unknown_portal_in_the_link_is_said_and_the_link_still_works(portal: 
     assert at.query_params["portal"] == ["staging"] or at.query_params["portal"] == "staging"  # link kept
     at.query_params["portal"] = "prod"
     assert "There is no portal named" not in texts(tick(at))
+
+
+def test_a_setting_out_of_range_is_said_once(portal: Simulator, tick) -> None:
+    at = make_app(portal, monitor={"refresh_seconds": 10_000})
+    note = "'monitor.refresh_seconds' is 10000, more than the longest allowed, so the app checks every 5 min."
+    assert note in texts(tick(at))
+    assert note not in texts(tick(at, 5))  # once: not on every run

@@ -36,6 +36,7 @@ SIGN_OUT = "sign_out"  # the sign-out button
 TAB_TITLE = "tab_title"  # the live state for the browser tab's title
 CONTEXT = "context"  # this run's Context, for the pages
 VIEWS = "views"  # {view key: View}, one per live page, portal and restore choice
+NOTES_SAID = "notes_said"  # the settings notes were shown to this viewer once
 
 REFRESH_CHOICES = (2, 3, 5, 10, 15, 30, 60, 120, 300)
 
