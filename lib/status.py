@@ -79,7 +79,8 @@ def describe(timeline: Timeline, now: float, tz: tzinfo, *, stall_floor: float =
     if timeline.last_poll_at is None:
         return Status(Level.WAITING, "Checking the portal…", title="Checking…")
     if problem is not None and problem.category is Category.RESTORING:
-        return Status(Level.RESTORING, problem.message.split(";")[0] + ".", notice=problem.message,
+        # a normal, expected state: said once, calmly (the page adds the link to watch the restore)
+        return Status(Level.RESTORING, f"The portal is being restored; {noun}s are unavailable until it finishes.",
                       title="Portal restoring")
     if problem is not None and progress is None and problem.label == SLOW:
         # slow, not unreachable: the next check waits longer, and a loaded portal often answers then

@@ -185,3 +185,18 @@ def test_a_portal_label_is_plain_text_on_every_page(manual_clock: ManualClock) -
         link = next(p.proto.label for p in at.get("page_link") if "bold" in p.proto.label)
         assert link != label and "**" not in link.replace("\\*", "")  # every sign escaped
         assert re.sub(r"\\(.)", r"\1", link.replace("\u2060", "")) == label  # and shown as written
+
+
+def test_backup_page_while_the_portal_restores_says_it_once_and_calmly(manual_clock: ManualClock) -> None:
+    clock.use(manual_clock)
+    with Simulator("restore", api_key=KEY, clock=manual_clock) as sim:
+        manual_clock.advance(45)  # the portal is locked by the restore
+        at = make_app({"prod": {"url": sim.url, "api_key": KEY}})
+        run(at)
+        run(at, "app_pages/backup.py")
+        run(at)
+        boxes = [e.value for kind in ("info", "warning", "error") for e in getattr(at, kind)]
+        said = [b for b in boxes if "being restored" in b]
+        assert len(said) == 1 and not at.error, boxes
+        assert "backups are unavailable until it finishes" in said[0]
+        assert any(link.proto.label == "Watch the restore" for link in at.get("page_link"))
