@@ -74,7 +74,11 @@ class Watch:
             return text + f" · finished; looking for a new job every {every}"
         if next_at is None:
             return text
-        text += f" · next check in {timewords.duration(max(next_at - now, refresh))}"
-        if failures > 1:
-            text += f" (waiting longer after {failures} failed checks)"
+        left = next_at - now
+        text += " · checking now" if left < 0.5 else f" · next check in {timewords.duration(left)}"
+        gap = next_at - last_check
+        if failures > 1 and gap > refresh + 0.5:
+            # the real wait, in numbers: not "in 2 s" beside "waiting longer"
+            text += (f" ({failures} checks failed, so checks are now {timewords.duration(gap)} apart instead of "
+                     f"{timewords.duration(refresh)})")
         return text
