@@ -172,7 +172,9 @@ def describe(timeline: Timeline, now: float, tz: tzinfo, *, stall_floor: float =
         level = Level.WARNING
     numbers = [("Done", f"{pct}%")]
     if seen is not None:
-        numbers.append(("Running for", timewords.duration(now - seen)))
+        # only a start we saw (at 0%) tells how long it has run; otherwise, how long we have watched it
+        whole = timeline.progress_points[0].percent in (0, None)
+        numbers.append(("Running for" if whole else "Watched for", timewords.duration(now - seen)))
     numbers.append(("Time left", "unknown" if problem is not None else "finishing" if phase.plateau else
                     timewords.span_short(est.low, est.high) if est is not None else "—"))
     return Status(level, headline, facts, portal_text=progress.error or progress.warning, notice=notice,

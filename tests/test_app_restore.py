@@ -160,3 +160,13 @@ def test_a_setting_out_of_range_is_said_once(portal: Simulator, tick) -> None:
     note = "'monitor.refresh_seconds' is 10000, more than the longest allowed, so the app checks every 5 min."
     assert note in texts(tick(at))
     assert note not in texts(tick(at, 5))  # once: not on every run
+
+
+def test_a_restore_first_seen_midway_is_watched_for_not_running_for(portal: Simulator, manual_clock: ManualClock,
+                                                                    tick) -> None:
+    manual_clock.advance(150)  # the restore is at 26% when the app first looks
+    at = make_app(portal)
+    tick(at)
+    page = texts(tick(at, 8))
+    assert "Watched for: 8 s" in page and "Running for" not in page
+    assert "first seen" in page and "at 26%" in page

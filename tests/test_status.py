@@ -294,3 +294,10 @@ def test_failed_only_when_the_portal_says_completed() -> None:
     said = "The backup file is invalid."
     s = say(timeline((0, prog(30)), (60, prog(42, error=said, done=True, status=TaskStatus.COMPLETED))), 70)
     assert s.level is Level.FAILED and s.headline == "The restore failed at 42%." and s.done
+
+
+def test_watched_for_when_the_start_was_not_seen() -> None:
+    s = say(timeline((0, prog(20)), (8, prog(21))), 8)
+    assert ("Watched for", "8 s") in s.numbers and not any(label == "Running for" for label, _ in s.numbers)
+    seen_start = say(timeline((0, prog(0)), (8, prog(10))), 8)
+    assert ("Running for", "8 s") in seen_start.numbers
