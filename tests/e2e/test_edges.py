@@ -6,6 +6,7 @@ Screenshots go to $EDGES_SHOTS when that is set (for a person to look at).
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import time
@@ -103,3 +104,60 @@ def test_all_portals_shows_every_line_at_once_while_some_hang(browser, app_serve
     finally:
         for sim in sims:
             sim.stop()
+
+
+AXE = Path(__file__).resolve().parent.parent / "js" / "node_modules" / "axe-core" / "axe.min.js"
+WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+PAGES = {  # every page, each on the demo portal that gives it the most to show
+    "/?portal=demo": r"Restoring — \d+%|restore completed",
+    "/backup?portal=demo-backup": r"Backing up — \d+%|backup completed",
+    "/backup?portal=demo": r"being restored|Backing up|No backup",
+    "/backups?portal=demo-overdue": r"Backup files",
+    "/portals": r"Demo portal \(backup overdue\)[\s\S]*Last backup",
+    "/?portal=demo&view=kiosk": r"Restoring — \d+%|restore completed",
+}
+
+
+def axe_violations(page) -> list[dict]:
+    """axe-core's WCAG 2.1 A/AA rules on the page as it is now: the violations, each with its nodes."""
+    page.add_script_tag(path=str(AXE))
+    return page.evaluate("""async (tags) => {
+        const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
+        return result.violations.map(v => ({id: v.id, impact: v.impact,
+            nodes: v.nodes.map(n => ({target: n.target.join(' '), summary: n.failureSummary,
+                                      text: (document.querySelector(n.target[0]) || {}).innerText || ''}))}));
+    }""", WCAG)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_every_page_passes_axe_in_light_and_dark(browser, app_server, scheme: str) -> None:
+    """axe-core (npm's, tests/js) on every page in demo mode, with the sidebar open: no WCAG 2.1 A/AA
+    violation, colour contrast included, in the light and in the dark theme."""
+    if not AXE.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail("axe-core is missing: run npm ci --prefix tests/js")
+        pytest.skip("axe-core is not installed (npm ci --prefix tests/js)")
+    server = app_server(None)  # demo mode
+    context = browser.new_context(color_scheme=scheme, viewport={"width": 1280, "height": 1000},
+                                  timezone_id="Asia/Katmandu")  # as Chromium (ICU) names it
+    page = context.new_page()
+    found: dict[str, list[dict]] = {}
+    for path, ready in PAGES.items():
+        page.goto(server.url + path)
+        wait_for_app(page)
+        page.wait_for_function(f"() => /{ready}/.test(document.body.innerText)", timeout=30_000)
+        page.wait_for_timeout(300)
+        wait_for_app(page)
+        shot(page, f"axe-{scheme}-" + re.sub(r"\W+", "-", path).strip("-"))
+        violations = axe_violations(page)
+        if violations:
+            found[path] = violations
+        text = page.inner_text("body")
+        if path.startswith(("/?", "/backups")):
+            assert "Asia/Kathmandu" in text and "Katmandu" not in text, path  # the zone's current name
+    context.close()
+    summary = {path: [(v["id"], [(n["text"][:60], n["summary"].splitlines()[-1][:90]) for n in v["nodes"]])
+                      for v in violations] for path, violations in found.items()}
+    if SHOTS:
+        (Path(SHOTS) / f"axe-{scheme}.json").write_text(json.dumps(summary, indent=1, ensure_ascii=False))
+    assert not found, summary
