@@ -6,9 +6,9 @@ from datetime import datetime, tzinfo
 
 import plotly.graph_objects as go
 
-from lib.errors import Category
+from lib.errors import SLOW, Category
 from lib.phases import Phase
-from lib.timeline import Point, Timeline
+from lib.timeline import Point, Problem, Timeline
 
 #: a chart cannot show more than this usefully; older points are thinned, events always kept
 MAX_CHART_POINTS = 300
@@ -23,7 +23,8 @@ PHASE_COLORS = {
     Phase.TRANSFERRING: "#3b82f6",
 }
 #: the legend of the failed checks, by kind
-PROBLEM_NAMES = {
+PROBLEM_NAMES: dict[Category | str, str] = {
+    SLOW: "Slow to answer",  # a time-out after which the next check waits longer
     Category.UNREACHABLE: "Portal not answering",
     Category.UNREADABLE: "Answer not readable",
     Category.MOVED: "Portal moved",
@@ -48,9 +49,10 @@ def timeline_figure(timeline: Timeline, tz: tzinfo) -> go.Figure:
         xs = [_dt(p.at, tz) for p in progress]
         ys = [p.percent for p in progress]
         phases = [p.phase.value for p in progress]
-        end = timeline.last_poll_at
+        end = timeline.last_ok_at if timeline.last_problem is not None else timeline.last_poll_at
         if end is not None and end > progress[-1].at and progress[-1].phase.running:
-            xs.append(_dt(end, tz))  # carry the line to the last check: "still at 42% now"
+            # carry the line to the last check that answered: "still at 42% then", never past what we know
+            xs.append(_dt(end, tz))
             ys.append(ys[-1])
             phases.append(phases[-1] + " (last check)")
         traces.append(go.Scatter(
@@ -69,8 +71,8 @@ def timeline_figure(timeline: Timeline, tz: tzinfo) -> go.Figure:
             ending = (f"Reported complete at {last.percent or 0}%", PROBLEM)  # as DocSpace said it
         if ending is not None:
             notes.append(_note(last, *ending, tz, ay=30))
-    for category, name in PROBLEM_NAMES.items():  # one legend entry per kind: silence is not a bad answer
-        marks = [p for p in problems if p.problem is not None and p.problem.category is category]
+    for kind, name in PROBLEM_NAMES.items():  # one legend entry per kind: silence is not a bad answer
+        marks = [p for p in problems if p.problem is not None and _kind(p.problem) == kind]
         if not marks:
             continue
         traces.append(go.Scatter(
@@ -93,7 +95,7 @@ def timeline_figure(timeline: Timeline, tz: tzinfo) -> go.Figure:
         xaxis={"title": {"text": f"Time ({_zone_name(tz)})"}},
         hovermode="closest",
         showlegend=bool(problems),
-        legend={"orientation": "h", "y": -0.25},
+        legend={"orientation": "h", "y": -0.32},  # below the axis title, which a date line pushes down
         uirevision="timeline",
         paper_bgcolor="rgba(0,0,0,0)",
         plot_bgcolor="rgba(0,0,0,0)",
@@ -144,6 +146,10 @@ def _phase_bands(shapes: list[dict], notes: list[dict], progress: list[Point], t
 def _note(point: Point, text: str, color: str, tz: tzinfo, *, ay: int) -> dict:
     return {"x": _dt(point.at, tz), "y": point.percent or 0, "text": text, "showarrow": True, "arrowhead": 2,
             "ax": 0, "ay": ay, "font": {"color": color, "size": 12}, "arrowcolor": color}
+
+
+def _kind(problem: Problem) -> Category | str:
+    return SLOW if problem.label == SLOW else problem.category
 
 
 def _dt(at: float, tz: tzinfo) -> datetime:

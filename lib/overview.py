@@ -57,6 +57,9 @@ def portal_line(restore: Timeline, backup: Timeline | None,
             activity = _activity(timeline)
             if stalled_for(timeline, now, stall_floor) is not None:
                 level, note = Level.WARNING, f"The {noun} has not moved for a while."
+            reported = timeline.last_progress.reported_progress if timeline.last_progress else None
+            if reported is not None and not note:
+                note = f"DocSpace reported {reported}%; shown as {timeline.last_progress.progress}%."  # type: ignore[union-attr]
             if timeline.last_progress is not None and timeline.last_progress.troubled:
                 level = Level.WARNING
                 note = f"DocSpace reports an error while the {noun} goes on: {timeline.last_progress.error}"

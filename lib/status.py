@@ -6,7 +6,7 @@ the operation's state. Pages only lay these out.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import tzinfo
 from enum import StrEnum
 
@@ -73,6 +73,16 @@ class Status:
 
 def describe(timeline: Timeline, now: float, tz: tzinfo, *, stall_floor: float = DEFAULT_STALL_FLOOR) -> Status:
     """Everything the hero area says about one operation."""
+    status = _describe(timeline, now, tz, stall_floor)
+    progress = timeline.last_progress
+    if progress is not None and progress.reported_progress is not None and status.percent is not None:
+        # clamped to 0..100, and said: the page shows what the portal sent
+        said = f"DocSpace reported {progress.reported_progress}%; shown as {status.percent}%."
+        status = replace(status, notice=f"{said} {status.notice}".strip())
+    return status
+
+
+def _describe(timeline: Timeline, now: float, tz: tzinfo, stall_floor: float) -> Status:
     noun = timeline.operation.noun
     problem = timeline.last_problem
     progress = timeline.last_progress
@@ -101,8 +111,6 @@ def describe(timeline: Timeline, now: float, tz: tzinfo, *, stall_floor: float =
             facts.append(f"started {timewords.clock(seen, tz, now)}")
         else:
             facts.append(f"first seen {timewords.clock(seen, tz, now)} at {runs[0].percent}%")
-    if progress.reported_progress is not None:
-        facts.append(f"DocSpace reported {progress.reported_progress}%; shown as {pct}%.")
     notice = "" if problem is None else _last_known(pct, problem, timeline.last_ok_at or now, now, tz)
     ended = _ended_numbers(timeline, now, tz)
     if phase is Phase.FAILED:

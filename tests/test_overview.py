@@ -165,6 +165,9 @@ def test_odd_values_on_the_overview_line() -> None:
     early = tl(Operation.RESTORE, (-60, prog(20)), (-5, prog(40, done=True, status=TaskStatus.COMPLETED)))
     line = portal_line(early, None, None, T0, FLOOR)
     assert line.level is Level.WARNING and line.activity == "restore reported complete at 40%"
+    over = parse_progress({"isCompleted": False, "progress": 140, "error": "", "backupProgressEnum": 1})
+    line = portal_line(tl(Operation.RESTORE, (-5, over)), None, None, T0, FLOOR)
+    assert line.activity == "Restoring · 100% · finishing up" and line.note == "DocSpace reported 140%; shown as 100%."
 
 
 def test_an_error_while_running_is_a_warning_on_the_overview_line() -> None:

@@ -259,7 +259,7 @@ def test_progress_above_100_is_clamped_and_noted() -> None:
     over = parse_progress({"isCompleted": False, "progress": 140, "error": "", "backupProgressEnum": 1})
     assert over.progress == 100 and over.reported_progress == 140
     s = say(timeline((0, prog(0)), (60, over)), 70)
-    assert s.percent == 100 and "DocSpace reported 140%; shown as 100%." in s.facts
+    assert s.percent == 100 and s.notice == "DocSpace reported 140%; shown as 100%."
 
 
 def test_an_unknown_kind_of_operation_is_not_called_a_transfer() -> None:
