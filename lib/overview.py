@@ -63,6 +63,9 @@ def portal_line(restore: Timeline, backup: Timeline | None,
             if timeline.last_progress is not None and timeline.last_progress.troubled:
                 level = Level.WARNING
                 note = f"DocSpace reports an error while the {noun} goes on: {timeline.last_progress.error}"
+                if stalled_for(timeline, now, stall_floor) is not None:  # as the progress page says it
+                    level, activity = Level.FAILED, f"{noun} seems to have failed at {timeline.last_progress.progress}%"
+                    note = timeline.last_progress.error
             break
         if phase is Phase.FAILED and level is Level.OK:
             level, activity = Level.FAILED, f"{noun} failed at {timeline.last_progress.progress}%"  # type: ignore[union-attr]

@@ -195,3 +195,11 @@ def test_an_unreadable_answer_is_not_called_unreachable_on_the_overview() -> Non
 
     line = portal_line(tl(Operation.RESTORE, (-60, prog(42)), (-5, UnexpectedResponse("x"))), None, None, T0, FLOOR)
     assert line.level is Level.WARNING and "cannot read" in line.note
+
+
+def test_an_error_and_then_no_movement_seems_failed_on_the_overview_too() -> None:
+    said = "Disk full"
+    restore = tl(Operation.RESTORE, (-2000, prog(20)), (-1990, prog(30, error=said)), (0, prog(30, error=said)))
+    line = portal_line(restore, None, None, T0, FLOOR)
+    assert line.level is Level.FAILED and line.activity == "restore seems to have failed at 30%"
+    assert line.note == "Disk full"
