@@ -70,8 +70,8 @@ def backups_view(poll: Poll[BackupsAnswer] | None, restore: Poll[Progress | None
         tiles += [Tile("Next scheduled", timewords.weekday_clock(nxt.timestamp(), tz, now) if nxt else "—",
                        timewords.date_time(nxt, tz) if nxt else None),
                   Tile("Backups kept", str(schedule.backups_stored or "—"))]
-        words = f"{sched.words(schedule)}, stored in {schedule.storage_type.words}."
+        words = f"{sched.words(schedule, tz, utc(now))}, stored in {schedule.storage_type.words}."
     return BackupsView("ok", overdue=overdue, tiles=tuple(tiles), schedule=words, files=tuple(newest_first(history)),
-                       checked=f"Checked {timewords.clock(poll.at, tz, now, seconds=True)}; the list is re-read "
-                               f"every {timewords.duration(every)}.")
+                       checked=f"Checked {timewords.clock(poll.at, tz, now, seconds=True)} (times in "
+                               f"{timewords.zone_label(tz)}); the list is re-read every {timewords.duration(every)}.")
 

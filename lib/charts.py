@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING
 
 import plotly.graph_objects as go
 
+from lib.errors import SLOW, Category
 from lib.phases import Phase
-from lib.timeline import Point, Timeline
+from lib.timeline import Point, Problem, Timeline
 
 if TYPE_CHECKING:
     from lib.strip import DayCell
@@ -25,6 +26,15 @@ PHASE_COLORS = {
     Phase.CREATING: "#3b82f6",
     Phase.UPLOADING: "#a78bfa",
     Phase.TRANSFERRING: "#3b82f6",
+}
+#: the legend of the failed checks, by kind
+PROBLEM_NAMES: dict[Category | str, str] = {
+    SLOW: "Slow to answer",  # a time-out after which the next check waits longer
+    Category.UNREACHABLE: "Portal not answering",
+    Category.UNREADABLE: "Answer not readable",
+    Category.MOVED: "Portal moved",
+    Category.AUTH: "Key refused",
+    Category.RESTORING: "Portal locked by a restore",
 }
 LINE = "#2563eb"
 FAIL = "#dc2626"
@@ -44,9 +54,10 @@ def timeline_figure(timeline: Timeline, tz: tzinfo) -> go.Figure:
         xs = [_dt(p.at, tz) for p in progress]
         ys = [p.percent for p in progress]
         phases = [p.phase.value for p in progress]
-        end = timeline.last_poll_at
+        end = timeline.last_ok_at if timeline.last_problem is not None else timeline.last_poll_at
         if end is not None and end > progress[-1].at and progress[-1].phase.running:
-            xs.append(_dt(end, tz))  # carry the line to the last check: "still at 42% now"
+            # carry the line to the last check that answered: "still at 42% then", never past what we know
+            xs.append(_dt(end, tz))
             ys.append(ys[-1])
             phases.append(phases[-1] + " (last check)")
         traces.append(go.Scatter(
@@ -61,15 +72,20 @@ def timeline_figure(timeline: Timeline, tz: tzinfo) -> go.Figure:
         last = progress[-1]
         ending = {Phase.COMPLETED: ("Completed", DONE), Phase.FAILED: ("Failed", FAIL),
                   Phase.CANCELLED: ("Cancelled", PROBLEM)}.get(last.phase)
+        if last.phase is Phase.COMPLETED and (last.percent or 0) < 100:
+            ending = (f"Reported complete at {last.percent or 0}%", PROBLEM)  # as DocSpace said it
         if ending is not None:
             notes.append(_note(last, *ending, tz, ay=30))
-    if problems:
+    for kind, name in PROBLEM_NAMES.items():  # one legend entry per kind: silence is not a bad answer
+        marks = [p for p in problems if p.problem is not None and _kind(p.problem) == kind]
+        if not marks:
+            continue
         traces.append(go.Scatter(
-            x=[_dt(p.at, tz) for p in problems],
-            y=[p.percent if p.percent is not None else 0 for p in problems],
-            mode="markers", name="Portal not answering",
+            x=[_dt(p.at, tz) for p in marks],
+            y=[p.percent if p.percent is not None else 0 for p in marks],
+            mode="markers", name=name,
             marker={"symbol": "x", "size": 12, "color": PROBLEM, "line": {"width": 2, "color": PROBLEM}},
-            customdata=[p.problem.label if p.problem else "" for p in problems],
+            customdata=[p.problem.label if p.problem else "" for p in marks],
             hovertemplate="%{x|%H:%M:%S}<br>check failed: %{customdata}<extra></extra>",
         ))
     # One Figure built from plain dicts: add_vrect/add_annotation copy the layout on every call,
@@ -84,7 +100,7 @@ def timeline_figure(timeline: Timeline, tz: tzinfo) -> go.Figure:
         xaxis={"title": {"text": f"Time ({_zone_name(tz)})"}},
         hovermode="closest",
         showlegend=bool(problems),
-        legend={"orientation": "h", "y": -0.25},
+        legend={"orientation": "h", "y": -0.32},  # below the axis title, which a date line pushes down
         uirevision="timeline",
         paper_bgcolor="rgba(0,0,0,0)",
         plot_bgcolor="rgba(0,0,0,0)",
@@ -135,6 +151,10 @@ def _phase_bands(shapes: list[dict], notes: list[dict], progress: list[Point], t
 def _note(point: Point, text: str, color: str, tz: tzinfo, *, ay: int) -> dict:
     return {"x": _dt(point.at, tz), "y": point.percent or 0, "text": text, "showarrow": True, "arrowhead": 2,
             "ax": 0, "ay": ay, "font": {"color": color, "size": 12}, "arrowcolor": color}
+
+
+def _kind(problem: Problem) -> Category | str:
+    return SLOW if problem.label == SLOW else problem.category
 
 
 def _dt(at: float, tz: tzinfo) -> datetime:

@@ -3,12 +3,19 @@
 One ``requests.Session`` per portal. Every call has a connect and a read timeout plus an overall
 deadline, never follows redirects (so the key cannot travel to another host), and turns every
 outcome into either a parsed value or one of the typed errors in :mod:`lib.errors`.
+
+The read timeout adapts to the portal: it starts at 5 s, doubles after each time-out up to 30 s (a
+portal loaded by a restore may take 7 s and is still healthy), and comes back down step by step after
+quick answers. The deadline for the whole answer is the read timeout plus 3 s, and it holds per byte:
+the body is read in pieces with the socket's timeout cut to the time that is left, so a body that
+trickles in one byte at a time cannot hold a fetch past it.
 """
 
 from __future__ import annotations
 
 import json
 import socket
+import threading
 import time
 from collections.abc import Callable
 from email.utils import parsedate_to_datetime
@@ -16,6 +23,7 @@ from typing import Any, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 import requests
+import urllib3
 
 from lib.errors import (
     DocSpaceError,
@@ -45,9 +53,13 @@ from lib.models import (
 T = TypeVar("T")
 
 CONNECT_TIMEOUT = 3.05
+#: the first read timeout; it doubles after each time-out, up to MAX_READ_TIMEOUT
 READ_TIMEOUT = 5.0
-#: a poll must never hang a page: the whole answer, body included, within this many seconds
-DEADLINE = 8.0
+MAX_READ_TIMEOUT = 30.0
+#: the whole answer, body included, within the read timeout plus this (8 s at first, 33 s at most)
+DEADLINE_MARGIN = 3.0
+#: after a quick answer the read timeout shrinks by at most this factor (step by step, not at once)
+SHRINK = 0.75
 #: progress answers are a few hundred bytes; anything near this is not DocSpace
 MAX_BODY = 2_000_000
 #: a 404 during a restore is usually the tenant being swapped; DocSpace's own page retries 3 times
@@ -65,12 +77,16 @@ class DocSpaceClient:
         api_key: str | None = None,
         *,
         timeout: tuple[float, float] = (CONNECT_TIMEOUT, READ_TIMEOUT),
-        deadline: float = DEADLINE,
+        max_read: float = MAX_READ_TIMEOUT,
+        margin: float = DEADLINE_MARGIN,
     ):
         self.base_url = base_url.rstrip("/")
         self.host = urlsplit(self.base_url).hostname or ""
-        self._timeout = timeout
-        self._deadline = deadline
+        self._connect, self._first_read = timeout
+        self._max_read = max(max_read, self._first_read)
+        self._margin = margin
+        self._read = self._first_read
+        self._read_lock = threading.Lock()
         self._session = requests.Session()
         # No .netrc, no proxy from the environment: the key goes to this portal and nowhere else.
         self._session.trust_env = False
@@ -82,6 +98,29 @@ class DocSpaceClient:
 
     def close(self) -> None:
         self._session.close()
+
+    @property
+    def read_timeout(self) -> float:
+        """Seconds the next call waits for the portal to start answering (it adapts, see the module)."""
+        return self._read
+
+    @property
+    def deadline(self) -> float:
+        """Seconds the next call may take for the whole answer, body included."""
+        return self._read + self._margin
+
+    def _timed_out(self, waited: float) -> PortalUnreachable:
+        """A read time-out: wait twice as long next time, up to the cap; the error says which."""
+        with self._read_lock:
+            self._read = min(self._max_read, max(self._read, waited * 2))
+            grows_to = self._read
+        return PortalUnreachable("timeout", waited=waited, next_wait=grows_to if grows_to > waited else None)
+
+    def _answered(self, took: float) -> None:
+        """An answer in ``took`` seconds: shrink towards twice that, a step at a time, never below the start."""
+        with self._read_lock:
+            if 2 * took < self._read:
+                self._read = max(self._first_read, 2 * took, self._read * SHRINK)
 
     # ------------------------------------------------------------ endpoints
 
@@ -121,37 +160,71 @@ class DocSpaceClient:
 
     def _fetch(self, path: str, params: dict[str, str], *, auth: bool) -> tuple[int, dict[str, str], bytes]:
         started = time.monotonic()
+        read = self._read
+        deadline = started + read + self._margin
         try:
             with self._session.get(
                 self.base_url + path,
                 params=params,
                 headers=self._auth if auth else {},
-                timeout=self._timeout,
+                timeout=(self._connect, read),
                 allow_redirects=False,
                 stream=True,
             ) as resp:
-                body = bytearray()
-                for chunk in resp.iter_content(16_384):
-                    body += chunk
-                    if len(body) > MAX_BODY:
-                        raise UnexpectedResponse("answer too large")
-                    if time.monotonic() - started > self._deadline:
-                        raise PortalUnreachable("timeout")
                 if 300 <= resp.status_code < 400:
-                    raise Redirected(_other_host(self.base_url, resp.headers.get("Location", "")),
-                                     status=resp.status_code)
-                return resp.status_code, dict(resp.headers), bytes(body)
+                    location = resp.headers.get("Location", "")
+                    raise Redirected(_other_host(self.base_url, location), status=resp.status_code,
+                                     moved_to=_https_of(self.base_url, location))
+                body = _read_body(resp, deadline, read)
+        except requests.exceptions.ReadTimeout:
+            raise self._timed_out(read) from None
+        except _BodyTimeout:
+            raise self._timed_out(read) from None
         except DocSpaceError:
             raise
         except requests.RequestException as exc:
             # `from None`: the original exception holds the prepared request, headers and all.
             raise PortalUnreachable(_reason(exc)) from None
+        self._answered(time.monotonic() - started)
+        return resp.status_code, dict(resp.headers), body
+
+
+class _BodyTimeout(Exception):
+    """The body did not arrive within the deadline (or a piece of it not within the read timeout)."""
+
+
+def _read_body(resp: requests.Response, deadline: float, read: float) -> bytes:
+    """The whole body, read in pieces; before each, the socket may wait only for the time that is left.
+
+    ``iter_content`` would wait for 16 KB at a time, which a body trickling one byte every 0.5 s never
+    gives, so the deadline is enforced here, per piece, on the socket itself.
+    """
+    raw = resp.raw
+    body = bytearray()
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise _BodyTimeout()
+        sock = getattr(raw.connection, "sock", None) if raw.connection is not None else None
+        if sock is not None:
+            sock.settimeout(min(read, left))
+        try:
+            piece = raw.read1(16_384, decode_content=True)
+        except (urllib3.exceptions.ReadTimeoutError, TimeoutError):
+            raise _BodyTimeout() from None
+        except (urllib3.exceptions.HTTPError, OSError):
+            raise PortalUnreachable("dropped") from None
+        if not piece:
+            return bytes(body)
+        body += piece
+        if len(body) > MAX_BODY:
+            raise UnexpectedResponse("answer too large")
 
 
 def interpret(status: int, headers: dict[str, str], body: bytes, parse: Callable[[Any], T]) -> T:
     """Turn one HTTP answer into a value or a typed error, as the DocSpace contract describes."""
     if 200 <= status < 300:
-        data = _json(body)
+        data = _json(body, _charset(headers))
         if not isinstance(data, dict):
             raise UnexpectedResponse("the answer is not a DocSpace envelope")
         if data.get("status", 0) not in (0, "0"):
@@ -197,11 +270,32 @@ def _dump(dump: bool) -> dict[str, str]:
     return {"Dump": "true"} if dump else {}
 
 
-def _json(body: bytes) -> Any:
-    try:
-        return json.loads(body.decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        raise UnexpectedResponse("the answer is not JSON") from None
+def _json(body: bytes, charset: str = "") -> Any:
+    """JSON from UTF-8; a body that is not UTF-8 (a Latin-1 'é' under a utf-8 label) is read leniently,
+    in its declared charset or else as Windows-1252/Latin-1, so an otherwise valid answer (a failed
+    restore's own words) still reaches the viewer. Broken JSON is not guessed at."""
+    for encoding in dict.fromkeys(("utf-8-sig", charset, "cp1252", "latin-1")):
+        if not encoding:
+            continue
+        try:
+            text = body.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        try:
+            return json.loads(text)
+        except (ValueError, RecursionError):
+            break
+    raise UnexpectedResponse("the answer is not JSON")
+
+
+def _charset(headers: dict[str, str]) -> str:
+    """The charset a Content-Type names, if any (lower case)."""
+    ctype = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+    for part in ctype.split(";")[1:]:
+        name, _, value = part.strip().partition("=")
+        if name.strip().lower() == "charset":
+            return value.strip().strip('"').lower()
+    return ""
 
 
 def _retry_after(headers: dict[str, str]) -> float | None:
@@ -226,6 +320,16 @@ def _other_host(base_url: str, location: str) -> str:
     """The host a redirect points at, for the message (never the full URL: it may carry tokens)."""
     target = urlsplit(urljoin(base_url + "/", location))
     return target.hostname or ""
+
+
+def _https_of(base_url: str, location: str) -> str:
+    """``https://host[:port]`` when a redirect from http points at the same host over https, else ""."""
+    base, target = urlsplit(base_url), urlsplit(urljoin(base_url + "/", location))
+    if base.scheme != "http" or target.scheme != "https" or not target.hostname:
+        return ""
+    if target.hostname != base.hostname:
+        return ""
+    return f"https://{target.netloc.rpartition('@')[2]}"  # never a user name or password from the header
 
 
 def _reason(exc: requests.RequestException) -> str:

@@ -7,6 +7,7 @@ so the page can show one sentence instead of a traceback. The API key is never p
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from urllib.parse import urlsplit
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from lib import access
+from lib import access, timewords
 from lib.errors import ConfigError
 
 REFRESH_DEFAULT = 5.0
@@ -69,6 +70,8 @@ class AppConfig:
     watcher: str = "app"  # "external": a `python -m lib.watch` records; the app only reads
     remind_hours: float | None = None  # while stalled or overdue: a reminder this often, then "back to normal"
     sign_in: access.SignIn | None = field(default=None, repr=False)  # [auth] + [access] allow: the providers, the list
+    #: settings the app changed to fit its limits, each one sentence, said once to the viewer
+    notes: tuple[str, ...] = ()
 
     def portal(self, name: str | None) -> PortalConfig:
         """The named portal, or the first one when the name is unknown or missing."""
@@ -100,8 +103,13 @@ def load(secrets: Mapping[str, Any]) -> AppConfig:
     webhook = (secrets.get("notify") or {}).get("webhook_url")
     if webhook is not None and not _webhook_ok(webhook):
         raise ConfigError("'notify.webhook_url' must be an https:// address (a Slack or Teams incoming webhook).")
-    refresh = min(REFRESH_MAX, max(REFRESH_MIN, refresh))
+    notes: list[str] = []
+    refresh = _clamp(refresh, REFRESH_MIN, REFRESH_MAX, "monitor.refresh_seconds", "so the app checks every {}.", notes)
     idle = _number(monitor, "monitor.idle_seconds", "idle_seconds", IDLE_DEFAULT)
+    idle = _clamp(idle, refresh, IDLE_MAX, "monitor.idle_seconds", "so the app checks every {} when nobody looks.",
+                  notes if "idle_seconds" in monitor else [])  # the default is not the admin's to be told about
+    stall = _clamp(stall * 60, 60.0, float("inf"), "monitor.stall_minutes",
+                   "so the app waits at least {} before it says a job may be stuck.", notes, unit=60.0) / 60
     history = secrets.get("history") or {}
     watcher = history.get("watcher", "app")
     if watcher not in WATCHERS:
@@ -113,17 +121,28 @@ def load(secrets: Mapping[str, Any]) -> AppConfig:
     return AppConfig(
         portals=portals,
         refresh_seconds=refresh,
-        stall_minutes=max(1.0, stall),
+        stall_minutes=stall,
         passcode=passcode,
         webhook_url=webhook,
         demo=not portals,
-        idle_seconds=min(IDLE_MAX, max(refresh, idle)),
+        idle_seconds=idle,
         history_url=_database(history.get("url", HISTORY_DEMO if not portals else HISTORY_DEFAULT)),
         keep_days=_number(history, "history.keep_days", "keep_days", KEEP_DAYS_DEFAULT),
         watcher=watcher,
         sign_in=sign_in,
         remind_hours=remind,
+        notes=tuple(notes),
     )
+
+
+def _clamp(value: float, low: float, high: float, where: str, then: str, notes: list[str], *,
+           unit: float = 1.0) -> float:
+    """``value`` within low..high; when it had to be moved, one sentence saying so goes to ``notes``."""
+    fitted = min(high, max(low, value))
+    if fitted != value:
+        side = "more than the longest" if value > high else "less than the shortest"
+        notes.append(f"'{where}' is {value / unit:g}, {side} allowed, {then.format(timewords.duration(fitted))}")
+    return fitted
 
 
 def _database(url: Any) -> str:
@@ -210,6 +229,15 @@ def _webhook_ok(url: object) -> bool:
     return bool(parts.hostname) and (parts.scheme == "https" or (parts.scheme == "http" and _loopback(parts.hostname)))
 
 
+def _positive(text: str) -> bool:
+    """A positive number written as text ("5", " 7.5 ")."""
+    try:
+        number = float(text.strip())
+    except ValueError:
+        return False
+    return math.isfinite(number) and number > 0
+
+
 def _loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -221,6 +249,8 @@ def _loopback(host: str) -> bool:
 
 def _number(table: Mapping[str, Any], where: str, key: str, default: float) -> float:
     value = table.get(key, default)
+    if isinstance(value, str) and _positive(value):
+        raise ConfigError(f"'{where}' must be a number: write {value.strip()} without quotes.")
     if isinstance(value, bool) or not isinstance(value, int | float) or value != value or value <= 0:
         raise ConfigError(f"'{where}' must be a positive number (for example 5), not {str(value)[:20]!r}.")
     return float(value)

@@ -20,6 +20,10 @@ class Category(StrEnum):
     MOVED = "moved"  # the address redirects
 
 
+#: the label of a read time-out after which the next check waits longer: slow, not (yet) unreachable
+SLOW = "slow to answer"
+
+
 class DocSpaceError(Exception):
     """Base class: something stopped us from reading the portal."""
 
@@ -66,11 +70,21 @@ class PortalUnreachable(DocSpaceError):
         "dropped": "The connection to the portal was cut off.",
     }
 
-    def __init__(self, reason: str = "", detail: str = ""):
+    def __init__(self, reason: str = "", detail: str = "", *, waited: float | None = None,
+                 next_wait: float | None = None):
+        """``waited``: the read timeout that ran out; ``next_wait``: the longer one the next check uses
+        (None when the wait cannot grow any more)."""
         self.reason = reason
         self.sentence = self._reasons.get(reason, type(self).sentence)
+        self.waited, self.next_wait = waited, next_wait
         if reason == "tls":
             self.advice = "Check the portal address (https) and its certificate; we keep trying."
+        if reason == "timeout" and waited is not None:
+            self.sentence = f"The portal did not answer within {waited:g} s."
+            if next_wait is not None:
+                # not yet "unreachable": a portal busy with a restore can be slow and healthy
+                self.label = SLOW
+                self.advice = f"It may be busy; the next check waits up to {next_wait:g} s."
         super().__init__(detail or self.sentence)
 
 
@@ -139,9 +153,15 @@ class Redirected(DocSpaceError):
     label = "redirect"
     category = Category.MOVED
 
-    def __init__(self, location_host: str = "", *, status: int | None = None):
+    def __init__(self, location_host: str = "", *, status: int | None = None, moved_to: str = ""):
+        """``moved_to``: the same host's https:// address, when that is where it points (the portal moved)."""
         self.location_host = location_host
-        if location_host:
+        self.moved_to = moved_to
+        if moved_to:
+            self.sentence = f"The portal moved to {moved_to}."
+            self.advice = "Change 'url' in the app's settings to that address."
+            self.label = "moved to https"
+        elif location_host:
             self.sentence = f"The portal address redirects to another address ({location_host})."
         super().__init__(self.sentence, status=status)
 
@@ -149,7 +169,7 @@ class Redirected(DocSpaceError):
 class UnexpectedResponse(DocSpaceError):
     """Not JSON, or JSON of a shape the contract does not allow."""
 
-    sentence = "The portal sent an answer we could not read."
+    sentence = "The portal answered, but with something this app cannot read."
     advice = "Check that the address points at a DocSpace portal; we keep trying."
     label = "bad answer"
     category = Category.UNREADABLE

@@ -139,11 +139,22 @@ class Progress:
     status: TaskStatus = TaskStatus.UNKNOWN
     warning: str = ""
     link: str = ""
+    #: the percent as the portal sent it, when that was outside 0..100 (``progress`` is clamped)
+    reported_progress: int | None = None
+    #: ``backupProgressEnum`` as sent, when it is a kind this app does not know (``operation`` is UNKNOWN)
+    operation_code: str = ""
 
     @property
     def failed(self) -> bool:
-        """A non-empty ``error`` is the only reliable failure signal (status stays 2)."""
-        return bool(self.error)
+        """Ended with an error: DocSpace sets ``isCompleted`` when a job fails, and a non-empty ``error`` is
+        the only reliable sign that it failed (``status`` stays 2). An ``error`` while ``isCompleted`` is
+        still false is the portal's warning about a job that goes on (see :attr:`troubled`)."""
+        return bool(self.error) and self.is_completed
+
+    @property
+    def troubled(self) -> bool:
+        """An error text while the job is not completed: a warning, and the watching goes on."""
+        return bool(self.error) and not self.is_completed
 
     @property
     def cancelled(self) -> bool:
@@ -256,22 +267,28 @@ def parse_datetime(value: Any, key: str = "date") -> datetime | None:
 
 
 def parse_progress(value: Any) -> Progress:
-    """A ``BackupProgress`` object. ``progress`` is clamped to 0..100 as the server does."""
+    """A ``BackupProgress`` object. ``progress`` is clamped to 0..100 as the server does; a value outside
+    that is kept in ``reported_progress``, and an unknown ``backupProgressEnum`` in ``operation_code``,
+    so the page can say what the portal really sent."""
     data = _obj(value, "progress")
     for key in ("isCompleted", "progress", "backupProgressEnum"):
         if key not in data:
             raise PayloadError(f"progress has no {key!r}")
     tenant = data.get("tenantId")
+    raw = _int(data["progress"], "progress")
+    operation = Operation.parse(data["backupProgressEnum"])
     return Progress(
         is_completed=_bool(data["isCompleted"], "isCompleted"),
-        progress=max(0, min(100, _int(data["progress"], "progress"))),
+        progress=max(0, min(100, raw)),
         error=_text(data, "error"),
-        operation=Operation.parse(data["backupProgressEnum"]),
+        operation=operation,
         tenant_id=None if tenant is None else _int(tenant, "tenantId"),
         task_id=_text(data, "taskId"),
         status=TaskStatus.UNKNOWN if data.get("status") is None else TaskStatus.parse(data["status"]),
         warning=_text(data, "warning"),
         link=_text(data, "link"),
+        reported_progress=None if 0 <= raw <= 100 else raw,
+        operation_code=str(data["backupProgressEnum"])[:20] if operation is Operation.UNKNOWN else "",
     )
 
 

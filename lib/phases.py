@@ -20,6 +20,7 @@ class Phase(StrEnum):
     CREATING = "creating the backup"
     UPLOADING = "uploading and finishing"
     TRANSFERRING = "transferring"
+    OTHER = "an operation of a kind this app does not know"  # backupProgressEnum beyond 0, 1, 2
     COMPLETED = "completed"
     FAILED = "failed"
     CANCELLED = "cancelled"
@@ -55,5 +56,7 @@ def phase_of(progress: Progress | None) -> Phase:
         return Phase.PREPARING if pct < 10 else Phase.RESTORING if pct < 75 else Phase.FINISHING
     if progress.operation is Operation.BACKUP:
         return Phase.CREATING if pct < 90 else Phase.UPLOADING
-    return Phase.TRANSFERRING
+    if progress.operation is Operation.TRANSFER:
+        return Phase.TRANSFERRING
+    return Phase.OTHER
 

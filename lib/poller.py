@@ -47,8 +47,10 @@ class Poller(Generic[T]):
         latest = self.latest
         if latest is None or self._hurry:
             return float("-inf")
-        if latest.retry_at is not None:
-            return latest.retry_at
+        if isinstance(latest.result, DocSpaceError):
+            # from the interval asked for now: a viewer who starts looking after a failure at the idle
+            # interval gets the retry at their pace, not a minute later
+            return latest.at + self._delay(latest.result, latest.failures, interval)
         return latest.at + interval
 
     def fetch(self, interval: float) -> Poll[T]:

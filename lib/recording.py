@@ -42,6 +42,7 @@ class Recording:
         self.timeline = Timeline(operation)
         self._op: StoredOperation | None = None  # the current run's row, as written
         self._watched: set[str] = set()  # operations seen running (only those get an outcome message)
+        self._told: set[str] = set()  # tasks whose outcome was told: one outcome message per task
         self._outage: str | None = None
         self._stall_told: float | None = None  # when this run's stall was first told
         self._reminded = 0  # reminders sent since
@@ -173,8 +174,13 @@ class Recording:
     # ------------------------------------------------------------ notifications
 
     def _tell_outcome(self, point: Point, outcome: str, text: str) -> None:
+        task = point.task_id or self.timeline.run_id
+        if task in self._told:
+            return  # the same task again (answers that waver): never "failed" and then "completed"
+        self._told.add(task)
         noun, label = self.operation.noun, self.label
-        words = {"completed": f"✅ {label}: the {noun} completed.",
+        words = {"completed": f"✅ {label}: the {noun} completed." if (point.percent or 0) >= 100 else
+                 f"⚠️ {label}: DocSpace reports the {noun} complete at {point.percent}%.",
                  "failed": f"❌ {label}: the {noun} failed at {point.percent}%: {text[:300]}",
                  "cancelled": f"⚠️ {label}: the {noun} was cancelled."}
         self._notify((self.portal, noun, self.timeline.run_id, outcome), words[outcome])

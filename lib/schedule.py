@@ -8,24 +8,43 @@ them as UTC and say so.
 from __future__ import annotations
 
 import calendar
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from lib.models import Period, Schedule
+from lib.timewords import zone_label
 
 #: how long after the scheduled time a backup may still be running before we call it overdue
 GRACE = timedelta(hours=2)
 _WEEKDAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
 
 
-def words(schedule: Schedule) -> str:
-    """``Every day at 02:00 UTC, keeps 7 copies``."""
+def words(schedule: Schedule, tz: tzinfo = UTC, now: datetime | None = None) -> str:
+    """``Every day at 02:00 UTC, keeps 7 copies``; in another viewer's zone, that zone's time first and
+    the portal's own beside it: ``Every day at 07:45 Asia/Kathmandu time (02:00 UTC on the portal's
+    clock), keeps 7 copies`` (the hour as it falls at the next run, so summer time is right)."""
     at = f"{schedule.hour:02d}:00 UTC"
+    nxt = next_due(schedule, now or datetime.now(UTC))
+    local = nxt.astimezone(tz) if nxt is not None and zone_label(tz) != "UTC" else None
+    portal = "on the portal's clock"
     if schedule.period is Period.EVERY_DAY:
         text = f"Every day at {at}"
+        if local is not None:
+            text = f"Every day at {local:%H:%M} {zone_label(tz)} time ({at} {portal})"
     elif schedule.period is Period.EVERY_WEEK:
         text = f"Every {_weekday(schedule.day)} at {at}"
+        if local is not None:
+            text = (f"Every {_WEEKDAYS[_sunday_based(local)]} at {local:%H:%M} {zone_label(tz)} time "
+                    f"({_weekday(schedule.day)} {at} {portal})")
     elif schedule.period is Period.EVERY_MONTH:
         text = f"Every month on day {schedule.day or 1} at {at}"
+        if local is not None and nxt is not None:
+            shift = (local.date() - nxt.date()).days
+            if shift == 0:
+                text = f"Every month on day {schedule.day or 1} at {local:%H:%M} {zone_label(tz)} time ({at} {portal})"
+            else:
+                when = "the day before" if shift < 0 else "the day after"
+                text = (f"Every month on day {schedule.day or 1} at {at} {portal} "
+                        f"({local:%H:%M} {when}, {zone_label(tz)} time)")
     else:
         text = "On a schedule this app does not know"
     if schedule.backups_stored:

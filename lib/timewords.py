@@ -5,9 +5,25 @@ from __future__ import annotations
 from datetime import UTC, datetime, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+#: old names browsers still report (ICU keeps them), and the tz database's current name for the same
+#: place. Only renames: not the database's links that merge one country's zone into another's.
+RENAMED = {
+    "Africa/Asmera": "Africa/Asmara", "America/Buenos_Aires": "America/Argentina/Buenos_Aires",
+    "America/Catamarca": "America/Argentina/Catamarca", "America/Cordoba": "America/Argentina/Cordoba",
+    "America/Godthab": "America/Nuuk", "America/Indianapolis": "America/Indiana/Indianapolis",
+    "America/Jujuy": "America/Argentina/Jujuy", "America/Louisville": "America/Kentucky/Louisville",
+    "America/Mendoza": "America/Argentina/Mendoza", "Asia/Calcutta": "Asia/Kolkata",
+    "Asia/Katmandu": "Asia/Kathmandu", "Asia/Rangoon": "Asia/Yangon", "Asia/Saigon": "Asia/Ho_Chi_Minh",
+    "Asia/Ulan_Bator": "Asia/Ulaanbaatar", "Atlantic/Faeroe": "Atlantic/Faroe", "Europe/Kiev": "Europe/Kyiv",
+    "Pacific/Enderbury": "Pacific/Kanton", "Pacific/Ponape": "Pacific/Pohnpei", "Pacific/Truk": "Pacific/Chuuk",
+    "Etc/UTC": "UTC", "Etc/UCT": "UTC", "Etc/Universal": "UTC", "Etc/Zulu": "UTC", "UCT": "UTC",
+    "Universal": "UTC", "Zulu": "UTC",
+}
+
 
 def zone(name: str | None) -> tzinfo:
-    """The viewer's time zone from its IANA name, or UTC when unknown."""
+    """The viewer's time zone from its IANA name (an old alias becomes its current name), or UTC."""
+    name = RENAMED.get(name or "", name)
     if name:
         try:
             return ZoneInfo(name)
@@ -17,7 +33,8 @@ def zone(name: str | None) -> tzinfo:
 
 
 def zone_label(tz: tzinfo) -> str:
-    return "UTC" if tz is UTC else str(tz)
+    """The zone's name as the tz database writes it today ("Asia/Kathmandu", never "Asia/Katmandu")."""
+    return "UTC" if tz is UTC else RENAMED.get(str(tz), str(tz))
 
 
 def duration(seconds: float) -> str:

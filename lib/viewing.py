@@ -57,9 +57,15 @@ class Watch:
 
     def footer(self, last_check: float | None, next_at: float | None, failures: int, now: float, tz: tzinfo,
                refresh: float, paused: bool) -> str:
-        """"Last checked 10:42:05 · next check in 5 s", or why there is no next check soon."""
+        """"Last checked 10:42:05 · next check in 5 s · times in UTC", or why there is no next check soon.
+        The page's one statement of its time zone: every clock time on it is in that zone."""
         if last_check is None:
             return ""
+        return self._footer(last_check, next_at, failures, now, tz, refresh, paused) + \
+            f" · times in {timewords.zone_label(tz)}"
+
+    def _footer(self, last_check: float, next_at: float | None, failures: int, now: float, tz: tzinfo,
+                refresh: float, paused: bool) -> str:
         text = f"Last checked {timewords.clock(last_check, tz, now, seconds=True)}"
         if paused:
             return text + " · paused: not checking"
@@ -68,7 +74,11 @@ class Watch:
             return text + f" · finished; looking for a new job every {every}"
         if next_at is None:
             return text
-        text += f" · next check in {timewords.duration(max(next_at - now, refresh))}"
-        if failures > 1:
-            text += f" (waiting longer after {failures} failed checks)"
+        left = next_at - now
+        text += " · checking now" if left < 0.5 else f" · next check in {timewords.duration(left)}"
+        gap = next_at - last_check
+        if failures > 1 and gap > refresh + 0.5:
+            # the real wait, in numbers: not "in 2 s" beside "waiting longer"
+            text += (f" ({failures} checks failed, so checks are now {timewords.duration(gap)} apart instead of "
+                     f"{timewords.duration(refresh)})")
         return text

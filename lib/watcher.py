@@ -73,7 +73,7 @@ class Endpoint:
         running = self.recording is not None and self.recording.timeline.phase.running
         if running:
             return refresh
-        return max(refresh, min(wanted)) if wanted else idle
+        return min(idle, max(refresh, min(wanted))) if wanted else idle  # a viewer never slows it down
 
     def forgotten(self, now: float) -> bool:
         last = max(self.looks.values(), default=0.0)
@@ -97,7 +97,8 @@ class Watcher:
         self._lock = threading.RLock()
         self._cond = threading.Condition(self._lock)
         self._stopping = threading.Event()
-        self._pool = ThreadPoolExecutor(max_workers=min(8, 2 + 3 * len(config.portals)),
+        # a thread per endpoint: portals that hang (up to 33 s a fetch) must not hold up the others
+        self._pool = ThreadPoolExecutor(max_workers=min(64, 2 + 3 * len(config.portals)),
                                         thread_name_prefix="watch-fetch")
         self._thread: threading.Thread | None = None
         self._pruned = 0.0
@@ -148,12 +149,13 @@ class Watcher:
     # ------------------------------------------------------------ what viewers read
 
     def progress(self, portal: str, operation: Operation, dump: bool | None = None, *,
-                 look: float | None = None) -> Timeline:
-        """The recorded history of a restore or backup; ``look``: the viewer's interval (it is looking)."""
+                 look: float | None = None, wait: bool = True) -> Timeline:
+        """The recorded history of a restore or backup; ``look``: the viewer's interval (it is looking);
+        ``wait``: False never waits for a first answer (a page of many portals draws at once)."""
         kind = operation.noun
         with self._cond:
             ep = self._endpoint(portal, kind, dump if operation is Operation.RESTORE else None)
-            self._look(ep, look)
+            self._look(ep, look, wait)
             assert ep.recording is not None
             return ep.recording.snapshot
 
@@ -168,19 +170,21 @@ class Watcher:
             return None
         return ep.poller.due_at(ep.interval(self.clock(), self.config.refresh_seconds, self.config.idle_seconds))
 
-    def backups(self, portal: str, *, look: float | None = None) -> Poll[BackupsAnswer] | None:
+    def backups(self, portal: str, *, look: float | None = None, wait: bool = True) -> Poll[BackupsAnswer] | None:
         with self._cond:
             ep = self._endpoint(portal, "backups", None)
-            self._look(ep, look)
+            self._look(ep, look, wait)
             return ep.poller.latest
 
     def overview(self, portal: str, *, look: float | None = None) -> tuple[Timeline, Timeline | None, Any]:
-        """Restore and backup histories and the backup list (None without a key), for /portals."""
-        restore = self.progress(portal, Operation.RESTORE, look=look)
+        """Restore and backup histories and the backup list (None without a key or answer), for /portals.
+        Never waits: every line draws at once from what is known, and fills in on later ticks."""
+        restore = self.progress(portal, Operation.RESTORE, look=look, wait=False)
         if not self.config.portal(portal).api_key:
             return restore, None, None
-        answer = self.backups(portal, look=look)
-        return restore, self.progress(portal, Operation.BACKUP, look=look), answer.result if answer else None
+        answer = self.backups(portal, look=look, wait=False)
+        backup = self.progress(portal, Operation.BACKUP, look=look, wait=False)
+        return restore, backup, answer.result if answer else None
 
     def past(self, portal: str, operation: Operation, dump: bool | None = None) -> Past:
         """The newest operation that ended, and what earlier runs teach about the next one."""
@@ -334,13 +338,13 @@ class Watcher:
         self._endpoints[key] = ep
         return ep
 
-    def _look(self, ep: Endpoint, every: float | None) -> None:
+    def _look(self, ep: Endpoint, every: float | None, wait: bool = True) -> None:
         if every is None:
             return
         now = self.clock()
         ep.looks = {e: u for e, u in ep.looks.items() if u > now}
         ep.looks[every] = now + max(2 * every, LOOK_GRACE)
-        if not ep.answered and self.running and not ep.waited:
+        if wait and not ep.answered and self.running and not ep.waited:
             ep.waited = True
             self._cond.notify_all()
             self._cond.wait_for(lambda: ep.answered, FIRST_WAIT)

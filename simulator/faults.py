@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 import threading
+from typing import Any
 
 from simulator.engine import check
 from simulator.wire import JSON, Reply, envelope_body, json_reply
 
 FAULTS = ("401", "403-restoring", "404", "429", "502", "503", "504", "slow", "drop", "stall-body",
-          "malformed", "wrong-shape", "odd", "redirect", "html-200", "trickle", "latin1", "https-redirect")
+          "malformed", "wrong-shape", "odd", "redirect", "html-200", "trickle", "latin1", "https-redirect",
+          "complete-early", "over-100", "unknown-kind", "error-running")
 #: accepted by ``inject`` and ``--fault`` too, beyond the public FAULTS tuple
 EXTRA_FAULTS = ("402",)
 FAULT_HELP = {
@@ -33,12 +35,20 @@ FAULT_HELP = {
     "trickle": "the normal answer, its body one byte every --trickle-interval seconds",
     "latin1": "200 with a failed restore whose JSON is Latin-1 ('é'), though Content-Type says utf-8",
     "https-redirect": "301 to https:// on the same host and port (the portal moved to https)",
+    "complete-early": "the real progress answer, but isCompleted true (status 2) at its percent, with no error",
+    "over-100": "the real progress answer, but with progress 140",
+    "unknown-kind": "the real progress answer, but backupProgressEnum 7 (a kind no client knows)",
+    "error-running": "the real progress answer, with an error text while isCompleted stays false",
     "402": "402 payment required with an empty body (PaymentFilter)",
 }
 #: what the ``latin1`` fault's failed restore says: French, as a portal in that culture would
 LATIN1_TEXT = "Le fichier de sauvegarde n'est pas valide (é)"
+#: what the ``error-running`` fault's job says while it goes on
+RUNNING_ERROR = "Could not read one file; retrying it."
+#: faults that twist the values of the real progress answer (nothing else changes)
+TWISTS = ("complete-early", "over-100", "unknown-kind", "error-running")
 #: faults that change how the real answer is delivered; every other fault replaces the answer
-DELIVERY = ("slow", "drop", "stall-body", "trickle", "odd")
+DELIVERY = ("slow", "drop", "stall-body", "trickle", "odd", *TWISTS)
 
 _NGINX = ("<html>\r\n<head><title>{code} {text}</title></head>\r\n<body>\r\n<center><h1>{code} {text}</h1>"
           "</center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n")
@@ -108,6 +118,19 @@ def latin1_reply(task_id: str, href: str) -> Reply:
                 "backupProgressEnum": 1, "status": 2, "taskId": task_id}
     body = envelope_body(progress, href=href, method="GET")
     return Reply(200, json.dumps(body, ensure_ascii=False).encode("latin-1"), JSON)
+
+
+def twist(progress: dict[str, Any], fault: str | None) -> dict[str, Any]:
+    """A progress answer with one odd value, as a portal might send it (the ``TWISTS`` faults)."""
+    if fault == "complete-early":
+        return {**progress, "isCompleted": True, "status": 2}
+    if fault == "over-100":
+        return {**progress, "progress": 140}
+    if fault == "unknown-kind":
+        return {**progress, "backupProgressEnum": 7}
+    if fault == "error-running":
+        return {**progress, "error": RUNNING_ERROR}
+    return progress
 
 
 def fault_reply(fault: str, *, path: str, host: str, now: float, retry_after: int, task_id: str) -> Reply:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 from simulator import wire
-from simulator.faults import DELIVERY, fault_reply
+from simulator.faults import DELIVERY, TWISTS, fault_reply, twist
 from simulator.wire import Reply, json_reply
 
 if TYPE_CHECKING:
@@ -46,6 +46,7 @@ class Request:
     host: str  # the Host header, or the server's own address
     headers: Message
     odd: bool = False  # the ``odd`` fault: answer with legal-but-odd payloads
+    twist: str | None = None  # a ``TWISTS`` fault: one odd value in the progress answer
 
     def ok(self, response: Any, *, odd: bool = False) -> Reply:
         """The success envelope, its link pointing back at this request."""
@@ -105,6 +106,8 @@ def _restore_progress(sim: Simulator, req: Request) -> Reply:
     progress = sim.engine.restore_progress()
     if req.odd and progress is not None:
         progress = wire.odd_progress(progress)
+    if progress is not None:
+        progress = twist(progress, req.twist)
     return wire.bad_dump(req.query) or req.ok(progress, odd=req.odd)
 
 
@@ -113,6 +116,8 @@ def _backup_progress(sim: Simulator, req: Request) -> Reply:
     progress = sim.engine.backup_progress()
     if req.odd and progress is not None:
         progress = wire.odd_progress(progress)
+    if progress is not None:
+        progress = twist(progress, req.twist)
     return wire.bad_dump(req.query) or req.ok(progress, odd=req.odd)
 
 
@@ -331,7 +336,8 @@ class Handler(BaseHTTPRequestHandler):
         elif fault is not None and fault not in DELIVERY:
             return self._write(fault_reply(fault, path=self.path, host=self._host(), now=sim.clock(),
                                            retry_after=sim.retry_after, task_id=sim.task_id))
-        request = Request(method, path, self.path, query, body, self._host(), self.headers, odd=fault == "odd")
+        request = Request(method, path, self.path, query, body, self._host(), self.headers, odd=fault == "odd",
+                          twist=fault if fault in TWISTS else None)
         reply = route(sim, request)
         if fault == "stall-body":
             self._stall(reply)

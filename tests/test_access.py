@@ -261,7 +261,7 @@ def test_config_refuses_allow_without_auth_and_unknown_access_keys() -> None:
 
 def test_the_readme_sign_in_examples_are_valid_settings() -> None:
     readme = (ROOT / "README.md").read_text()
-    section = readme[readme.index("## Sign-in"):readme.index("## Deploy on Streamlit Community Cloud")]
+    section = readme.split("## Sign-in", 1)[1].split("\n## ", 1)[0]  # up to the next section
     blocks = re.findall(r"```toml\n(.*?)```", section, re.S)
     assert len(blocks) == 4  # the pieces, Google, Microsoft Entra ID, a generic provider (Keycloak)
     for block in blocks:

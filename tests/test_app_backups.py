@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from streamlit.testing.v1 import AppTest
 
 from lib import clock
@@ -144,3 +146,57 @@ def test_past_operations_are_listed_with_durations(manual_clock: ManualClock) ->
         past = at.dataframe[-1].value
     assert list(past["Operation"]) == ["backup", "backup"] and list(past["Outcome"]) == ["running", "completed"]
     assert list(past["Took"]) == ["", "5 min"]
+
+
+def test_backups_view_tells_times_in_one_zone_and_the_schedule_in_the_viewers() -> None:
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from lib.backups import backups_view
+    from lib.models import Period, Schedule, StorageType
+    from lib.poller import Poll
+
+    now = datetime(2027, 1, 15, 8, tzinfo=UTC)
+    schedule = Schedule(Period.EVERY_DAY, 2, None, StorageType.DOCUMENTS, 7, now - timedelta(days=3))
+    view = backups_view(Poll(now.timestamp(), ([], schedule), 0), None, 60, now.timestamp(),
+                        ZoneInfo("Asia/Katmandu"))  # as a browser may report it
+    assert view.schedule.startswith("Every day at 07:45 Asia/Kathmandu time (02:00 UTC on the portal's clock)")
+    assert view.overdue is not None and "expected one at 07:45;" in view.overdue[1]  # the same clock as above
+    assert "times in Asia/Kathmandu" in view.checked and "Katmandu" not in view.checked
+
+
+def test_the_restore_page_says_its_zone(manual_clock: ManualClock) -> None:
+    clock.use(manual_clock)
+    with Simulator("restore", api_key=KEY, clock=manual_clock) as sim:
+        at = make_app({"prod": {"url": sim.url, "api_key": KEY}})
+        run(at)
+        run(at)
+        assert "times in UTC" in texts(at)
+
+
+def test_a_portal_label_is_plain_text_on_every_page(manual_clock: ManualClock) -> None:
+    """Markdown in a label is shown as written: on /portals as in the sidebar, the tab and elsewhere."""
+    clock.use(manual_clock)
+    label = "**bold** _it_ [x](https://evil.example)"
+    with Simulator("restore", api_key=KEY, clock=manual_clock) as sim:
+        at = make_app({"prod": {"url": sim.url, "api_key": KEY, "label": label}})
+        run(at)
+        run(at, "app_pages/portals.py")
+        link = next(p.proto.label for p in at.get("page_link") if "bold" in p.proto.label)
+        assert link != label and "**" not in link.replace("\\*", "")  # every sign escaped
+        assert re.sub(r"\\(.)", r"\1", link.replace("\u2060", "")) == label  # and shown as written
+
+
+def test_backup_page_while_the_portal_restores_says_it_once_and_calmly(manual_clock: ManualClock) -> None:
+    clock.use(manual_clock)
+    with Simulator("restore", api_key=KEY, clock=manual_clock) as sim:
+        manual_clock.advance(45)  # the portal is locked by the restore
+        at = make_app({"prod": {"url": sim.url, "api_key": KEY}})
+        run(at)
+        run(at, "app_pages/backup.py")
+        run(at)
+        boxes = [e.value for kind in ("info", "warning", "error") for e in getattr(at, kind)]
+        said = [b for b in boxes if "being restored" in b]
+        assert len(said) == 1 and not at.error, boxes
+        assert "backups are unavailable until it finishes" in said[0]
+        assert any(link.proto.label == "Watch the restore" for link in at.get("page_link"))

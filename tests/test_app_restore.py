@@ -124,3 +124,49 @@ def test_a_late_viewer_sees_the_history_and_shares_one_request(portal: Simulator
     assert [p.percent for p in timeline.progress_points] == [0, 10, 28]
     assert portal.requests("getrestoreprogress") == before  # served from the shared poll, no new request
     assert late.get("plotly_chart")
+
+
+@pytest.mark.parametrize(("fault", "words", "not_said"), [
+    ("complete-early", "DocSpace reports the restore complete at 27%.", "Done: 100%"),
+    ("over-100", "DocSpace reported 140%; shown as 100%.", "Done: 140%"),
+    ("unknown-kind", "An operation of a kind this app does not know (7) — 27%", "transferring"),
+])
+def test_odd_values_are_told_as_the_portal_said_them(portal: Simulator, tick, fault: str, words: str,
+                                                     not_said: str) -> None:
+    at = make_app(portal)
+    tick(at)
+    tick(at, 150)  # 26%
+    portal.inject(fault, count=100, path="getrestoreprogress")
+    page = texts(tick(at, 5))  # 27%
+    assert words in page
+    assert not_said not in page
+    if fault == "complete-early":
+        assert "Reported complete at 27%" in at.get("plotly_chart")[0].proto.spec
+
+
+def test_an_unknown_portal_in_the_link_is_said_and_the_link_still_works(portal: Simulator, tick) -> None:
+    at = make_app(portal)
+    at.query_params["portal"] = "staging"
+    page = texts(tick(at))
+    assert "There is no portal named 'staging' here; showing Production." in page
+    assert "A restore is queued and about to start." in page  # the page works, for the portal it names
+    assert at.query_params["portal"] == ["staging"] or at.query_params["portal"] == "staging"  # link kept
+    at.query_params["portal"] = "prod"
+    assert "There is no portal named" not in texts(tick(at))
+
+
+def test_a_setting_out_of_range_is_said_once(portal: Simulator, tick) -> None:
+    at = make_app(portal, monitor={"refresh_seconds": 10_000})
+    note = "'monitor.refresh_seconds' is 10000, more than the longest allowed, so the app checks every 5 min."
+    assert note in texts(tick(at))
+    assert note not in texts(tick(at, 5))  # once: not on every run
+
+
+def test_a_restore_first_seen_midway_is_watched_for_not_running_for(portal: Simulator, manual_clock: ManualClock,
+                                                                    tick) -> None:
+    manual_clock.advance(150)  # the restore is at 26% when the app first looks
+    at = make_app(portal)
+    tick(at)
+    page = texts(tick(at, 8))
+    assert "Watched for: 8 s" in page and "Running for" not in page
+    assert "first seen" in page and "at 26%" in page

@@ -201,3 +201,31 @@ def test_downsample_properties(spec: list[tuple[bool, Phase]], limit: int) -> No
 @pytest.mark.parametrize("limit", [2, 3, 300])
 def test_downsample_of_nothing(limit: int) -> None:
     assert downsample([], limit) == []
+
+
+def test_a_completion_below_100_is_marked_as_reported() -> None:
+    t = Timeline(Operation.RESTORE)
+    t.record(T0, Progress(False, 20, "", Operation.RESTORE, 1, "t", status=TaskStatus.RUNNING))
+    t.record(T0 + 60, Progress(True, 40, "", Operation.RESTORE, 1, "t", status=TaskStatus.COMPLETED))
+    notes = [a.text for a in timeline_figure(t, UTC).layout.annotations]
+    assert "Reported complete at 40%" in notes and "Completed" not in notes
+
+
+def test_the_line_stops_at_the_last_answer_when_the_checks_after_it_failed() -> None:
+    """The portal has not answered since 08:01: the chart must not draw it "still at 42%" up to now."""
+    t = Timeline(Operation.RESTORE)
+    t.record(T0, prog(10))
+    t.record(T0 + 60, prog(42))
+    t.record(T0 + 90, PortalUnreachable("dropped"))
+    t.record(T0 + 300, PortalUnreachable("dropped"))
+    fig = timeline_figure(t, UTC)
+    line = next(trace for trace in fig.data if trace.name == "Percent done")
+    assert line.x[-1] == datetime(2027, 1, 15, 8, 1)  # the last answer, not the last (failed) check
+
+
+def test_a_slow_answer_is_not_drawn_as_silence() -> None:
+    t = Timeline(Operation.RESTORE)
+    t.record(T0, PortalUnreachable("timeout", waited=5, next_wait=10))
+    t.record(T0 + 20, prog(15))
+    names = [trace.name for trace in timeline_figure(t, UTC).data]
+    assert "Slow to answer" in names and "Portal not answering" not in names

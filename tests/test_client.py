@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -23,7 +24,7 @@ from lib.errors import (
     UnexpectedResponse,
 )
 from lib.models import Operation, Period, StorageType, TaskStatus
-from simulator import ManualClock, Simulator
+from simulator import LATIN1_TEXT, ManualClock, Simulator
 from tests.canned import Canned, Unaccepting
 from tests.conftest import KEY
 
@@ -259,3 +260,95 @@ def test_any_answer_is_a_result_or_a_typed_error(canned_server: Canned, status: 
         getattr(client(canned_server), call)()
     except DocSpaceError as exc:
         assert KEY not in str(exc)
+
+
+# ---------------------------------------------------------------- slow portals and trickling bodies
+
+
+def test_a_slow_but_healthy_portal_is_read_once_the_timeout_has_grown(manual_clock: ManualClock) -> None:
+    """A portal that answers everything 1.2 s late, with a first read timeout of 0.5 s: the timeout
+    doubles after each time-out (0.5 → 1 → 2) until the answers fit, instead of throwing them all away."""
+    with Simulator("restore", clock=manual_clock, latency=1.2) as sim:
+        c = client(sim, key=None, timeout=(1, 0.5), max_read=4.0, margin=0.5)
+        for waited, grows_to in ((0.5, 1.0), (1.0, 2.0)):
+            with pytest.raises(PortalUnreachable) as caught:
+                c.get_restore_progress()
+            assert caught.value.reason == "timeout"
+            assert caught.value.sentence == f"The portal did not answer within {waited:g} s."
+            assert f"the next check waits up to {grows_to:g} s" in caught.value.advice
+            assert caught.value.label == "slow to answer"
+        assert c.read_timeout == 2.0
+        assert c.get_restore_progress() is not None  # 1.2 s late, and read
+
+
+def test_the_read_timeout_stops_growing_at_its_cap_and_says_so() -> None:
+    with Simulator("restore", latency=60) as sim:  # accepts the connection, never answers
+        c = client(sim, key=None, timeout=(1, 0.2), max_read=0.4, margin=0.2)
+        for _ in range(3):
+            with pytest.raises(PortalUnreachable) as caught:
+                c.get_restore_progress()
+        assert c.read_timeout == 0.4
+        assert caught.value.sentence == "The portal did not answer within 0.4 s."
+        assert caught.value.label == "unreachable" and "we keep trying" in caught.value.advice
+
+
+def test_quick_answers_bring_the_read_timeout_back_down(manual_clock: ManualClock) -> None:
+    with Simulator("restore", clock=manual_clock, latency=1.2) as sim:
+        c = client(sim, key=None, timeout=(1, 0.5), max_read=4.0, margin=0.5)
+        for _ in range(2):
+            with pytest.raises(PortalUnreachable):
+                c.get_restore_progress()
+        assert c.get_restore_progress() is not None
+        sim.latency = 0
+        sizes = []
+        for _ in range(8):
+            c.get_restore_progress()
+            sizes.append(c.read_timeout)
+        assert sizes == sorted(sizes, reverse=True) and sizes[0] < 2.0  # step by step, not all at once
+        assert sizes[-1] == 0.5  # back to where it started
+
+
+def test_the_deadline_holds_on_a_body_that_trickles(manual_clock: ManualClock) -> None:
+    """One byte every 0.1 s would take about 30 s for the whole answer; each byte comes well inside the
+    read timeout, so only a deadline that holds per byte stops it (here 0.5 + 0.5 s)."""
+    with Simulator("restore", clock=manual_clock, trickle_interval=0.1) as sim:
+        sim.inject("trickle")
+        c = client(sim, key=None, timeout=(1, 0.5), max_read=4.0, margin=0.5)
+        began = time.monotonic()
+        with pytest.raises(PortalUnreachable) as caught:
+            c.get_restore_progress()
+        took = time.monotonic() - began
+        assert caught.value.reason == "timeout"
+        assert took < 1.5, took
+
+
+def test_the_default_deadline_is_the_read_timeout_plus_three_seconds() -> None:
+    c = DocSpaceClient("https://portal.example")
+    assert (c.read_timeout, c.deadline) == (5.0, 8.0)  # the README's 8 s
+
+
+def test_a_body_in_latin1_under_a_utf8_label_is_still_read(portal: Simulator) -> None:
+    """The JSON is valid but its 'é' is one Latin-1 byte: read it leniently, so the failed restore's
+    own words reach the viewer instead of "could not read"."""
+    portal.inject("latin1", path="getrestoreprogress")
+    failed = client(portal, key=None).get_restore_progress()
+    assert failed is not None and failed.failed and failed.error == LATIN1_TEXT
+
+
+def test_broken_json_is_an_answer_this_app_cannot_read(portal: Simulator) -> None:
+    portal.inject("malformed")
+    with pytest.raises(UnexpectedResponse) as caught:
+        client(portal).get_backup_progress()
+    assert caught.value.sentence == "The portal answered, but with something this app cannot read."
+
+
+def test_a_move_to_https_on_the_same_host_says_where_and_is_not_followed(portal: Simulator) -> None:
+    portal.inject("https-redirect")
+    with pytest.raises(Redirected) as caught:
+        client(portal).get_backup_progress()
+    moved = "https://" + portal.url.removeprefix("http://")
+    assert caught.value.moved_to == moved
+    assert caught.value.message == (f"The portal moved to {moved}. Change 'url' in the app's settings "
+                                    "to that address.")
+    assert "another address" not in caught.value.message and KEY not in caught.value.message
+    assert portal.requests() == 1  # not followed, so the key went nowhere else

@@ -200,3 +200,24 @@ def test_repr_of_the_config_hides_key_passcode_and_webhook() -> None:
     for text in (repr(config), str(config), repr(config.portals), repr(config.portals[0])):
         assert KEY not in text and PASSCODE not in text and WEBHOOK not in text
     assert "docs.example.com" in repr(config)  # repr still says something useful
+
+
+@pytest.mark.parametrize(("written", "number"), [('"5"', "5"), ('" 7.5 "', "7.5"), ('"10"', "10")])
+def test_a_number_in_quotes_is_told_to_lose_the_quotes(written: str, number: str) -> None:
+    err = error({"monitor": {"refresh_seconds": written.strip('"')}})
+    assert err.message == f"'monitor.refresh_seconds' must be a number: write {number} without quotes."
+    assert "positive number" not in err.message
+
+
+@pytest.mark.parametrize(("monitor", "note"), [
+    ({"refresh_seconds": 10_000}, "'monitor.refresh_seconds' is 10000, more than the longest allowed, "
+                                  "so the app checks every 5 min."),
+    ({"refresh_seconds": 1}, "'monitor.refresh_seconds' is 1, less than the shortest allowed, "
+                             "so the app checks every 2 s."),
+    ({"idle_seconds": 86_400}, "'monitor.idle_seconds' is 86400, more than the longest allowed, "
+                               "so the app checks every 1 h when nobody looks."),
+])
+def test_a_number_out_of_range_is_clamped_and_said(monitor: dict[str, Any], note: str) -> None:
+    config = load({**good(), "monitor": monitor})
+    assert config.notes == (note,)
+    assert load(good()).notes == ()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from simulator import ManualClock, Simulator
+from simulator import RUNNING_ERROR, ManualClock, Simulator
 from tests.apptest import make_app, texts
 from tests.canned import Canned
 from tests.conftest import KEY
@@ -68,3 +68,29 @@ def test_overdue_schedule_is_posted_once(manual_clock: ManualClock, tick) -> Non
         tick(at, 120)
     assert len(hook.posted) == 1
     assert "a scheduled backup is overdue" in json.loads(hook.posted[0])["text"]
+
+
+def test_an_error_while_running_is_a_warning_and_the_task_is_told_once(manual_clock: ManualClock, tick) -> None:
+    """DocSpace sets isCompleted when a job fails; an error text before that is a warning: the page keeps
+    watching, nothing says "failed", and when the job goes on and completes, the one message is "completed"."""
+    with Canned() as hook, Simulator("restore", api_key=KEY, clock=manual_clock) as sim:
+        hook.answer(200)
+        at = make_app(sim, notify={"webhook_url": hook.url})
+        tick(at)
+        tick(at, 150)
+        sim.inject("error-running", count=3, path="getrestoreprogress")
+        before = sim.requests("getrestoreprogress")
+        page = texts(tick(at, 2))
+        assert RUNNING_ERROR in page and "still running" in page
+        assert "failed" not in page.lower()
+        assert not any(RUNNING_ERROR in t.value for t in at.toast)
+        tick(at, 2)
+        tick(at, 2)
+        assert sim.requests("getrestoreprogress") >= before + 3  # live checks went on
+        assert not hook.got_post.wait(1)  # no "failed" webhook
+        tick(at, 700)
+        assert "The restore completed." in texts(at)
+        assert hook.got_post.wait(10)
+        tick(at, 10)
+    assert len(hook.posted) == 1
+    assert "the restore completed" in json.loads(hook.posted[0])["text"]

@@ -154,3 +154,52 @@ def test_last_backup_time_and_sorting() -> None:
     assert last_backup_time([], daily(None)) is None
     assert [r.id for r in newest_first([a, b, c])] == ["b", "a", "c"]
     assert utc(T0) == NOW and utc(T0).tzinfo is UTC
+
+
+def test_odd_values_on_the_overview_line() -> None:
+    from lib.models import parse_progress
+
+    unknown = parse_progress({"isCompleted": False, "progress": 42, "error": "", "backupProgressEnum": 7})
+    line = portal_line(tl(Operation.RESTORE, (-5, unknown)), None, None, T0, FLOOR)
+    assert line.activity == "an operation of a kind this app does not know (7) · 42%"
+    early = tl(Operation.RESTORE, (-60, prog(20)), (-5, prog(40, done=True, status=TaskStatus.COMPLETED)))
+    line = portal_line(early, None, None, T0, FLOOR)
+    assert line.level is Level.WARNING and line.activity == "restore reported complete at 40%"
+    over = parse_progress({"isCompleted": False, "progress": 140, "error": "", "backupProgressEnum": 1})
+    line = portal_line(tl(Operation.RESTORE, (-5, over)), None, None, T0, FLOOR)
+    assert line.activity == "Restoring · 100% · finishing up" and line.note == "DocSpace reported 140%; shown as 100%."
+
+
+def test_an_error_while_running_is_a_warning_on_the_overview_line() -> None:
+    restore = tl(Operation.RESTORE, (-60, prog(20)), (-5, prog(30, error="Could not read one file")))
+    line = portal_line(restore, None, None, T0, FLOOR)
+    assert line.level is Level.WARNING and line.activity.startswith("Restoring · 30%")
+    assert line.note == "DocSpace reports an error while the restore goes on: Could not read one file"
+
+
+def test_checking_until_the_first_answer() -> None:
+    line = portal_line(Timeline(Operation.RESTORE), Timeline(Operation.BACKUP), None, T0, FLOOR)
+    assert line == PortalLine(Level.WAITING, "checking…", "checking…", "")
+    without_key = portal_line(Timeline(Operation.RESTORE), None, None, T0, FLOOR)
+    assert without_key.activity == "checking…" and without_key.last_backup == "needs an API key"
+    slow = PortalUnreachable("timeout", waited=5, next_wait=10)
+    hanging = portal_line(tl(Operation.RESTORE, (-5, slow)), tl(Operation.BACKUP, (-5, slow)), slow, T0, FLOOR)
+    assert hanging.level is Level.WAITING and hanging.activity == "checking…"
+    assert hanging.last_backup == "checking…" and "next check waits up to 10 s" in hanging.note
+    answered = portal_line(idle(), Timeline(Operation.BACKUP), None, T0, FLOOR)  # the key's answers still out
+    assert answered.activity == "idle" and answered.last_backup == "checking…"
+
+
+def test_an_unreadable_answer_is_not_called_unreachable_on_the_overview() -> None:
+    from lib.errors import UnexpectedResponse
+
+    line = portal_line(tl(Operation.RESTORE, (-60, prog(42)), (-5, UnexpectedResponse("x"))), None, None, T0, FLOOR)
+    assert line.level is Level.WARNING and "cannot read" in line.note
+
+
+def test_an_error_and_then_no_movement_seems_failed_on_the_overview_too() -> None:
+    said = "Disk full"
+    restore = tl(Operation.RESTORE, (-2000, prog(20)), (-1990, prog(30, error=said)), (0, prog(30, error=said)))
+    line = portal_line(restore, None, None, T0, FLOOR)
+    assert line.level is Level.FAILED and line.activity == "restore seems to have failed at 30%"
+    assert line.note == "Disk full"

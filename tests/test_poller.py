@@ -130,3 +130,16 @@ def test_hurry_makes_it_due_at_once_even_during_backoff_and_keeps_the_answer() -
 def test_poll_ok_property() -> None:
     assert Poll(T0, 1, 0).ok and Poll(T0, None, 0).ok
     assert not Poll(T0, ServerError(status=500), 1, T0 + 5).ok
+
+
+def test_the_wait_after_a_failure_follows_the_interval_asked_for_now() -> None:
+    """The watcher's first fetch may run at the idle interval (nobody looking yet); when a viewer then
+    looks every 2 s, a slow portal's retry is due 2 s after the failure, not a minute later."""
+    clock = ManualClock(T0)
+    poller = Poller(Script(PortalUnreachable("timeout"), 1), clock=clock)
+    failed = poller.fetch(60.0)
+    assert poller.due_at(60.0) == failed.at + 60.0
+    assert poller.due_at(2.0) == failed.at + 2.0
+    rate_limited = Poller(Script(RateLimited(status=429, retry_after=30.0)), clock=clock)
+    limited = rate_limited.fetch(60.0)
+    assert rate_limited.due_at(2.0) == limited.at + 30.0  # a Retry-After still holds

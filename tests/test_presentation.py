@@ -111,3 +111,22 @@ def test_humanize() -> None:
     now = datetime(2026, 11, 28, 10, 5, tzinfo=UTC).timestamp()
     assert timewords.clock(now, UTC, now) == "10:05" and timewords.clock(now - 86400, UTC, now) == "Nov 27, 10:05"
     assert json.dumps(timewords.clock(now, UTC, seconds=True)) == '"10:05:00"'
+
+
+# ---------------------------------------------------------------- the footer: the real wait
+
+
+def test_the_footer_shows_the_real_wait_after_failures() -> None:
+    from datetime import UTC
+
+    from lib.viewing import Watch
+
+    t0 = 1_800_000_000.0  # 08:00:00 UTC
+    watch = Watch()
+    after_failures = watch.footer(t0, t0 + 8, 2, t0 + 6, UTC, 2, False)
+    assert after_failures == ("Last checked 08:00:00 · next check in 2 s (2 checks failed, so checks are now "
+                              "8 s apart instead of 2 s) · times in UTC")
+    assert "waiting longer" not in after_failures
+    assert watch.footer(t0, t0 + 5, 0, t0 + 4, UTC, 5, False) == \
+        "Last checked 08:00:00 · next check in 1 s · times in UTC"  # the real wait, not the interval
+    assert watch.footer(t0, t0 + 5, 0, t0 + 5.5, UTC, 5, False) == "Last checked 08:00:00 · checking now · times in UTC"

@@ -7,39 +7,45 @@ import re
 
 import pytest
 
-from simulator import ManualClock, Simulator
+from simulator import LATIN1_TEXT, ManualClock, Simulator
 from tests.apptest import make_app, texts, timeline_of
 from tests.conftest import KEY
 
+SILENT = r"28% as of \d\d:\d\d: the portal has not answered for 1 min"
+ANSWERED = r"28% as of \d\d:\d\d is the last state this app could read\."
+
 
 @pytest.mark.parametrize(
-    ("fault", "sentence"),
+    ("fault", "sentence", "age"),
     [
-        ("drop", "The connection to the portal was cut off."),
-        ("502", "The portal's server is not available right now (error 502)."),
-        ("503", "The portal's server is not available right now (error 503)."),
-        ("504", "The portal's server is not available right now (error 504)."),
-        ("malformed", "The portal sent an answer we could not read."),
-        ("wrong-shape", "The portal sent an answer we could not read."),
-        ("html-200", "The portal sent an answer we could not read."),
-        ("429", "The portal asked us to slow down"),
-        ("redirect", "The portal address redirects to another address (elsewhere.example)."),
+        ("drop", "The connection to the portal was cut off.", SILENT),
+        ("502", "The portal's server is not available right now (error 502).", SILENT),
+        ("503", "The portal's server is not available right now (error 503).", SILENT),
+        ("504", "The portal's server is not available right now (error 504).", SILENT),
+        ("malformed", "The portal answered, but with something this app cannot read.", ANSWERED),
+        ("wrong-shape", "The portal answered, but with something this app cannot read.", ANSWERED),
+        ("html-200", "The portal answered, but with something this app cannot read.", ANSWERED),
+        ("429", "The portal asked us to slow down", SILENT),
+        ("redirect", "The portal address redirects to another address (elsewhere.example).", ANSWERED),
     ],
 )
-def test_a_failed_check_keeps_the_last_progress_on_screen(portal: Simulator, tick, fault: str, sentence: str) -> None:
+def test_a_failed_check_keeps_the_last_progress_on_screen(portal: Simulator, tick, fault: str, sentence: str,
+                                                          age: str) -> None:
     at = make_app(portal)
     tick(at, 10)
     tick(at, 155)  # 28%
     portal.inject(fault, count=100)
     page = texts(tick(at, 60))
     assert sentence in page
-    assert re.search(r"28% as of \d\d:\d\d: the portal has not answered for 1 min", page)
+    assert re.search(age, page)
     assert "Restoring — 28%" in page  # the last known state stays on screen
     timeline = timeline_of(at)
     assert timeline.points[-1].problem is not None  # the failure is an event on the timeline
     assert [p.percent for p in timeline.progress_points][-1] == 28  # and the history survived
     chart = at.get("plotly_chart")
-    assert chart and "Portal not answering" in chart[0].proto.spec
+    legend = ("Portal not answering" if age == SILENT else "Portal moved" if fault == "redirect"
+              else "Answer not readable")
+    assert chart and legend in chart[0].proto.spec
 
 
 def test_backoff_grows_then_the_normal_interval_returns(portal: Simulator, tick) -> None:
@@ -51,7 +57,7 @@ def test_backoff_grows_then_the_normal_interval_returns(portal: Simulator, tick)
         tick(at, 2)
     failed = portal.requests("getrestoreprogress")
     assert 2 <= failed <= 5
-    assert "waiting longer after" in texts(at)
+    assert re.search(r"\d+ checks failed, so checks are now \d+ (s|min) apart instead of 2 s", texts(at))
     portal.clear_faults()
     tick(at, 120)  # past the longest wait: the next check succeeds
     portal.reset_counts()
@@ -112,3 +118,34 @@ def test_stall_threshold_is_configurable(manual_clock: ManualClock, tick) -> Non
         for _ in range(10):
             tick(at, 60)
         assert "No progress for" in texts(at)
+
+
+def test_an_unreadable_answer_is_said_as_such(portal: Simulator, tick) -> None:
+    at = make_app(portal)
+    tick(at, 10)
+    tick(at, 155)  # 28%
+    portal.inject("malformed", count=100)
+    page = texts(tick(at, 30))
+    assert "the portal answered, but with something this app cannot read" in page.lower()
+    assert "has not answered" not in page
+    assert "Last known: Restoring — 28%" in page and " left" not in page.replace("Time left", "")
+    chart = at.get("plotly_chart")
+    assert chart and "Answer not readable" in chart[0].proto.spec
+
+
+def test_a_failed_restore_in_latin1_reaches_the_viewer(portal: Simulator, tick) -> None:
+    at = make_app(portal)
+    tick(at, 10)
+    tick(at, 155)
+    portal.inject("latin1", count=100, path="getrestoreprogress")
+    page = texts(tick(at, 30))
+    assert "The restore failed at 42%." in page
+    assert LATIN1_TEXT in page
+
+
+def test_a_portal_that_moved_to_https_is_told_so(portal: Simulator, tick) -> None:
+    portal.inject("https-redirect", count=100)
+    page = texts(tick(make_app(portal)))
+    assert f"The portal moved to https://{portal.url.removeprefix('http://')}." in page
+    assert "Change 'url' in the app's settings" in page
+    assert "Cannot reach" not in page and "another address" not in page

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
@@ -159,3 +160,22 @@ def test_weekly_and_monthly_overdue() -> None:
     monthly = sched(Period.EVERY_MONTH, 2, 31, last=at(2026, 1, 31, 2, 20))
     assert overdue_since(monthly, at(2026, 2, 27).timestamp()) is None
     assert overdue_since(monthly, at(2026, 3, 1).timestamp()) == at(2026, 2, 28, 2).timestamp()
+
+
+# ---------------------------------------------------------------- in the viewer's zone
+
+
+KATHMANDU = ZoneInfo("Asia/Kathmandu")  # UTC+05:45
+NEW_YORK = ZoneInfo("America/New_York")
+
+
+def test_words_in_the_viewers_zone_with_the_portals_beside() -> None:
+    now = at(2027, 1, 15, 8)
+    assert (words(sched(Period.EVERY_DAY), KATHMANDU, now) ==
+            "Every day at 07:45 Asia/Kathmandu time (02:00 UTC on the portal's clock), keeps 7 copies")
+    # Sunday 02:00 UTC is Saturday evening in New York
+    assert (words(sched(Period.EVERY_WEEK, 2, 1, stored=None), NEW_YORK, now) ==
+            "Every Saturday at 21:00 America/New_York time (Sunday 02:00 UTC on the portal's clock)")
+    assert (words(sched(Period.EVERY_MONTH, 2, 1, stored=None), NEW_YORK, now) ==
+            "Every month on day 1 at 02:00 UTC on the portal's clock (21:00 the day before, America/New_York time)")
+    assert words(sched(Period.EVERY_DAY), UTC, now) == "Every day at 02:00 UTC, keeps 7 copies"

@@ -30,6 +30,7 @@ from simulator import (
     DURATION,
     FAULTS,
     LATIN1_TEXT,
+    RUNNING_ERROR,
     SCENARIOS,
     SKIPPED_WARNING,
     ManualClock,
@@ -440,17 +441,41 @@ def _https_redirect(resp: requests.Response) -> None:
     assert resp.headers["Location"] == "https://" + resp.url.removeprefix("http://")  # same host, port, path
 
 
+def _complete_early(resp: requests.Response) -> None:
+    progress = resp.json()["response"]  # the backup fixture is at 0% when asked
+    assert progress["isCompleted"] is True and progress["error"] == "" and progress["progress"] < 100
+    assert progress["status"] == 2
+
+
+def _over_100(resp: requests.Response) -> None:
+    progress = resp.json()["response"]
+    assert progress["progress"] == 140 and progress["isCompleted"] is False
+
+
+def _unknown_kind(resp: requests.Response) -> None:
+    progress = resp.json()["response"]
+    assert progress["backupProgressEnum"] == 7
+    assert parse_progress(progress).operation is Operation.UNKNOWN
+
+
+def _error_running(resp: requests.Response) -> None:
+    progress = resp.json()["response"]
+    assert progress["isCompleted"] is False and progress["error"] == RUNNING_ERROR and progress["status"] in (0, 1)
+
+
 ANSWERED = {"401": _empty(401), "403-restoring": _empty(403), "404": _empty(404), "429": _rate_limited,
             "502": _nginx(502), "503": _nginx(503), "504": _nginx(504), "malformed": _malformed,
             "wrong-shape": _wrong_shape, "odd": _odd, "redirect": _redirect, "html-200": _html_200,
-            "trickle": _trickled, "latin1": _latin1, "https-redirect": _https_redirect}
+            "trickle": _trickled, "latin1": _latin1, "https-redirect": _https_redirect,
+            "complete-early": _complete_early, "over-100": _over_100, "unknown-kind": _unknown_kind,
+            "error-running": _error_running}
 UNANSWERED = {"slow": requests.ReadTimeout, "drop": requests.ConnectionError,
               "stall-body": (requests.ReadTimeout, requests.exceptions.ChunkedEncodingError,
                              requests.ConnectionError)}
 
 
 def test_every_fault_has_a_test() -> None:
-    assert set(ANSWERED) | set(UNANSWERED) == set(FAULTS) and len(FAULTS) == 18
+    assert set(ANSWERED) | set(UNANSWERED) == set(FAULTS) and len(FAULTS) == 22
 
 
 @pytest.mark.parametrize("fault", FAULTS)
@@ -467,6 +492,19 @@ def test_each_fault_once_then_back_to_normal(manual_clock: ManualClock, fault: s
                 assert not isinstance(caught.value, requests.Timeout)
         assert response(sim, BACKUP)["taskId"] == sim.task_id  # used up: the next one is normal
         assert sim.requests("getbackupprogress") == 2
+
+
+@pytest.mark.parametrize("fault", ["complete-early", "over-100", "unknown-kind", "error-running"])
+def test_odd_values_twist_the_real_restore_answer(portal: Simulator, manual_clock: ManualClock, fault: str) -> None:
+    manual_clock.advance(150)  # 10 + 65 × 90/360 = 26%
+    plain = response(portal, RESTORE, None)
+    portal.inject(fault, path="getrestoreprogress")
+    twisted = response(portal, RESTORE, None)
+    assert twisted["taskId"] == plain["taskId"] and plain["progress"] == 26
+    changed = {k for k in plain if plain[k] != twisted[k]}
+    assert changed == {"complete-early": {"isCompleted", "status"}, "over-100": {"progress"},
+                       "unknown-kind": {"backupProgressEnum"}, "error-running": {"error"}}[fault]
+    assert response(portal, RESTORE, None) == plain  # used up
 
 
 def test_wrong_shape_history_is_a_bare_string_and_odd_history_still_parses(portal: Simulator) -> None:

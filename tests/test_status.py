@@ -149,7 +149,7 @@ def test_unreachable_with_a_last_known_percent() -> None:
     s = say(t, 300)
     assert s.notice.startswith("42% as of 08:00: the portal has not answered for 5 min.")
     assert "did not answer in time" in s.notice
-    assert s.headline == "Restoring — 42% · restoring data" and s.percent == 42
+    assert s.headline == "Last known: Restoring — 42% · restoring data" and s.percent == 42
     assert s.level in (Level.RUNNING, Level.WARNING) and "No progress" not in s.notice
 
 
@@ -174,8 +174,9 @@ def test_unauthorized_even_with_a_known_percent(error: Exception) -> None:
 
 def test_portal_restoring() -> None:
     s = say(timeline((0, PortalRestoring()), op=Operation.BACKUP), 10)
-    assert s.level is Level.RESTORING and s.headline == "The portal is being restored."
-    assert s.title == "Portal restoring" and "Restore page" in s.notice
+    assert s.level is Level.RESTORING
+    assert s.headline == "The portal is being restored; backups are unavailable until it finishes."
+    assert s.title == "Portal restoring" and not s.notice  # once: no second box repeating it
 
 
 def test_a_stall_is_a_warning_with_a_notice() -> None:
@@ -200,3 +201,103 @@ def test_clock_times_are_in_the_viewers_zone() -> None:
 
 def test_every_level_has_a_material_icon() -> None:
     assert all(level.icon.startswith(":material/") and level.icon.endswith(":") for level in Level)
+
+
+def test_a_slow_portal_before_its_first_answer_is_waited_for_not_called_unreachable() -> None:
+    slow = PortalUnreachable("timeout", waited=5, next_wait=10)
+    s = say(timeline((0, slow)), 6)
+    assert s.level is Level.WAITING and s.headline == "Waiting for the portal to answer…"
+    assert "Cannot reach" not in s.headline and not s.notice  # a calm line, not a red box
+    assert s.facts == ["The portal did not answer within 5 s. It may be busy; the next check waits up to 10 s."]
+    capped = PortalUnreachable("timeout", waited=30)
+    s = say(timeline((0, slow), (20, capped)), 60)
+    assert s.level is Level.UNREACHABLE and "did not answer within 30 s" in s.notice
+
+
+def test_an_unreadable_answer_is_not_called_silence_and_the_last_state_is_labelled() -> None:
+    from lib.errors import UnexpectedResponse
+
+    polls = [(0, prog(0)), (60, prog(10))] + [(60 + 10 * i, prog(10 + 5 * i)) for i in range(1, 12)]
+    t = timeline(*polls, (185, UnexpectedResponse("the answer is not JSON")))
+    s = say(t, 199)
+    assert "has not answered" not in s.notice
+    assert s.notice.startswith("65% as of 08:02 is the last state this app could read.")
+    assert "The portal answered, but with something this app cannot read." in s.notice
+    assert s.headline == "Last known: Restoring — 65% · restoring data"
+    assert not s.eta and ("Time left", "unknown") in s.numbers  # no estimate from a state we cannot see
+
+
+def test_silence_keeps_its_words_and_also_labels_the_last_state() -> None:
+    t = timeline((0, prog(0)), (60, prog(42)), (90, PortalUnreachable("dropped")))
+    s = say(t, 120)
+    assert s.headline == "Last known: Restoring — 42% · restoring data"
+    assert s.notice.startswith("42% as of 08:01: the portal has not answered for 1 min.")
+
+
+def test_an_unreadable_first_answer_is_not_called_unreachable() -> None:
+    from lib.errors import UnexpectedResponse
+
+    s = say(timeline((0, UnexpectedResponse("the answer is not JSON"))), 10)
+    assert s.headline == "The portal answered, but this app cannot read the restore status."
+    assert "Cannot reach" not in s.headline and "cannot read" in s.notice
+
+
+# ---------------------------------------------------------------- odd values: told as the portal said them
+
+
+def test_complete_below_100_is_told_as_the_portal_said_it() -> None:
+    s = say(timeline((0, prog(0)), (60, prog(20)), (120, prog(40, done=True, status=TaskStatus.COMPLETED))), 130)
+    assert s.headline == "DocSpace reports the restore complete at 40%."
+    assert s.level is Level.WARNING and s.percent == 40 and ("Done", "40%") in s.numbers
+    assert "100%" not in " ".join(v for _, v in s.numbers)
+    assert "check in DocSpace" in s.notice and s.done
+
+
+def test_progress_above_100_is_clamped_and_noted() -> None:
+    from lib.models import parse_progress
+
+    over = parse_progress({"isCompleted": False, "progress": 140, "error": "", "backupProgressEnum": 1})
+    assert over.progress == 100 and over.reported_progress == 140
+    s = say(timeline((0, prog(0)), (60, over)), 70)
+    assert s.percent == 100 and s.notice == "DocSpace reported 140%; shown as 100%."
+
+
+def test_an_unknown_kind_of_operation_is_not_called_a_transfer() -> None:
+    from lib.models import parse_progress
+
+    odd = parse_progress({"isCompleted": False, "progress": 42, "error": "", "backupProgressEnum": 7})
+    assert odd.operation is Operation.UNKNOWN and odd.operation_code == "7"
+    s = say(timeline((0, odd)), 10)
+    assert s.headline == "An operation of a kind this app does not know (7) — 42%"
+    assert "transferring" not in s.headline.lower() and s.level is Level.RUNNING
+
+
+# ---------------------------------------------------------------- an error while the job goes on
+
+
+def test_an_error_while_the_job_still_runs_is_a_warning_and_the_watching_goes_on() -> None:
+    said = "Could not read one file; retrying it."
+    s = say(timeline((0, prog(0)), (60, prog(30)), (90, prog(30, error=said))), 100)
+    assert s.level is Level.WARNING and not s.done
+    assert s.headline == "Restoring — 30% · restoring data" and s.portal_text == said
+    assert "still running" in s.notice and "keep watching" in s.notice
+
+
+def test_an_error_and_then_no_movement_is_called_failed_but_still_watched() -> None:
+    said = "The backup file is invalid."
+    s = say(timeline((0, prog(0)), (60, prog(30)), (90, prog(30, error=said)), (2000, prog(30, error=said))), 2000)
+    assert s.level is Level.FAILED and s.headline == "The restore seems to have failed at 30%."
+    assert s.portal_text == said and not s.done  # not over: if it moves again, the page follows
+
+
+def test_failed_only_when_the_portal_says_completed() -> None:
+    said = "The backup file is invalid."
+    s = say(timeline((0, prog(30)), (60, prog(42, error=said, done=True, status=TaskStatus.COMPLETED))), 70)
+    assert s.level is Level.FAILED and s.headline == "The restore failed at 42%." and s.done
+
+
+def test_watched_for_when_the_start_was_not_seen() -> None:
+    s = say(timeline((0, prog(20)), (8, prog(21))), 8)
+    assert ("Watched for", "8 s") in s.numbers and not any(label == "Running for" for label, _ in s.numbers)
+    seen_start = say(timeline((0, prog(0)), (8, prog(10))), 8)
+    assert ("Running for", "8 s") in seen_start.numbers

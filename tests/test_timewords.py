@@ -113,3 +113,16 @@ def test_zone_known_names(name: str) -> None:
 def test_zone_falls_back_to_utc_for_bad_names(name: str | None) -> None:
     tz: tzinfo = h.zone(name)
     assert tz is UTC and h.zone_label(tz) == "UTC"
+
+
+@pytest.mark.parametrize(("reported", "canonical"), [
+    ("Asia/Katmandu", "Asia/Kathmandu"), ("Asia/Calcutta", "Asia/Kolkata"), ("Europe/Kiev", "Europe/Kyiv"),
+    ("Asia/Saigon", "Asia/Ho_Chi_Minh"), ("America/Buenos_Aires", "America/Argentina/Buenos_Aires"),
+    ("Etc/UTC", "UTC"), ("Asia/Kathmandu", "Asia/Kathmandu"), ("Europe/Oslo", "Europe/Oslo"),
+])
+def test_zone_names_are_the_tz_databases_current_ones(reported: str, canonical: str) -> None:
+    """Browsers (ICU) still report some zones by their old aliases; a viewer reads the current name.
+    Only renames of the same place: Oslo stays Oslo even where the tz database links it elsewhere."""
+    tz = h.zone(reported)
+    assert h.zone_label(tz) == canonical
+    assert tz.utcoffset(datetime(2027, 1, 15)) == h.zone(canonical).utcoffset(datetime(2027, 1, 15))

@@ -41,6 +41,12 @@ def frame(ctx: Context) -> None:
         kiosk_style()
     else:
         sidebar(ctx)
+    if ctx.config.notes and not st.session_state.get(state.NOTES_SAID):  # once per viewer, not every run
+        st.session_state[state.NOTES_SAID] = True
+        st.info(" ".join(md_escape(note, 300) for note in ctx.config.notes), icon=":material/settings:")
+    if ctx.unknown_portal:  # on every page and view, above the page: the viewer may expect another portal
+        st.warning(f"There is no portal named '{md_escape(ctx.unknown_portal, 40)}' here; showing "
+                   f"{md_escape(ctx.portal.label, 80)}. Check the link you were given.", icon=":material/help:")
 
 
 def kiosk_style() -> None:

@@ -40,6 +40,7 @@ VIEWS = "views"  # {view key: View}, one per live page, portal and restore choic
 HISTORY_PORTAL, HISTORY_KIND, HISTORY_OUTCOME = "history_portal", "history_kind", "history_outcome"  # its filters
 HISTORY_LINK = "history_link"  # the ?portal= the History page was last opened with
 HISTORY_TABLE = "history_table"  # the list of operations (its selected row)
+NOTES_SAID = "notes_said"  # the settings notes were shown to this viewer once
 
 REFRESH_CHOICES = (2, 3, 5, 10, 15, 30, 60, 120, 300)
 
@@ -64,6 +65,8 @@ class Context:
     kiosk: bool
     tz: tzinfo
     linked_portal: str | None = None  # the portal named in the link itself (not this viewer's last choice)
+    #: the ``?portal=`` name of the link when no portal has it ("" when it named one, or none)
+    unknown_portal: str = ""
 
 
 def read_config() -> AppConfig:
@@ -76,7 +79,8 @@ def start(config: AppConfig) -> Context:
     """This run's context, kept for the pages."""
     linked = st.query_params.get("portal")
     ctx = Context(config, _source(config, _fingerprint(config)), selected_portal(config), kiosk(),
-                  viewer_zone(), linked if linked in {p.name for p in config.portals} else None)
+                  viewer_zone(), linked if linked in {p.name for p in config.portals} else None,
+                  unknown_portal(config))
     st.session_state[CONTEXT] = ctx
     return ctx
 
@@ -98,11 +102,23 @@ def viewer_zone() -> tzinfo:
 
 
 def selected_portal(config: AppConfig) -> PortalConfig:
-    """The portal named in ``?portal=``, else this viewer's last choice, else the first one."""
+    """The portal named in ``?portal=``, else this viewer's last choice, else the first one.
+
+    A link naming no portal here shows the first one (and :func:`unknown_portal` says so); the link's
+    name stays in the address bar, so the link keeps working as it was given."""
     wanted = st.query_params.get("portal") or st.session_state.get(PORTAL)
     portal = config.portal(wanted)
-    choose_portal(portal.name)
+    if unknown_portal(config):
+        st.session_state[PORTAL] = portal.name
+    else:
+        choose_portal(portal.name)
     return portal
+
+
+def unknown_portal(config: AppConfig) -> str:
+    """The name in ``?portal=`` when no configured portal has it, else ""."""
+    asked = st.query_params.get("portal")
+    return asked if asked and all(p.name != asked for p in config.portals) else ""
 
 
 def choose_portal(name: str) -> None:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -17,25 +18,29 @@ from tests.factories import KEY
 pytestmark = pytest.mark.e2e
 
 
+def until(check, seconds: float = 60.0) -> None:
+    """Wait for what the app records with no browser open (the database is the only witness)."""
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, "the watcher did not record it in time"
+        time.sleep(0.25)
+
+
 def test_a_restore_that_ended_unwatched_is_told_to_the_next_visitor(browser, app_server, tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/history.sqlite3"
     store = HistoryStore(url)
     with Simulator("restore", speed=30, api_key=KEY) as sim:  # 20 s
-        server = app_server(secrets_for(sim) + f'\n[history]\nurl = "{url}"\n')
+        secrets = secrets_for(sim).replace("[monitor]\n", "[monitor]\nidle_seconds = 2\n")  # no waiting a minute
+        server = app_server(secrets + f'\n[history]\nurl = "{url}"\n')
         page = browser.new_page()
         page.goto(server.url + "/portals")  # someone glances at the app, which starts watching …
         wait_for_app(page)
         expect(page.get_by_test_id("stMain")).to_contain_text("Production")
         page.close()  # … and leaves: from here on, no tab is open
-        done = page.context.browser.new_page()
-        for _ in range(60):  # the watcher records the end with nobody looking
-            ops = store.operations()
-            if ops and ops[0].outcome == "completed":
-                break
-            done.wait_for_timeout(1000)
-        assert [op.outcome for op in store.operations()] == ["completed"]
-        done.close()
-        sim.set_scenario("idle")  # the portal now reports no job at all
+        # the watcher records the end with nobody looking
+        until(lambda: [op.outcome for op in store.operations()] == ["completed"])
+        sim.set_scenario("idle")  # the portal now reports no job at all, and the watcher sees it
+        until(lambda: (store.states().get("prod:restore:any") or (0, {"progress": 1}))[1]["progress"] is None)
 
         page = browser.new_page()
         page.goto(server.url + "/?portal=prod")
