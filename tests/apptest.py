@@ -9,7 +9,8 @@ from streamlit.testing.v1 import AppTest
 from lib.timeline import Timeline
 from lib.ui.state import VIEWS
 from simulator import Simulator
-from tests.conftest import KEY, ROOT
+from tests.conftest import ROOT
+from tests.factories import KEY
 
 
 def app(**secrets: dict) -> AppTest:

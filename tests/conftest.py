@@ -11,10 +11,10 @@ import pytest
 import streamlit as st
 
 from lib import clock, watcher
-from simulator import ManualClock, Simulator
+from simulator import Simulator
+from tests.factories import KEY, ManualClock
 
 ROOT = Path(__file__).resolve().parent.parent
-KEY = "sk-" + "0123456789abcdef" * 4
 
 
 @pytest.fixture(autouse=True)

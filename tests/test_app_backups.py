@@ -7,7 +7,8 @@ from streamlit.testing.v1 import AppTest
 from lib import clock
 from simulator import ManualClock, Simulator
 from tests.apptest import app, texts
-from tests.conftest import KEY, settle
+from tests.conftest import settle
+from tests.factories import KEY
 
 
 def make_app(portals: dict[str, dict], **extra: dict) -> AppTest:

@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from simulator import ManualClock, Simulator
+from simulator import Simulator
 from tests.apptest import app, make_app, texts, timeline_of
-from tests.conftest import KEY
+from tests.factories import KEY, ManualClock
 
 
 def test_percent_grows_tick_by_tick(portal: Simulator, tick) -> None:

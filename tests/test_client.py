@@ -23,9 +23,9 @@ from lib.errors import (
     UnexpectedResponse,
 )
 from lib.models import Operation, Period, StorageType, TaskStatus
-from simulator import ManualClock, Simulator
+from simulator import Simulator
 from tests.canned import Canned, Unaccepting
-from tests.conftest import KEY
+from tests.factories import KEY, ManualClock
 
 
 def client(sim: Simulator | Canned | str, key: str | None = KEY, **kw) -> DocSpaceClient:

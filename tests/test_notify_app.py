@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 
-from simulator import ManualClock, Simulator
+from simulator import Simulator
 from tests.apptest import make_app, texts
 from tests.canned import Canned
-from tests.conftest import KEY
+from tests.factories import KEY, ManualClock
 
 
 def test_completion_is_posted_once(manual_clock: ManualClock, tick) -> None:

@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from simulator import ManualClock, Simulator
+from simulator import Simulator
 from tests.apptest import make_app, texts, timeline_of
-from tests.conftest import KEY
+from tests.factories import KEY, ManualClock
 
 
 @pytest.mark.parametrize(

@@ -37,7 +37,7 @@ from docspace_api_sdk.models import (
 )
 
 from simulator import NEVER, SKIPPED_WARNING, ManualClock, Simulator
-from tests.conftest import KEY
+from tests.factories import KEY
 
 AUTH = {"Authorization": f"Bearer {KEY}"}
 START = 1_000_000.0  # ManualClock's default start: when a fixture's job starts

@@ -5,12 +5,9 @@ from __future__ import annotations
 from streamlit.testing.v1 import AppTest
 
 from lib import clock
-from simulator import ManualClock, Simulator
+from simulator import Simulator
 from tests.apptest import app, make_app, texts
-from tests.conftest import KEY
-
-HOSTILE = ("<script>alert(1)</script><img src=x onerror=alert(2)> [click](javascript:alert(3)) "
-           "**bold** :red[red] https://evil.example \u202egnp.exe\u200b\x07")
+from tests.factories import HOSTILE, KEY, ManualClock
 
 
 def everything(at: AppTest) -> str:

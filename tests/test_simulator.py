@@ -35,7 +35,8 @@ from simulator import (
     ManualClock,
     Simulator,
 )
-from tests.conftest import KEY, ROOT
+from tests.conftest import ROOT
+from tests.factories import KEY
 
 AUTH = {"Authorization": f"Bearer {KEY}"}
 RESTORE = "/api/2.0/backup/getrestoreprogress"

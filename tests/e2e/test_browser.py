@@ -8,8 +8,8 @@ import re
 import pytest
 
 from simulator import Simulator
-from tests.conftest import KEY
 from tests.e2e.conftest import wait_for_app
+from tests.factories import KEY
 
 pytestmark = pytest.mark.e2e
 

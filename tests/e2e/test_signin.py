@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 from simulator import Simulator
-from tests.conftest import KEY
 from tests.e2e.conftest import AppServer, wait_for_app
 from tests.e2e.test_browser import secrets_for
+from tests.factories import KEY
 from tests.oidc import ALICE, BOB, CAROL, OidcProvider, auth_secrets, free_port, node_or_skip
 
 pytestmark = pytest.mark.e2e
