@@ -7,30 +7,18 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from lib.errors import Forbidden, PortalRestoring, PortalUnreachable, ServerError, Unauthorized
-from lib.models import HistoryRecord, Operation, Period, Progress, Schedule, StorageType, TaskStatus
+from lib.models import HistoryRecord, Operation, Period, Schedule, StorageType, TaskStatus
 from lib.overview import PortalLine, last_backup_time, newest_first, portal_line, utc
 from lib.status import Level
 from lib.timeline import Timeline
+from tests.factories import T0, completed, progress, timeline
 
-T0 = 1_800_000_000.0  # 2027-01-15 08:00:00 UTC
 NOW = datetime.fromtimestamp(T0, UTC)
 FLOOR = 600.0
 
 
-def prog(pct: int, op: Operation = Operation.RESTORE, *, error: str = "", status: TaskStatus = TaskStatus.RUNNING,
-         done: bool = False, warning: str = "") -> Progress:
-    return Progress(done, pct, error, op, 1, "t", status=status, warning=warning, link="")
-
-
-def tl(op: Operation, *polls: tuple[float, object]) -> Timeline:
-    t = Timeline(op)
-    for at, result in polls:
-        t.record(T0 + at, result)  # type: ignore[arg-type]
-    return t
-
-
 def idle(op: Operation = Operation.RESTORE) -> Timeline:
-    return tl(op, (-5, None))
+    return timeline((-5, None), op=op)
 
 
 def rec(hours_ago: float, rid: str = "r") -> HistoryRecord:
@@ -58,58 +46,57 @@ def test_never_backed_up() -> None:
 
 
 def test_running_restore() -> None:
-    restore = tl(Operation.RESTORE, (-60, prog(10)), (-5, prog(42)))
+    restore = timeline((-60, progress(10)), (-5, progress(42)))
     line = portal_line(restore, idle(Operation.BACKUP), ([rec(6)], None), T0, FLOOR)
     assert line.level is Level.RUNNING and line.activity == "Restoring · 42% · restoring data"
     assert line.note == ""
 
 
 def test_running_backup() -> None:
-    backup = tl(Operation.BACKUP, (-5, prog(90, Operation.BACKUP)))
+    backup = timeline((-5, progress(90, Operation.BACKUP)), op=Operation.BACKUP)
     line = portal_line(idle(), backup, ([rec(6)], None), T0, FLOOR)
     assert line.level is Level.RUNNING and line.activity == "Backing up · 90% · uploading and finishing"
 
 
 def test_stalled_job_is_a_warning() -> None:
-    restore = tl(Operation.RESTORE, (-3000, prog(10)), (-2990, prog(11)), (-2980, prog(12)), (0, prog(12)))
+    restore = timeline((-3000, progress(10)), (-2990, progress(11)), (-2980, progress(12)), (0, progress(12)))
     line = portal_line(restore, None, ([rec(6)], None), T0, FLOOR)
     assert line.level is Level.WARNING and "has not moved" in line.note and line.note.startswith("The restore")
     assert portal_line(restore, None, ([rec(6)], None), T0, 10_000).level is Level.RUNNING
 
 
 def test_failed_restore() -> None:
-    restore = tl(Operation.RESTORE, (-60, prog(10)), (-5, prog(40, error="Disk full", done=True,
-                                                                  status=TaskStatus.COMPLETED)))
+    restore = timeline((-60, progress(10)), (-5, completed(40, error="Disk full")))
     line = portal_line(restore, idle(Operation.BACKUP), ([rec(6)], None), T0, FLOOR)
     assert line.level is Level.FAILED and line.activity == "restore failed at 40%" and line.note == "Disk full"
 
 
 def test_cancelled_backup() -> None:
-    backup = tl(Operation.BACKUP, (-5, prog(30, Operation.BACKUP, warning="Backup cancelled",
-                                             status=TaskStatus.CANCELED)))
+    backup = timeline((-5, progress(30, Operation.BACKUP, warning="Backup cancelled", status=TaskStatus.CANCELED)),
+                      op=Operation.BACKUP)
     line = portal_line(idle(), backup, ([rec(6)], None), T0, FLOOR)
     assert line.level is Level.WARNING and line.activity == "backup cancelled"
 
 
 def test_a_running_job_outranks_an_old_failure() -> None:
-    restore = tl(Operation.RESTORE, (-5, prog(40, error="x", done=True, status=TaskStatus.COMPLETED)))
-    backup = tl(Operation.BACKUP, (-5, prog(20, Operation.BACKUP)))
+    restore = timeline((-5, completed(40, error="x")))
+    backup = timeline((-5, progress(20, Operation.BACKUP)), op=Operation.BACKUP)
     line = portal_line(restore, backup, ([rec(6)], None), T0, FLOOR)
     assert line.level is Level.RUNNING and line.activity.startswith("Backing up · 20%")
 
 
 def test_unreachable_keeps_the_last_known_activity() -> None:
-    restore = tl(Operation.RESTORE, (-60, prog(42)), (-5, PortalUnreachable("timeout")))
+    restore = timeline((-60, progress(42)), (-5, PortalUnreachable("timeout")))
     line = portal_line(restore, None, ([rec(6)], None), T0, FLOOR)
     assert line.level is Level.UNREACHABLE and line.activity == "Restoring · 42% · restoring data"
     assert line.last_backup == "—" and "did not answer in time" in line.note
-    never = portal_line(tl(Operation.RESTORE, (-5, ServerError(status=502))), None, None, T0, FLOOR)
+    never = portal_line(timeline((-5, ServerError(status=502))), None, None, T0, FLOOR)
     assert never.level is Level.UNREACHABLE and never.activity == "unknown"
 
 
 @pytest.mark.parametrize("error", [Unauthorized(), Forbidden()])
 def test_not_authorized_from_a_timeline(error: Exception) -> None:
-    backup = tl(Operation.BACKUP, (-5, error))
+    backup = timeline((-5, error), op=Operation.BACKUP)
     line = portal_line(idle(), backup, ([rec(6)], None), T0, FLOOR)
     assert line.level is Level.UNAUTHORIZED and line.activity == "—" and "API key" in line.note
 
@@ -125,7 +112,7 @@ def test_other_backup_list_errors_say_unknown() -> None:
 
 
 def test_backup_list_while_restoring() -> None:
-    line = portal_line(idle(), tl(Operation.BACKUP, (-5, PortalRestoring())), PortalRestoring(), T0, FLOOR)
+    line = portal_line(idle(), timeline((-5, PortalRestoring()), op=Operation.BACKUP), PortalRestoring(), T0, FLOOR)
     assert line.last_backup == "unavailable while restoring" and line.level is not Level.UNREACHABLE
 
 
@@ -136,7 +123,7 @@ def test_overdue_schedule_is_a_warning() -> None:
 
 
 def test_overdue_does_not_hide_a_running_job() -> None:
-    restore = tl(Operation.RESTORE, (-5, prog(42)))
+    restore = timeline((-5, progress(42)))
     line = portal_line(restore, None, ([rec(72)], daily(72)), T0, FLOOR)
     assert line.level is Level.RUNNING
 
