@@ -237,7 +237,7 @@ def test_finished_at() -> None:
     failed.record(T0, progress(5))
     failed.record(T0 + 10, progress(12))
     failed.record(T0 + 20, progress(40))
-    assert failed.finished_at is None and failed.phase_started_at() == T0 + 10
+    assert failed.finished_at is None and [p.at for p in failed.phase_points(Phase.RESTORING)] == [T0 + 10, T0 + 20]
     failed.record(T0 + 30, completed(40, error="boom"))
     assert failed.finished_at == T0 + 30 and failed.phase is Phase.FAILED
 
@@ -246,7 +246,7 @@ def test_phase_helpers_and_median_gap() -> None:
     t = Timeline(Operation.RESTORE)
     for at, pct in [(0, 0), (100, 10), (130, 20), (170, 30), (200, 40)]:
         t.record(T0 + at, progress(pct))
-    assert t.phase_started_at() == T0 + 100
+    assert t.phase_points(t.phase)[0].at == T0 + 100  # the current phase began with its first point
     assert [p.percent for p in t.phase_points(Phase.RESTORING)] == [10, 20, 30, 40]
     assert t.phase_points(Phase.PREPARING) == []  # only the trailing phase
     assert t.median_gap() == 35.0  # gaps 100, 30, 40, 30
