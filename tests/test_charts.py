@@ -179,6 +179,7 @@ def test_downsample_with_more_events_than_room_keeps_the_first_and_the_newest() 
     assert len(out) == 10 and out[0] is points[0] and out[-1] is points[-1]
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.tuples(st.booleans(), st.sampled_from([Phase.PREPARING, Phase.RESTORING])), max_size=300),
        st.integers(2, 60))

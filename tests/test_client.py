@@ -149,6 +149,7 @@ def test_transient_404_during_restore_is_retried(portal: Simulator) -> None:
         client(portal).get_restore_progress()
 
 
+@pytest.mark.slow
 def test_slow_answer_times_out(manual_clock: ManualClock) -> None:
     with Simulator("restore", clock=manual_clock, slow_seconds=2) as sim:
         sim.inject("slow")
@@ -157,6 +158,7 @@ def test_slow_answer_times_out(manual_clock: ManualClock) -> None:
         assert caught.value.reason == "timeout"
 
 
+@pytest.mark.slow
 def test_body_that_stalls_midway_times_out(manual_clock: ManualClock) -> None:
     with Simulator("restore", clock=manual_clock, slow_seconds=2) as sim:
         sim.inject("stall-body")
@@ -164,6 +166,7 @@ def test_body_that_stalls_midway_times_out(manual_clock: ManualClock) -> None:
             client(sim, timeout=(1, 0.5)).get_restore_progress()
 
 
+@pytest.mark.slow
 def test_connection_refused_dns_tls_and_connect_timeout(portal: Simulator) -> None:
     url = portal.url
     portal.stop()
@@ -240,6 +243,7 @@ def canned_server():
         yield canned
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(status=st.sampled_from([200, 201, 204, 301, 400, 401, 402, 403, 404, 415, 429, 500, 502, 503]),
        body=json_values | st.binary(max_size=40).map(lambda b: b),

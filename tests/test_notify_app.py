@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from simulator import Simulator
 from tests.apptest import make_app, texts
 from tests.canned import Canned
 from tests.factories import KEY, ManualClock
+
+pytestmark = pytest.mark.slow  # each waits for a delivery thread over many ticks
 
 
 def test_completion_is_posted_once(manual_clock: ManualClock, tick) -> None:

@@ -115,6 +115,7 @@ _SCHEDULES = st.one_of(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(_SCHEDULES, st.datetimes(datetime(2020, 1, 1), datetime(2035, 12, 31), timezones=st.just(UTC)))
 def test_previous_is_at_or_before_now_and_next_is_the_one_after(s: Schedule, now: datetime) -> None:

@@ -454,7 +454,10 @@ def test_every_fault_has_a_test() -> None:
     assert set(ANSWERED) | set(UNANSWERED) == set(FAULTS) and len(FAULTS) == 18
 
 
-@pytest.mark.parametrize("fault", FAULTS)
+WAITING = {"slow", "stall-body", "trickle"}  # each takes a real half second or so
+
+
+@pytest.mark.parametrize("fault", [pytest.param(f, marks=pytest.mark.slow) if f in WAITING else f for f in FAULTS])
 def test_each_fault_once_then_back_to_normal(manual_clock: ManualClock, fault: str) -> None:
     with Simulator("backup", api_key=KEY, clock=manual_clock, slow_seconds=2, trickle_interval=0.001) as sim:
         sim.inject(fault, path="getbackupprogress")
@@ -537,6 +540,7 @@ def _wait_for_request(sim: Simulator, count: int = 1) -> None:
         time.sleep(0.005)
 
 
+@pytest.mark.slow
 def test_latency_delays_every_answer_but_not_each_other(manual_clock: ManualClock) -> None:
     with Simulator("restore", api_key=KEY, clock=manual_clock, latency=0.4) as sim:
         began = time.monotonic()
@@ -567,6 +571,7 @@ def test_latency_is_cut_short_by_stop(manual_clock: ManualClock) -> None:
     assert len(outcome) == 1 and isinstance(outcome[0], requests.ConnectionError)
 
 
+@pytest.mark.slow
 def test_trickle_sends_the_headers_then_one_byte_at_a_time(manual_clock: ManualClock) -> None:
     assert Simulator().trickle_interval == 0.5  # by default a 40-byte body takes 20 s
     interval = 0.01
@@ -591,6 +596,7 @@ def test_trickle_sends_the_headers_then_one_byte_at_a_time(manual_clock: ManualC
     assert pieces >= len(whole) // 2  # it came in (mostly) one byte at a time, not as one block
 
 
+@pytest.mark.slow
 def test_trickle_stops_promptly_on_stop(manual_clock: ManualClock) -> None:
     sim = Simulator("restore", clock=manual_clock)  # the default 0.5 s a byte: minutes for this body
     sim.start()
@@ -703,6 +709,7 @@ def test_nothing_is_logged_and_the_key_never_echoed(manual_clock: ManualClock,
     assert out == "" and err == ""
 
 
+@pytest.mark.slow
 def test_cli_help_lists_scenarios_faults_and_options() -> None:
     out = subprocess.run([sys.executable, "-m", "simulator", "--help"], cwd=ROOT, capture_output=True,
                          text=True, timeout=30, check=True).stdout
@@ -724,6 +731,7 @@ def test_a_child_started_so_inherits_sigint_ignored() -> None:
     assert out.strip() == "True"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_cli_serves_until_sigterm_or_ctrl_c(signum: int) -> None:
     command = [sys.executable, "-m", "simulator", "--port", "0", "--scenario", "idle", "--api-key", KEY]

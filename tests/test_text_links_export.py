@@ -54,6 +54,7 @@ def test_clean_caps_long_text_with_an_ellipsis() -> None:
     assert clean("short", 50) == "short"
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=600), st.integers(2, 500))
 def test_clean_never_leaves_invisible_tricks_and_respects_the_limit(text: str, limit: int) -> None:
@@ -92,6 +93,7 @@ def test_md_escape_keeps_line_breaks_as_hard_breaks() -> None:
     assert md_escape("a\nb") == "a  \nb"
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=300))
 def test_md_escape_round_trips_any_text(text: str) -> None:
@@ -152,6 +154,7 @@ def test_plain_http_portal_may_link_over_http() -> None:
     assert safe_download("https://127.0.0.1/a.gz", "http://127.0.0.1:8080") == "https://127.0.0.1/a.gz"
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=80))
 def test_whatever_is_allowed_stays_on_the_portal(link: str) -> None:

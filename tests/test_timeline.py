@@ -343,6 +343,7 @@ def _replay(polls: list, max_points: int) -> tuple[Timeline, int]:
     return t, accepted
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.tuples(st.integers(-3, 20), _POLL), max_size=60), st.integers(4, 12))
 def test_bounds_and_order_for_any_poll_sequence(polls: list, max_points: int) -> None:
@@ -353,6 +354,7 @@ def test_bounds_and_order_for_any_poll_sequence(polls: list, max_points: int) ->
     assert all(isinstance(p, Point) for p in t.points)
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.tuples(st.integers(-3, 20), _POLL), max_size=60))
 def test_no_repeated_answer_or_failure_is_stored_twice_in_a_row(polls: list) -> None:

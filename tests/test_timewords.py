@@ -63,6 +63,7 @@ def test_round_remaining(seconds: float, rounded: float) -> None:
     assert h.round_remaining(seconds) == rounded
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(st.floats(0, 10 * 86_400), st.floats(0, 10 * 86_400))
 def test_round_remaining_is_monotonic_and_at_least_a_minute(a: float, b: float) -> None:
@@ -100,6 +101,7 @@ def test_span_short(low: float, high: float, text: str) -> None:
     assert h.span_short(low, high) == text
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(st.floats(0, 3 * 86_400), st.floats(0, 3 * 86_400))
 def test_span_always_says_something(a: float, b: float) -> None:
