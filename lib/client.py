@@ -41,13 +41,11 @@ from lib.errors import (
 from lib.models import (
     HistoryRecord,
     PayloadError,
-    PortalSettings,
     Progress,
     Schedule,
     parse_history,
     parse_progress,
     parse_schedule,
-    parse_settings,
 )
 
 T = TypeVar("T")
@@ -147,10 +145,6 @@ class DocSpaceClient:
 
     def get_backup_schedule(self, dump: bool = False) -> Schedule | None:
         return self._get(_BACKUP + "getbackupschedule", _dump(dump), _optional(parse_schedule))
-
-    def get_settings(self) -> PortalSettings:
-        """Portal settings; ``tenantStatus`` 4 means a restore holds the portal. Anonymous."""
-        return self._get("/api/2.0/settings", {}, _required(parse_settings), auth=False)
 
     # ------------------------------------------------------------ transport
 
@@ -255,15 +249,6 @@ def interpret(status: int, headers: dict[str, str], body: bytes, parse: Callable
 def _optional(parse: Callable[[Any], T]) -> Callable[[Any], T | None]:
     """A missing ``response`` key is DocSpace's way of saying "no job" or "no schedule"."""
     return lambda value: None if value is None else parse(value)
-
-
-def _required(parse: Callable[[Any], T]) -> Callable[[Any], T]:
-    def run(value: Any) -> T:
-        if value is None:
-            raise PayloadError("the answer has no 'response'")
-        return parse(value)
-
-    return run
 
 
 def _dump(dump: bool) -> dict[str, str]:

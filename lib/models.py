@@ -113,19 +113,6 @@ class Period(_WireEnum):
     EVERY_MONTH = 2
 
 
-class TenantStatus(_WireEnum):
-    """``tenantStatus`` from the portal settings; 4 means a restore holds the portal."""
-
-    UNKNOWN = -1
-    ACTIVE = 0
-    SUSPENDED = 1
-    REMOVE_PENDING = 2
-    TRANSFERING = 3
-    RESTORING = 4
-    MIGRATING = 5
-    ENCRYPTION = 6
-
-
 @dataclass(frozen=True, slots=True)
 class Progress:
     """One ``BackupProgress`` record: the state of a backup, restore or transfer job."""
@@ -160,10 +147,6 @@ class Progress:
     def cancelled(self) -> bool:
         return self.status is TaskStatus.CANCELED or self.warning.strip().lower() == "backup cancelled"
 
-    @property
-    def succeeded(self) -> bool:
-        return self.is_completed and not self.failed and not self.cancelled
-
 
 @dataclass(frozen=True, slots=True)
 class HistoryRecord:
@@ -187,18 +170,6 @@ class Schedule:
     backups_stored: int | None
     last_backup_time: datetime | None
     dump: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class PortalSettings:
-    """The bits of ``GET /api/2.0/settings`` we use."""
-
-    tenant_status: TenantStatus
-    version: str = ""
-
-    @property
-    def restoring(self) -> bool:
-        return self.tenant_status is TenantStatus.RESTORING
 
 
 # ---------------------------------------------------------------- parsing helpers
@@ -332,12 +303,3 @@ def parse_schedule(value: Any) -> Schedule:
         dump=bool(data.get("dump", False)),
     )
 
-
-def parse_settings(value: Any) -> PortalSettings:
-    data = _obj(value, "settings")
-    status = data.get("tenantStatus")
-    version = data.get("version")
-    return PortalSettings(
-        tenant_status=TenantStatus.UNKNOWN if status is None else TenantStatus.parse(status),
-        version=version if isinstance(version, str) else "",
-    )

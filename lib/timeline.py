@@ -209,18 +209,6 @@ class Timeline:
                 out.append(p.tenant_id)
         return out
 
-    def phase_started_at(self) -> float | None:
-        """When the current phase began (as far as we saw)."""
-        seen = self.progress_points
-        if not seen:
-            return None
-        at = seen[-1].at
-        for p in reversed(seen):
-            if p.phase is not seen[-1].phase:
-                break
-            at = p.at
-        return at
-
     def phase_points(self, phase: Phase) -> list[Point]:
         """The trailing change points that belong to ``phase``."""
         out: list[Point] = []

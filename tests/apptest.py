@@ -1,4 +1,10 @@
-"""Helpers for AppTest page tests: the app with secrets pointing at a simulator, and its words."""
+"""The AppTest harness every page test uses: the app with secrets pointing at simulators, and its words.
+
+One AppTest run is one timer tick, and every test ticks through the ``tick`` fixture (tests/conftest.py):
+the manual clock moves, the watcher fetches what is due and records it, the app runs (no exception
+allowed), and the watcher settles again before the test looks. To open another page, tick
+``at.switch_page("app_pages/backup.py")``.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,8 @@ from streamlit.testing.v1 import AppTest
 from lib.timeline import Timeline
 from lib.ui.state import VIEWS
 from simulator import Simulator
-from tests.conftest import KEY, ROOT
+from tests.conftest import ROOT
+from tests.factories import KEY
 
 
 def app(**secrets: dict) -> AppTest:
@@ -21,9 +28,13 @@ def app(**secrets: dict) -> AppTest:
     return at
 
 
-def make_app(sim: Simulator, **extra: dict) -> AppTest:
-    tables = {"monitor": {"refresh_seconds": 2}} | extra
-    return app(portals={"prod": {"url": sim.url, "api_key": KEY, "label": "Production"}}, **tables)
+def make_app(sim: Simulator | None = None, **tables: dict) -> AppTest:
+    """The app watching ``sim`` as portal "prod" (labelled "Production", with the admin key), checking
+    every 2 s. A table given here replaces the default: ``portals={...}`` for other portals or keys."""
+    defaults: dict[str, dict] = {"monitor": {"refresh_seconds": 2}}
+    if sim is not None:
+        defaults["portals"] = {"prod": {"url": sim.url, "api_key": KEY, "label": "Production"}}
+    return app(**(defaults | tables))
 
 
 def texts(at: AppTest) -> str:

@@ -48,7 +48,9 @@ class Canned:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # a short poll, so shutdown() returns at once instead of after serve_forever's default 0.5 s
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        daemon=True)
 
     def answer(self, status: int, body: bytes | str = b"", **headers: str) -> None:
         self.status = status

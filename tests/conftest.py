@@ -11,12 +11,12 @@ import pytest
 import streamlit as st
 
 from lib import clock, watcher
-from simulator import ManualClock, Simulator
+from simulator import Simulator
+from tests.factories import KEY, ManualClock
 
 pytest_plugins = ("tests.pg",)
 
 ROOT = Path(__file__).resolve().parent.parent
-KEY = "sk-" + "0123456789abcdef" * 4
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,9 @@
-"""Test data in one place: progress records, timelines, the clock, the API key and hostile text."""
+"""Test data in one place: progress records, timelines, the clock, the API key and hostile text.
+
+Every unit test builds its answers here, so a change to :class:`~lib.models.Progress` or
+:class:`~lib.timeline.Timeline` is made once. Times are seconds after :data:`T0` unless a test says
+otherwise.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +11,36 @@ from lib.models import Operation, Progress, TaskStatus
 from lib.timeline import Timeline
 from simulator import ManualClock
 
-__all__ = ["HOSTILE", "KEY", "T0", "ManualClock", "progress", "timeline"]
+__all__ = ["HOSTILE", "HOSTILE_TEXTS", "KEY", "T0", "ManualClock", "completed", "progress", "timeline"]
 
-#: 2027-01-15 08:00:00 UTC: a real timestamp, never a falsy 0.0
+#: 2027-01-15 08:00:00 UTC, a Friday: a real timestamp, never a falsy 0.0
 T0 = 1_800_000_000.0
 #: an admin API key in DocSpace's shape; tests look for it wherever it must not be
 KEY = "sk-" + "0123456789abcdef" * 4
 #: portal text that would be markup, links, scripts or direction tricks if it were ever rendered
 HOSTILE = ("<script>alert(1)</script><img src=x onerror=alert(2)> [click](javascript:alert(3)) "
            "**bold** :red[red] https://evil.example \u202egnp.exe\u200b\x07")
+#: the same dangers one at a time (Markdown, HTML, links, autolinks, Streamlit's own directives)
+HOSTILE_TEXTS = (
+    "<script>alert(1)</script>",
+    '<img src=x onerror="alert(1)">',
+    "<img src=x onerror=alert(1)>",
+    "[x](javascript:alert(1))",
+    "**bold**",
+    "**b** _i_ `code` ~~s~~",
+    ":red[x]",
+    ":red[x] :material/warning: $x^2$",
+    "https://evil.example",
+    "https://evil.example/login",
+    "www.evil.com",
+    "a@evil.com",
+    "visit www.evil.example or mail a@evil.example",
+    "# heading\n> quote\n- item\n1. item",
+    "<a href='//evil'>x</a>&lt;b&gt;",
+    "![img](https://evil.example/x.png)",
+    "| a | b |\n|---|---|",
+    "\\*not italic\\*",
+)
 
 
 def progress(pct: int, op: Operation = Operation.RESTORE, *, task: str = "task-1", tenant: int | None = 1,
@@ -24,6 +50,11 @@ def progress(pct: int, op: Operation = Operation.RESTORE, *, task: str = "task-1
     if status is None:
         status = TaskStatus.COMPLETED if done else TaskStatus.RUNNING
     return Progress(done, pct, error, op, tenant, task, status=status, warning=warning, link=link)
+
+
+def completed(pct: int = 100, op: Operation = Operation.RESTORE, **fields) -> Progress:
+    """A finished job as the portal reports it: done, status 2 (an ``error`` makes it a failure)."""
+    return progress(pct, op, done=True, **fields)
 
 
 def timeline(*polls: tuple[float, object], op: Operation = Operation.RESTORE, start: float = T0) -> Timeline:

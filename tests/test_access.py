@@ -204,6 +204,7 @@ def test_is_allowed(email: Any, verified: Any, expected: bool) -> None:
     assert is_allowed(email, verified, ALLOW) is expected
 
 
+@pytest.mark.slow
 @given(st.emails())
 def test_an_address_on_the_list_is_allowed_in_any_case(email: str) -> None:
     allow = parse_allow([email]) if email.rpartition("@")[2].count(".") else None

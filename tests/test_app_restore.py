@@ -1,4 +1,4 @@
-"""The restore page in AppTest: each .run() is one tick against the simulator over loopback HTTP."""
+"""The restore page in AppTest: each tick is one timer tick against the simulator over loopback HTTP."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from simulator import ManualClock, Simulator
+from simulator import Simulator
 from tests.apptest import app, make_app, texts, timeline_of
-from tests.conftest import KEY
+from tests.factories import KEY, ManualClock
 
 
 def test_percent_grows_tick_by_tick(portal: Simulator, tick) -> None:
@@ -103,10 +103,8 @@ def test_unreachable_portal_keeps_history_and_says_so(portal: Simulator, tick) -
         ({"monitor": {"refresh_seconds": "fast"}}, "monitor.refresh_seconds"),
     ],
 )
-def test_bad_secrets_show_one_clear_message(secrets: dict, words: str) -> None:
-    at = app(**secrets)
-    at.run()
-    assert not at.exception
+def test_bad_secrets_show_one_clear_message(tick, secrets: dict, words: str) -> None:
+    at = tick(app(**secrets))  # no exception
     message = re.sub(r"\\(.)", r"\1", at.error[0].value.replace("\u2060", ""))
     assert "settings need fixing" in message
     assert words in message

@@ -15,13 +15,7 @@ from lib.errors import PortalUnreachable, ServerError
 from lib.models import Operation, Progress, TaskStatus
 from lib.phases import Phase
 from lib.timeline import Point, Problem, Timeline
-
-T0 = 1_800_000_000.0  # 2027-01-15 08:00:00 UTC
-
-
-def prog(pct: int, *, error: str = "", status: TaskStatus = TaskStatus.RUNNING, done: bool = False,
-         warning: str = "") -> Progress:
-    return Progress(done, pct, error, Operation.RESTORE, 1, "t", status=status, warning=warning, link="")
+from tests.factories import T0, completed, progress, timeline
 
 
 def utc(at: float) -> datetime:
@@ -29,11 +23,8 @@ def utc(at: float) -> datetime:
 
 
 def full_restore() -> Timeline:
-    t = Timeline(Operation.RESTORE)
-    for at, pct in [(0, 0), (60, 10), (300, 40), (600, 75)]:
-        t.record(T0 + at, prog(pct))
-    t.record(T0 + 900, prog(100, done=True, status=TaskStatus.COMPLETED))
-    return t
+    return timeline(*[(at, progress(pct)) for at, pct in [(0, 0), (60, 10), (300, 40), (600, 75)]],
+                    (900, completed()))
 
 
 def line(fig: go.Figure) -> go.Scatter:
@@ -47,7 +38,7 @@ def notes(fig: go.Figure) -> list[str]:
 def test_y_axis_covers_0_to_100_and_the_line_steps() -> None:
     fig = timeline_figure(full_restore(), UTC)
     low, high = fig.layout.yaxis.range
-    assert low <= 0 and high >= 100
+    assert low < 0 and high > 100  # a little room, so 0 % and 100 % are not drawn on the frame
     assert line(fig).line.shape == "hv"
     assert list(line(fig).y) == [0, 10, 40, 75, 100]
     assert list(line(fig).x) == [utc(T0 + a) for a in (0, 60, 300, 600, 900)]
@@ -62,6 +53,7 @@ def test_one_band_per_phase_segment() -> None:
         (utc(T0 + 600), utc(T0 + 900), PHASE_COLORS[Phase.FINISHING]),
     ]
     assert all(s.xref == "x" and s.yref == "paper" and (s.y0, s.y1) == (0, 1) for s in rects)
+    assert len(fig.layout.shapes) == 3  # the bands are the only shapes
 
 
 def test_start_and_completed_notes() -> None:
@@ -71,34 +63,33 @@ def test_start_and_completed_notes() -> None:
 
 
 def test_arriving_late_says_first_seen() -> None:
-    t = Timeline(Operation.RESTORE)
-    t.record(T0, prog(42))
-    t.record(T0 + 60, prog(43))
+    t = timeline((0, progress(42)), (60, progress(43)))
     texts = notes(timeline_figure(t, UTC))
     assert "First seen" in texts and "Start" not in texts
 
 
 def test_failed_and_cancelled_notes() -> None:
-    t = Timeline(Operation.RESTORE)
-    t.record(T0, prog(0))
-    t.record(T0 + 60, prog(30, error="disk full", done=True, status=TaskStatus.COMPLETED))
+    t = timeline((0, progress(0)), (60, completed(30, error="disk full")))
     assert "Failed" in notes(timeline_figure(t, UTC))
-    c = Timeline(Operation.RESTORE)
-    c.record(T0, prog(0))
-    c.record(T0 + 60, prog(30, status=TaskStatus.CANCELED))
+    c = timeline((0, progress(0)), (60, progress(30, status=TaskStatus.CANCELED)))
     assert "Cancelled" in notes(timeline_figure(c, UTC))
 
 
+def test_a_failed_check_after_the_job_failed_is_marked_at_its_last_percent() -> None:
+    t = timeline((0, progress(10)), (10, progress(20)), (20, completed(42, error="boom")),
+                 (100, PortalUnreachable("timeout")))
+    fig = timeline_figure(t, UTC)
+    assert "Failed" in notes(fig)
+    (marks,) = [trace for trace in fig.data if trace.name != "Percent done"]
+    assert marks.name == "Portal not answering" and marks.marker.symbol == "x" and list(marks.y) == [42]
+
+
 def test_failed_polls_are_a_separate_x_marker_trace_at_the_last_percent() -> None:
-    t = Timeline(Operation.RESTORE)
-    t.record(T0, prog(20))
-    t.record(T0 + 5, PortalUnreachable("timeout"))
-    t.record(T0 + 10, PortalUnreachable("timeout"))
-    t.record(T0 + 15, ServerError(status=502))
-    t.record(T0 + 20, prog(21))
+    t = timeline((0, progress(20)), (5, PortalUnreachable("timeout")), (10, PortalUnreachable("timeout")),
+                 (15, ServerError(status=502)), (20, progress(21)))
     fig = timeline_figure(t, UTC)
     (marks,) = [trace for trace in fig.data if trace.name != "Percent done"]
-    assert marks.mode == "markers" and marks.marker.symbol == "x"
+    assert marks.name == "Portal not answering" and marks.mode == "markers" and marks.marker.symbol == "x"
     assert list(marks.y) == [20, 20] and list(marks.x) == [utc(T0 + 5), utc(T0 + 15)]
     assert list(marks.customdata) == ["unreachable", "server error"]
     assert fig.layout.showlegend is True
@@ -111,11 +102,7 @@ def test_no_problems_no_legend() -> None:
 
 
 def test_the_line_reaches_the_last_poll_while_running() -> None:
-    t = Timeline(Operation.RESTORE)
-    t.record(T0, prog(30))
-    t.record(T0 + 60, prog(42))
-    for k in range(1, 20):
-        t.record(T0 + 60 + 5 * k, prog(42))
+    t = timeline((0, progress(30)), (60, progress(42)), *[(60 + 5 * k, progress(42)) for k in range(1, 20)])
     trace = line(timeline_figure(t, UTC))
     assert trace.x[-1] == utc(T0 + 155) and trace.y[-1] == 42 and len(trace.x) == 3
     assert trace.customdata[-1].endswith("(last check)")
@@ -123,7 +110,7 @@ def test_the_line_reaches_the_last_poll_while_running() -> None:
 
 def test_the_line_stops_at_the_end_when_finished() -> None:
     t = full_restore()
-    t.record(T0 + 2000, prog(100, done=True, status=TaskStatus.COMPLETED))
+    t.record(T0 + 2000, completed())
     trace = line(timeline_figure(t, UTC))
     assert trace.x[-1] == utc(T0 + 900)
 
@@ -131,9 +118,7 @@ def test_the_line_stops_at_the_end_when_finished() -> None:
 def test_empty_and_failure_only_timelines_draw_without_error() -> None:
     fig = timeline_figure(Timeline(Operation.RESTORE), UTC)
     assert len(fig.data) == 0 and len(fig.layout.shapes) == 0
-    t = Timeline(Operation.RESTORE)
-    t.record(T0, PortalUnreachable("dns"))
-    fig = timeline_figure(t, UTC)
+    fig = timeline_figure(timeline((0, PortalUnreachable("dns"))), UTC)
     assert len(fig.data) == 1 and list(fig.data[0].y) == [0] and fig.data[0].marker.symbol == "x"
 
 
@@ -148,12 +133,22 @@ def test_a_600_point_timeline_makes_a_small_figure() -> None:
     t = Timeline(Operation.RESTORE, max_points=600)
     i = 0
     while len(t.points) < 600 and i < 10_000:
-        t.record(T0 + 5 * i, prog(10 + i % 60) if i % 9 else ServerError(status=503))
+        t.record(T0 + 5 * i, progress(10 + i % 60) if i % 9 else ServerError(status=503))
         i += 1
     assert len(t.points) >= 590
     fig = timeline_figure(t, UTC)
     assert sum(len(trace.x) for trace in fig.data) <= MAX_CHART_POINTS + 1
     assert len(fig.to_json()) < 150_000
+
+
+def test_a_2000_point_timeline_is_drawn_from_its_ends_and_its_failure() -> None:
+    t = Timeline(Operation.RESTORE, max_points=5000)
+    for i in range(2000):
+        t.record(T0 + i, progress(10 + i % 60) if i != 777 else PortalUnreachable("dropped"))
+    kept = downsample(t.points, 300)
+    assert len(kept) <= 300 and kept[0] is t.points[0] and kept[-1] is t.points[-1]
+    assert any(p.problem is not None for p in kept)
+    assert len(timeline_figure(t, UTC).to_json()) < 150_000
 
 
 # ---------------------------------------------------------------- downsample
@@ -184,6 +179,7 @@ def test_downsample_with_more_events_than_room_keeps_the_first_and_the_newest() 
     assert len(out) == 10 and out[0] is points[0] and out[-1] is points[-1]
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.tuples(st.booleans(), st.sampled_from([Phase.PREPARING, Phase.RESTORING])), max_size=300),
        st.integers(2, 60))
@@ -214,8 +210,8 @@ def test_a_completion_below_100_is_marked_as_reported() -> None:
 def test_the_line_stops_at_the_last_answer_when_the_checks_after_it_failed() -> None:
     """The portal has not answered since 08:01: the chart must not draw it "still at 42%" up to now."""
     t = Timeline(Operation.RESTORE)
-    t.record(T0, prog(10))
-    t.record(T0 + 60, prog(42))
+    t.record(T0, progress(10))
+    t.record(T0 + 60, progress(42))
     t.record(T0 + 90, PortalUnreachable("dropped"))
     t.record(T0 + 300, PortalUnreachable("dropped"))
     fig = timeline_figure(t, UTC)
@@ -226,6 +222,6 @@ def test_the_line_stops_at_the_last_answer_when_the_checks_after_it_failed() -> 
 def test_a_slow_answer_is_not_drawn_as_silence() -> None:
     t = Timeline(Operation.RESTORE)
     t.record(T0, PortalUnreachable("timeout", waited=5, next_wait=10))
-    t.record(T0 + 20, prog(15))
+    t.record(T0 + 20, progress(15))
     names = [trace.name for trace in timeline_figure(t, UTC).data]
     assert "Slow to answer" in names and "Portal not answering" not in names

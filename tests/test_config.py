@@ -9,8 +9,8 @@ import pytest
 
 from lib.config import REFRESH_DEFAULT, AppConfig, PortalConfig, load
 from lib.errors import ConfigError
+from tests.factories import KEY
 
-KEY = "sk-" + "A1b2C3d4E5f6G7h8" * 3
 PASSCODE = "correct horse battery staple"
 WEBHOOK = "https://hooks.example.com/services/T000/B000/XXXXSECRET"
 
@@ -52,14 +52,33 @@ def test_a_full_config() -> None:
     (portal,) = config.portals
     assert portal == PortalConfig("prod", "https://docs.example.com", "Production", KEY, False)
     assert portal.host == "docs.example.com"
+    mixed = "sk-" + "A1b2C3d4E5f6G7h8" * 3  # keys are letters and digits in either case
+    assert load(with_portal(api_key=mixed)).portals[0].api_key == mixed
 
 
 def test_normalised_values() -> None:
     config = load(with_portal(url="  https://docs.example.com/  ", api_key=f"  {KEY} ", label="  " + "L" * 100))
     portal = config.portals[0]
     assert portal.url == "https://docs.example.com" and portal.api_key == KEY and portal.label == "L" * 80
-    bare = load({"portals": {"stage-2": {"url": "https://x.example"}}}).portals[0]
-    assert bare.label == "stage-2" and bare.api_key is None
+    keyless = load({"portals": {"stage-2": {"url": "https://x.example"}}})
+    bare = keyless.portals[0]
+    assert bare.label == "stage-2" and bare.api_key is None and not keyless.demo
+
+
+def test_several_portals_keep_their_order_and_each_its_own_rules() -> None:
+    config = load({
+        "portals": {"prod": {"url": "https://x.example/", "api_key": KEY, "label": " Prod "},
+                    "lan": {"url": "http://10.0.0.5", "allow_insecure_http": True},
+                    "local": {"url": "http://127.0.0.1:8765"}, "v6": {"url": "http://[::1]:80"}},
+        "monitor": {"refresh_seconds": 1},
+        "access": {"passcode": "let me in"},
+    })
+    prod, lan, local, v6 = config.portals
+    assert prod.url == "https://x.example" and prod.label == "Prod" and prod.api_key == KEY
+    assert lan.insecure and not local.insecure and not v6.insecure
+    assert config.refresh_seconds == 2.0 and load({"monitor": {"refresh_seconds": 9999}}).refresh_seconds == 300.0
+    assert KEY not in repr(config) and "let me in" not in repr(config)
+    assert config.portal("nope") is prod and config.portal("lan") is lan
 
 
 def test_portal_lookup_falls_back_to_the_first() -> None:
@@ -73,22 +92,30 @@ def test_portal_lookup_falls_back_to_the_first() -> None:
 @pytest.mark.parametrize(("secrets", "names"), [
     ({"portal": {}}, "'portal'"),  # unknown top-level key
     ({"portals": {"p": {"url": "https://x.example", "apikey": KEY}}}, "'portals.p.apikey'"),
+    ({"portals": {"p": {"url": "https://x.example", "key": KEY}}}, "'portals.p.key'"),
     ({"monitor": {"refresh": 5}}, "'monitor.refresh'"),
+    ({"monitor": {"every": 5}}, "'monitor.every'"),
     ({"access": {"password": "x"}}, "'access.password'"),
     ({"notify": {"url": "https://x.example"}}, "'notify.url'"),
     ({"monitor": 5}, "'monitor'"),
     ({"portals": {"p": "https://x.example"}}, "'portals.p'"),
     ({"portals": {"p": {}}}, "'portals.p.url'"),  # missing url
+    ({"portals": {"p": {"api_key": KEY}}}, "'portals.p.url'"),  # missing url, with a key
     ({"portals": {"p": {"url": "  "}}}, "'portals.p.url'"),
     ({"portals": {"p": {"url": 5}}}, "'portals.p.url'"),
     ({"portals": {"p": {"url": "docs.example.com"}}}, "'portals.p.url'"),  # no scheme
     ({"portals": {"p": {"url": "ftp://docs.example.com"}}}, "'portals.p.url'"),
+    ({"portals": {"p": {"url": "ftp://x.example"}}}, "'portals.p.url'"),
     ({"portals": {"p": {"url": "https://docs.example.com/api/2.0"}}}, "'portals.p.url'"),  # path
+    ({"portals": {"p": {"url": "https://x.example/path"}}}, "'portals.p.url'"),
     ({"portals": {"p": {"url": "https://docs.example.com?x=1"}}}, "'portals.p.url'"),  # query
+    ({"portals": {"p": {"url": "https://x.example?a=1"}}}, "'portals.p.url'"),
     ({"portals": {"p": {"url": "https://docs.example.com#top"}}}, "'portals.p.url'"),  # fragment
     ({"portals": {"p": {"url": "https://admin:pw@docs.example.com"}}}, "'portals.p.url'"),  # userinfo
     ({"portals": {"p": {"url": "https://admin@docs.example.com"}}}, "'portals.p.url'"),
+    ({"portals": {"p": {"url": "https://me:pw@x.example"}}}, "'portals.p.url'"),
     ({"portals": {"p": {"url": "http://docs.example.com"}}}, "'portals.p.url'"),  # plain http
+    ({"portals": {"p": {"url": "http://x.example"}}}, "allow_insecure_http"),  # ... and how to allow it
     ({"portals": {"p": {"url": "http://10.0.0.5"}}}, "'portals.p.url'"),  # private is not loopback
     ({"portals": {"p": {"url": "http://localhost.evil.example"}}}, "'portals.p.url'"),
     ({"portals": {"p": {"url": "https://x.example", "allow_insecure_http": "yes"}}},
@@ -96,9 +123,11 @@ def test_portal_lookup_falls_back_to_the_first() -> None:
     ({"portals": {"p": {"url": "https://x.example", "api_key": "Bearer " + KEY}}}, "'portals.p.api_key'"),
     ({"portals": {"p": {"url": "https://x.example", "api_key": "bearer " + KEY}}}, "'portals.p.api_key'"),
     ({"portals": {"p": {"url": "https://x.example", "api_key": KEY[3:]}}}, "'portals.p.api_key'"),  # no sk-
+    ({"portals": {"p": {"url": "https://x.example", "api_key": "abc" + KEY}}}, "'portals.p.api_key'"),
     ({"portals": {"p": {"url": "https://x.example", "api_key": "sk-short"}}}, "'portals.p.api_key'"),
     ({"portals": {"p": {"url": "https://x.example", "api_key": KEY + "!"}}}, "'portals.p.api_key'"),
     ({"portals": {"p": {"url": "https://x.example", "api_key": 12345}}}, "'portals.p.api_key'"),
+    ({"portals": {"p": {"url": "https://x.example", "api_key": 42}}}, "'portals.p.api_key'"),
     ({"portals": {"p": {"url": "https://x.example", "label": ""}}}, "'portals.p.label'"),
     ({"portals": {"bad name!": {"url": "https://x.example"}}}, "'bad name!'"),
     ({"portals": {"a/b": {"url": "https://x.example"}}}, "'a/b'"),
@@ -113,12 +142,14 @@ def test_portal_lookup_falls_back_to_the_first() -> None:
     ({"access": {"passcode": "   "}}, "'access.passcode'"),
     ({"access": {"passcode": 1234}}, "'access.passcode'"),
     ({"notify": {"webhook_url": "http://hooks.example.com/x"}}, "'notify.webhook_url'"),
+    ({"notify": {"webhook_url": "http://hooks.example"}}, "'notify.webhook_url'"),
     ({"notify": {"webhook_url": "hooks.example.com/x"}}, "'notify.webhook_url'"),
     ({"notify": {"webhook_url": 42}}, "'notify.webhook_url'"),
 ])
 def test_every_mistake_names_its_key(secrets: dict[str, Any], names: str) -> None:
     err = error(secrets)
     assert names in err.message and err.message == str(err)
+    assert KEY not in err.message and KEY[3:] not in err.message
 
 
 def test_http_is_refused_for_a_remote_host_unless_allowed() -> None:

@@ -8,83 +8,77 @@ from lib.errors import PortalUnreachable
 from lib.eta import DEFAULT_STALL_FLOOR, Estimate, estimate, stalled_for
 from lib.models import Operation, Progress, TaskStatus
 from lib.timeline import Timeline
+from tests.factories import T0, completed, progress, timeline
+
+# ---------------------------------------------------------------- changes only, no repeated polls
 
 
 def series(points: list[tuple[float, int]], op: Operation = Operation.RESTORE) -> Timeline:
-    t = Timeline(op)
-    for at, pct in points:
-        t.record(at, Progress(pct == 100, pct, "", op, 1, "t", TaskStatus.RUNNING))
-    return t
+    """Only the changes: (seconds after T0, percent); 100 % is the job done."""
+    return timeline(*[(at, progress(pct, op, done=pct == 100)) for at, pct in points], op=op)
 
 
 def test_steady_pace_estimates_the_rest_of_the_data_phase() -> None:
     t = series([(0, 0), (30, 10)] + [(30 + 10 * k, 10 + k) for k in range(1, 31)])  # 1 % per 10 s, at 40 %
-    est = estimate(t, 330.0)
+    est = estimate(t, T0 + 330)
     assert est is not None and est.end_percent == 75
     assert 0.85 * 350 <= est.low <= est.high <= 1.15 * 350
 
 
 def test_not_enough_data_gives_no_estimate() -> None:
-    assert estimate(series([(0, 10), (10, 11)]), 10.0) is None  # only one change
-    assert estimate(series([(0, 10), (4, 11), (8, 12), (12, 13)]), 12.0) is None  # under 15 s
+    assert estimate(series([(0, 10), (10, 11)]), T0 + 10) is None  # only one change
+    assert estimate(series([(0, 10), (4, 11), (8, 12), (12, 13)]), T0 + 12) is None  # under 15 s
 
 
 def test_the_estimate_resets_at_a_phase_boundary() -> None:
     # preparing took 600 s for 0 -> 10; the data phase then moves 1 % per 2 s
     t = series([(0, 0), (600, 10), (620, 20), (640, 30), (660, 40)])
-    est = estimate(t, 660.0)
+    est = estimate(t, T0 + 660)
     assert est is not None and est.high < 100  # 35 % at 0.5 %/s is 70 s; the slow setup is not counted
 
 
 def test_plateau_and_backup_phases() -> None:
-    assert estimate(series([(0, 10), (100, 50), (200, 75)]), 200.0) is None  # finishing up: no number
+    assert estimate(series([(0, 10), (100, 50), (200, 75)]), T0 + 200) is None  # finishing up: no number
     backup = series([(0, 0), (10, 9), (20, 18), (30, 27)], Operation.BACKUP)
-    est = backup and estimate(backup, 30.0)
+    est = backup and estimate(backup, T0 + 30)
     assert est is not None and est.end_percent == 90 and 50 <= est.low <= est.high <= 80
 
 
 def test_quiet_longer_than_the_pace_widens_the_range() -> None:
     t = series([(0, 10), (10, 11), (20, 12), (30, 13), (40, 14)])
-    t.record(300.0, Progress(False, 14, "", Operation.RESTORE, 1, "t", TaskStatus.RUNNING))
-    est = estimate(t, 300.0)
+    t.record(T0 + 300, progress(14))
+    est = estimate(t, T0 + 300)
     assert est is not None and est.high > est.low
 
 
 def test_stall_uses_the_operations_pace_and_a_floor() -> None:
     t = series([(0, 10), (10, 11), (20, 12)])
-    t.record(500.0, Progress(False, 12, "", Operation.RESTORE, 1, "t", TaskStatus.RUNNING))
-    assert stalled_for(t, 500.0, floor=600) is None
-    t.record(700.0, Progress(False, 12, "", Operation.RESTORE, 1, "t", TaskStatus.RUNNING))
-    assert stalled_for(t, 700.0, floor=600) == 680.0
+    t.record(T0 + 500, progress(12))
+    assert stalled_for(t, T0 + 500, floor=600) is None
+    t.record(T0 + 700, progress(12))
+    assert stalled_for(t, T0 + 700, floor=600) == 680.0
 
 
 def test_stall_counts_only_while_the_portal_answers() -> None:
     t = series([(0, 10), (10, 11), (20, 12)])
-    t.record(5000.0, PortalUnreachable("timeout"))
-    assert stalled_for(t, 5000.0, floor=600) is None  # unreachable is not stalled
+    t.record(T0 + 5000, PortalUnreachable("timeout"))
+    assert stalled_for(t, T0 + 5000, floor=600) is None  # unreachable is not stalled
 
 
 def test_plateau_gets_at_least_the_data_phases_time() -> None:
     t = series([(100.0 * k, 10 + 3 * k) for k in range(21)] + [(2100, 75)])  # data phase: 2100 s
-    t.record(3000.0, Progress(False, 75, "", Operation.RESTORE, 2, "t", TaskStatus.RUNNING))
-    assert stalled_for(t, 3000.0, floor=600) is None  # quiet 900 s: less than the data phase's 2100 s
-    t.record(4300.0, Progress(False, 75, "", Operation.RESTORE, 2, "t", TaskStatus.RUNNING))
-    assert stalled_for(t, 4300.0, floor=600) == 2200.0
+    t.record(T0 + 3000, progress(75, tenant=2))
+    assert stalled_for(t, T0 + 3000, floor=600) is None  # quiet 900 s: less than the data phase's 2100 s
+    t.record(T0 + 4300, progress(75, tenant=2))
+    assert stalled_for(t, T0 + 4300, floor=600) == 2200.0
 
 
 def test_nothing_running_is_never_stalled() -> None:
     t = series([(0, 10), (10, 100)])
-    assert stalled_for(t, 99999.0) is None
+    assert stalled_for(t, T0 + 99999) is None
 
 
 # ---------------------------------------------------------------- recorded series, polled every 5 s
-
-T0 = 1_800_000_000.0
-
-
-def prog(pct: int, op: Operation = Operation.RESTORE, **kw) -> Progress:
-    fields = {"status": TaskStatus.RUNNING, "warning": "", "link": ""} | kw
-    return Progress(False, pct, "", op, 1, "t", **fields)
 
 
 def polled(changes: list[tuple[float, int]], until: float, *, every: float = 5.0,
@@ -97,7 +91,7 @@ def polled(changes: list[tuple[float, int]], until: float, *, every: float = 5.0
             current = changes[i][1]
             i += 1
         if current is not None:
-            t.record(T0 + at, prog(current, op))
+            t.record(T0 + at, progress(current, op))
         at += every
     return t
 
@@ -160,7 +154,7 @@ def test_no_estimate_with_fewer_than_three_distinct_percents(changes: list[tuple
 def test_no_estimate_over_a_few_seconds() -> None:
     t = Timeline(Operation.RESTORE)
     for i, pct in enumerate([10, 11, 12, 13, 14, 15]):
-        t.record(T0 + 2 * i, prog(pct))  # five changes in 10 s
+        t.record(T0 + 2 * i, progress(pct))  # five changes in 10 s
     assert estimate(t, T0 + 10) is None
 
 
@@ -194,9 +188,9 @@ def test_backup_and_transfer_phases_end_where_they_should() -> None:
     (Operation.RESTORE, steady(75), None),  # finishing up: holds at 75 by design
     (Operation.BACKUP, [(10.0 * k, 10 * k) for k in range(10)], None),  # uploading: holds at 90
     (Operation.RESTORE, [(2.0 * k, k) for k in range(10)], None),  # preparing
-    (Operation.RESTORE, steady(40), prog(0, status=TaskStatus.CREATED)),  # queued
-    (Operation.RESTORE, steady(40), Progress(True, 100, "", Operation.RESTORE, 1, "t", TaskStatus.COMPLETED)),
-    (Operation.RESTORE, steady(40), Progress(True, 40, "boom", Operation.RESTORE, 1, "t", TaskStatus.COMPLETED)),
+    (Operation.RESTORE, steady(40), progress(0, status=TaskStatus.CREATED)),  # queued
+    (Operation.RESTORE, steady(40), completed()),
+    (Operation.RESTORE, steady(40), completed(40, error="boom")),
 ])
 def test_no_number_outside_a_measurable_phase(op: Operation, changes: list, last: Progress | None) -> None:
     end = changes[-1][0]
@@ -223,7 +217,7 @@ def test_never_negative_when_the_expected_end_has_passed() -> None:
 def test_a_percent_going_backwards_gives_no_estimate() -> None:
     t = Timeline(Operation.RESTORE)
     for i, pct in enumerate([50, 49, 48, 47, 46]):
-        t.record(T0 + 20 * i, prog(pct))
+        t.record(T0 + 20 * i, progress(pct))
     assert estimate(t, T0 + 80) is None
 
 
@@ -241,7 +235,7 @@ def test_stalled_after_more_than_the_floor_of_quiet() -> None:
     last = changes[-1][0]
     t = polled(changes, last + 600)
     assert stalled_for(t, T0 + last + 600) is None  # exactly the floor: not yet
-    t.record(T0 + last + 605, prog(40))
+    t.record(T0 + last + 605, progress(40))
     assert stalled_for(t, T0 + last + 605) == 605.0
     assert stalled_for(t, T0 + last + 605, floor=1200) is None
     assert DEFAULT_STALL_FLOOR == 600.0
@@ -252,7 +246,7 @@ def test_a_slow_job_gets_three_times_its_own_gap() -> None:
     last = changes[-1][0]
     t = polled(changes, last + 880, every=20.0)
     assert stalled_for(t, T0 + last + 880) is None  # 880 s < 3 × 300 s (it would be over the floor)
-    t.record(T0 + last + 950, prog(15))
+    t.record(T0 + last + 950, progress(15))
     assert stalled_for(t, T0 + last + 950) == 950.0
 
 
@@ -262,15 +256,15 @@ def test_a_plateau_waits_at_least_as_long_as_the_data_phase_took() -> None:
     t = polled(changes, 900 + 880, every=20.0, op=Operation.BACKUP)
     assert t.phase.plateau
     assert stalled_for(t, T0 + 1780) is None  # 880 s quiet: less than the 900 s of creating
-    t.record(T0 + 1820, prog(90, Operation.BACKUP))
+    t.record(T0 + 1820, progress(90, Operation.BACKUP))
     assert stalled_for(t, T0 + 1820) == 920.0
 
 
 @pytest.mark.parametrize("last", [
     None,
-    Progress(True, 100, "", Operation.RESTORE, 1, "t", TaskStatus.COMPLETED),
-    Progress(True, 40, "disk full", Operation.RESTORE, 1, "t", TaskStatus.COMPLETED),
-    Progress(False, 40, "", Operation.RESTORE, 1, "t", TaskStatus.CANCELED, warning="Backup cancelled"),
+    completed(),
+    completed(40, error="disk full"),
+    progress(40, status=TaskStatus.CANCELED, warning="Backup cancelled"),
 ])
 def test_never_stalled_when_nothing_runs(last: Progress | None) -> None:
     t = polled(steady(40), 300)

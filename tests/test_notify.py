@@ -146,6 +146,7 @@ def test_sent_texts_are_bounded_to_the_newest_twenty(store: HistoryStore, clock:
     assert n.sent == [f"text {i}" for i in range(10, 30)]
 
 
+@pytest.mark.slow
 def test_delivery_happens_on_its_own_thread(store: HistoryStore, clock: ManualClock) -> None:
     delivered, where = threading.Event(), []
 

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import json
 
-from simulator import RUNNING_ERROR, ManualClock, Simulator
+import pytest
+
+from simulator import RUNNING_ERROR, Simulator
 from tests.apptest import make_app, texts
 from tests.canned import Canned
-from tests.conftest import KEY
+from tests.factories import KEY, ManualClock
+
+pytestmark = pytest.mark.slow  # each waits for a delivery thread over many ticks
 
 
 def test_completion_is_posted_once(manual_clock: ManualClock, tick) -> None:

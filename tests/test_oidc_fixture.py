@@ -33,6 +33,7 @@ needs_node = pytest.mark.skipif(shutil.which("node") is None or not (oidc.JS / "
                                 reason="needs Node and npm ci --prefix tests/js")
 
 
+@pytest.mark.slow
 @needs_node
 def test_the_provider_starts_with_a_secret_that_looks_like_an_option(tmp_path: Path) -> None:
     provider = oidc.OidcProvider("http://127.0.0.1:9/oauth2callback", tmp_path / "op.log",

@@ -7,30 +7,18 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from lib.errors import Forbidden, PortalRestoring, PortalUnreachable, ServerError, Unauthorized
-from lib.models import HistoryRecord, Operation, Period, Progress, Schedule, StorageType, TaskStatus
+from lib.models import HistoryRecord, Operation, Period, Schedule, StorageType, TaskStatus
 from lib.overview import PortalLine, last_backup_time, newest_first, portal_line, utc
 from lib.status import Level
 from lib.timeline import Timeline
+from tests.factories import T0, completed, progress, timeline
 
-T0 = 1_800_000_000.0  # 2027-01-15 08:00:00 UTC
 NOW = datetime.fromtimestamp(T0, UTC)
 FLOOR = 600.0
 
 
-def prog(pct: int, op: Operation = Operation.RESTORE, *, error: str = "", status: TaskStatus = TaskStatus.RUNNING,
-         done: bool = False, warning: str = "") -> Progress:
-    return Progress(done, pct, error, op, 1, "t", status=status, warning=warning, link="")
-
-
-def tl(op: Operation, *polls: tuple[float, object]) -> Timeline:
-    t = Timeline(op)
-    for at, result in polls:
-        t.record(T0 + at, result)  # type: ignore[arg-type]
-    return t
-
-
 def idle(op: Operation = Operation.RESTORE) -> Timeline:
-    return tl(op, (-5, None))
+    return timeline((-5, None), op=op)
 
 
 def rec(hours_ago: float, rid: str = "r") -> HistoryRecord:
@@ -58,58 +46,57 @@ def test_never_backed_up() -> None:
 
 
 def test_running_restore() -> None:
-    restore = tl(Operation.RESTORE, (-60, prog(10)), (-5, prog(42)))
+    restore = timeline((-60, progress(10)), (-5, progress(42)))
     line = portal_line(restore, idle(Operation.BACKUP), ([rec(6)], None), T0, FLOOR)
     assert line.level is Level.RUNNING and line.activity == "Restoring · 42% · restoring data"
     assert line.note == ""
 
 
 def test_running_backup() -> None:
-    backup = tl(Operation.BACKUP, (-5, prog(90, Operation.BACKUP)))
+    backup = timeline((-5, progress(90, Operation.BACKUP)), op=Operation.BACKUP)
     line = portal_line(idle(), backup, ([rec(6)], None), T0, FLOOR)
     assert line.level is Level.RUNNING and line.activity == "Backing up · 90% · uploading and finishing"
 
 
 def test_stalled_job_is_a_warning() -> None:
-    restore = tl(Operation.RESTORE, (-3000, prog(10)), (-2990, prog(11)), (-2980, prog(12)), (0, prog(12)))
+    restore = timeline((-3000, progress(10)), (-2990, progress(11)), (-2980, progress(12)), (0, progress(12)))
     line = portal_line(restore, None, ([rec(6)], None), T0, FLOOR)
     assert line.level is Level.WARNING and "has not moved" in line.note and line.note.startswith("The restore")
     assert portal_line(restore, None, ([rec(6)], None), T0, 10_000).level is Level.RUNNING
 
 
 def test_failed_restore() -> None:
-    restore = tl(Operation.RESTORE, (-60, prog(10)), (-5, prog(40, error="Disk full", done=True,
-                                                                  status=TaskStatus.COMPLETED)))
+    restore = timeline((-60, progress(10)), (-5, completed(40, error="Disk full")))
     line = portal_line(restore, idle(Operation.BACKUP), ([rec(6)], None), T0, FLOOR)
     assert line.level is Level.FAILED and line.activity == "restore failed at 40%" and line.note == "Disk full"
 
 
 def test_cancelled_backup() -> None:
-    backup = tl(Operation.BACKUP, (-5, prog(30, Operation.BACKUP, warning="Backup cancelled",
-                                             status=TaskStatus.CANCELED)))
+    backup = timeline((-5, progress(30, Operation.BACKUP, warning="Backup cancelled", status=TaskStatus.CANCELED)),
+                      op=Operation.BACKUP)
     line = portal_line(idle(), backup, ([rec(6)], None), T0, FLOOR)
     assert line.level is Level.WARNING and line.activity == "backup cancelled"
 
 
 def test_a_running_job_outranks_an_old_failure() -> None:
-    restore = tl(Operation.RESTORE, (-5, prog(40, error="x", done=True, status=TaskStatus.COMPLETED)))
-    backup = tl(Operation.BACKUP, (-5, prog(20, Operation.BACKUP)))
+    restore = timeline((-5, completed(40, error="x")))
+    backup = timeline((-5, progress(20, Operation.BACKUP)), op=Operation.BACKUP)
     line = portal_line(restore, backup, ([rec(6)], None), T0, FLOOR)
     assert line.level is Level.RUNNING and line.activity.startswith("Backing up · 20%")
 
 
 def test_unreachable_keeps_the_last_known_activity() -> None:
-    restore = tl(Operation.RESTORE, (-60, prog(42)), (-5, PortalUnreachable("timeout")))
+    restore = timeline((-60, progress(42)), (-5, PortalUnreachable("timeout")))
     line = portal_line(restore, None, ([rec(6)], None), T0, FLOOR)
     assert line.level is Level.UNREACHABLE and line.activity == "Restoring · 42% · restoring data"
     assert line.last_backup == "—" and "did not answer in time" in line.note
-    never = portal_line(tl(Operation.RESTORE, (-5, ServerError(status=502))), None, None, T0, FLOOR)
+    never = portal_line(timeline((-5, ServerError(status=502))), None, None, T0, FLOOR)
     assert never.level is Level.UNREACHABLE and never.activity == "unknown"
 
 
 @pytest.mark.parametrize("error", [Unauthorized(), Forbidden()])
 def test_not_authorized_from_a_timeline(error: Exception) -> None:
-    backup = tl(Operation.BACKUP, (-5, error))
+    backup = timeline((-5, error), op=Operation.BACKUP)
     line = portal_line(idle(), backup, ([rec(6)], None), T0, FLOOR)
     assert line.level is Level.UNAUTHORIZED and line.activity == "—" and "API key" in line.note
 
@@ -125,7 +112,7 @@ def test_other_backup_list_errors_say_unknown() -> None:
 
 
 def test_backup_list_while_restoring() -> None:
-    line = portal_line(idle(), tl(Operation.BACKUP, (-5, PortalRestoring())), PortalRestoring(), T0, FLOOR)
+    line = portal_line(idle(), timeline((-5, PortalRestoring()), op=Operation.BACKUP), PortalRestoring(), T0, FLOOR)
     assert line.last_backup == "unavailable while restoring" and line.level is not Level.UNREACHABLE
 
 
@@ -136,7 +123,7 @@ def test_overdue_schedule_is_a_warning() -> None:
 
 
 def test_overdue_does_not_hide_a_running_job() -> None:
-    restore = tl(Operation.RESTORE, (-5, prog(42)))
+    restore = timeline((-5, progress(42)))
     line = portal_line(restore, None, ([rec(72)], daily(72)), T0, FLOOR)
     assert line.level is Level.RUNNING
 
@@ -160,18 +147,18 @@ def test_odd_values_on_the_overview_line() -> None:
     from lib.models import parse_progress
 
     unknown = parse_progress({"isCompleted": False, "progress": 42, "error": "", "backupProgressEnum": 7})
-    line = portal_line(tl(Operation.RESTORE, (-5, unknown)), None, None, T0, FLOOR)
+    line = portal_line(timeline((-5, unknown)), None, None, T0, FLOOR)
     assert line.activity == "an operation of a kind this app does not know (7) · 42%"
-    early = tl(Operation.RESTORE, (-60, prog(20)), (-5, prog(40, done=True, status=TaskStatus.COMPLETED)))
+    early = timeline((-60, progress(20)), (-5, progress(40, done=True, status=TaskStatus.COMPLETED)))
     line = portal_line(early, None, None, T0, FLOOR)
     assert line.level is Level.WARNING and line.activity == "restore reported complete at 40%"
     over = parse_progress({"isCompleted": False, "progress": 140, "error": "", "backupProgressEnum": 1})
-    line = portal_line(tl(Operation.RESTORE, (-5, over)), None, None, T0, FLOOR)
+    line = portal_line(timeline((-5, over)), None, None, T0, FLOOR)
     assert line.activity == "Restoring · 100% · finishing up" and line.note == "DocSpace reported 140%; shown as 100%."
 
 
 def test_an_error_while_running_is_a_warning_on_the_overview_line() -> None:
-    restore = tl(Operation.RESTORE, (-60, prog(20)), (-5, prog(30, error="Could not read one file")))
+    restore = timeline((-60, progress(20)), (-5, progress(30, error="Could not read one file")))
     line = portal_line(restore, None, None, T0, FLOOR)
     assert line.level is Level.WARNING and line.activity.startswith("Restoring · 30%")
     assert line.note == "DocSpace reports an error while the restore goes on: Could not read one file"
@@ -183,7 +170,8 @@ def test_checking_until_the_first_answer() -> None:
     without_key = portal_line(Timeline(Operation.RESTORE), None, None, T0, FLOOR)
     assert without_key.activity == "checking…" and without_key.last_backup == "needs an API key"
     slow = PortalUnreachable("timeout", waited=5, next_wait=10)
-    hanging = portal_line(tl(Operation.RESTORE, (-5, slow)), tl(Operation.BACKUP, (-5, slow)), slow, T0, FLOOR)
+    hanging = portal_line(timeline((-5, slow)), timeline((-5, slow), op=Operation.BACKUP), slow, T0,
+                          FLOOR)
     assert hanging.level is Level.WAITING and hanging.activity == "checking…"
     assert hanging.last_backup == "checking…" and "next check waits up to 10 s" in hanging.note
     answered = portal_line(idle(), Timeline(Operation.BACKUP), None, T0, FLOOR)  # the key's answers still out
@@ -193,13 +181,13 @@ def test_checking_until_the_first_answer() -> None:
 def test_an_unreadable_answer_is_not_called_unreachable_on_the_overview() -> None:
     from lib.errors import UnexpectedResponse
 
-    line = portal_line(tl(Operation.RESTORE, (-60, prog(42)), (-5, UnexpectedResponse("x"))), None, None, T0, FLOOR)
+    line = portal_line(timeline((-60, progress(42)), (-5, UnexpectedResponse("x"))), None, None, T0, FLOOR)
     assert line.level is Level.WARNING and "cannot read" in line.note
 
 
 def test_an_error_and_then_no_movement_seems_failed_on_the_overview_too() -> None:
     said = "Disk full"
-    restore = tl(Operation.RESTORE, (-2000, prog(20)), (-1990, prog(30, error=said)), (0, prog(30, error=said)))
+    restore = timeline((-2000, progress(20)), (-1990, progress(30, error=said)), (0, progress(30, error=said)))
     line = portal_line(restore, None, None, T0, FLOOR)
     assert line.level is Level.FAILED and line.activity == "restore seems to have failed at 30%"
     assert line.note == "Disk full"

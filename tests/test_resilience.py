@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from simulator import LATIN1_TEXT, ManualClock, Simulator
+from simulator import LATIN1_TEXT, Simulator
 from tests.apptest import make_app, texts, timeline_of
-from tests.conftest import KEY
+from tests.factories import KEY, ManualClock
 
 SILENT = r"28% as of \d\d:\d\d: the portal has not answered for 1 min"
 ANSWERED = r"28% as of \d\d:\d\d is the last state this app could read\."
@@ -18,15 +18,17 @@ ANSWERED = r"28% as of \d\d:\d\d is the last state this app could read\."
 @pytest.mark.parametrize(
     ("fault", "sentence", "age"),
     [
-        ("drop", "The connection to the portal was cut off.", SILENT),
-        ("502", "The portal's server is not available right now (error 502).", SILENT),
-        ("503", "The portal's server is not available right now (error 503).", SILENT),
-        ("504", "The portal's server is not available right now (error 504).", SILENT),
-        ("malformed", "The portal answered, but with something this app cannot read.", ANSWERED),
-        ("wrong-shape", "The portal answered, but with something this app cannot read.", ANSWERED),
-        ("html-200", "The portal answered, but with something this app cannot read.", ANSWERED),
-        ("429", "The portal asked us to slow down", SILENT),
-        ("redirect", "The portal address redirects to another address (elsewhere.example).", ANSWERED),
+        ("drop", "The connection to the portal was cut off.", SILENT),  # the quick run's one case; all run in full
+        *[pytest.param(fault, sentence, kind, marks=pytest.mark.slow) for fault, sentence, kind in [
+            ("502", "The portal's server is not available right now (error 502).", SILENT),
+            ("503", "The portal's server is not available right now (error 503).", SILENT),
+            ("504", "The portal's server is not available right now (error 504).", SILENT),
+            ("malformed", "The portal answered, but with something this app cannot read.", ANSWERED),
+            ("wrong-shape", "The portal answered, but with something this app cannot read.", ANSWERED),
+            ("html-200", "The portal answered, but with something this app cannot read.", ANSWERED),
+            ("429", "The portal asked us to slow down", SILENT),
+            ("redirect", "The portal address redirects to another address (elsewhere.example).", ANSWERED),
+        ]],
     ],
 )
 def test_a_failed_check_keeps_the_last_progress_on_screen(portal: Simulator, tick, fault: str, sentence: str,
@@ -48,6 +50,7 @@ def test_a_failed_check_keeps_the_last_progress_on_screen(portal: Simulator, tic
     assert chart and legend in chart[0].proto.spec
 
 
+@pytest.mark.slow
 def test_backoff_grows_then_the_normal_interval_returns(portal: Simulator, tick) -> None:
     at = make_app(portal)
     tick(at, 10)
@@ -94,6 +97,7 @@ def test_persistent_404_is_shown(portal: Simulator, tick) -> None:
     assert "The portal answered 'not found' (404)." in texts(tick(at, 40))
 
 
+@pytest.mark.slow
 def test_stall_is_a_warning_not_a_failure(manual_clock: ManualClock, tick) -> None:
     with Simulator("stall", api_key=KEY, clock=manual_clock) as sim:
         at = make_app(sim)
@@ -109,6 +113,7 @@ def test_stall_is_a_warning_not_a_failure(manual_clock: ManualClock, tick) -> No
     assert at.warning and not any("failed" in e.value for e in at.error)
 
 
+@pytest.mark.slow
 def test_stall_threshold_is_configurable(manual_clock: ManualClock, tick) -> None:
     with Simulator("stall", api_key=KEY, clock=manual_clock) as sim:
         at = make_app(sim, monitor={"refresh_seconds": 2, "stall_minutes": 30})

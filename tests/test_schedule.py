@@ -30,6 +30,7 @@ def test_words_for_each_period() -> None:
     assert words(sched(Period.EVERY_DAY)) == "Every day at 02:00 UTC, keeps 7 copies"
     assert words(sched(Period.EVERY_WEEK, 23, 2, stored=1)) == "Every Monday at 23:00 UTC, keeps 1 copy"
     assert words(sched(Period.EVERY_MONTH, 0, 31, stored=None)) == "Every month on day 31 at 00:00 UTC"
+    assert words(sched(Period.EVERY_MONTH, 23, 31)) == "Every month on day 31 at 23:00 UTC, keeps 7 copies"
     assert words(sched(Period.EVERY_MONTH, 5, None, stored=0)) == "Every month on day 1 at 05:00 UTC"
     assert words(sched(Period.UNKNOWN, stored=None)) == "On a schedule this app does not know"
 
@@ -62,6 +63,17 @@ def test_weekly_next_and_previous() -> None:
     assert previous_due(sunday, at(2026, 11, 29, 2, 0, 1)) == at(2026, 11, 29, 2)
     saturday = sched(Period.EVERY_WEEK, 23, 7)
     assert next_due(saturday, at(2026, 12, 27, 0)) == at(2027, 1, 2, 23)  # over the year end
+
+
+def test_next_and_previous_from_a_saturday_morning() -> None:
+    now = at(2026, 11, 28, 10)  # a Saturday
+    daily = sched(Period.EVERY_DAY, 2)
+    assert next_due(daily, now) == at(2026, 11, 29, 2) and previous_due(daily, now) == at(2026, 11, 28, 2)
+    monday = sched(Period.EVERY_WEEK, 2, 2)
+    assert next_due(monday, now) == at(2026, 11, 30, 2) and previous_due(monday, now) == at(2026, 11, 23, 2)
+    monthly = sched(Period.EVERY_MONTH, 23, 31)  # November has 30 days: the 30th stands in
+    assert next_due(monthly, now) == at(2026, 11, 30, 23)
+    assert next_due(monthly, at(2026, 12, 31, 23, 30)) == at(2027, 1, 31, 23)  # just past this month's: next
 
 
 @pytest.mark.parametrize(("now", "nxt", "prev"), [
@@ -104,6 +116,7 @@ _SCHEDULES = st.one_of(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(_SCHEDULES, st.datetimes(datetime(2020, 1, 1), datetime(2035, 12, 31), timezones=st.just(UTC)))
 def test_previous_is_at_or_before_now_and_next_is_the_one_after(s: Schedule, now: datetime) -> None:

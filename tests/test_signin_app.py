@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from simulator import ManualClock, Simulator
+from simulator import Simulator
 from tests.apptest import make_app, texts
-from tests.conftest import KEY
+from tests.factories import KEY, ManualClock
 
 COOKIE = "0123456789abcdef" * 4
 CLIENT_SECRET = "client-secret-never-shown-1234"

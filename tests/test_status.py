@@ -8,23 +8,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from lib.errors import Forbidden, PortalRestoring, PortalUnreachable, ServerError, Unauthorized
-from lib.models import Operation, Progress, TaskStatus
+from lib.models import Operation, TaskStatus
 from lib.status import Level, Status, describe
 from lib.timeline import Timeline
-
-T0 = 1_800_000_000.0  # 2027-01-15 08:00:00 UTC
-
-
-def prog(pct: int, op: Operation = Operation.RESTORE, *, error: str = "", warning: str = "",
-         status: TaskStatus = TaskStatus.RUNNING, done: bool = False, tenant: int = 1) -> Progress:
-    return Progress(done, pct, error, op, tenant, "task-1", status=status, warning=warning, link="")
-
-
-def timeline(*polls: tuple[float, object], op: Operation = Operation.RESTORE) -> Timeline:
-    t = Timeline(op)
-    for at, result in polls:
-        t.record(T0 + at, result)  # type: ignore[arg-type]
-    return t
+from tests.factories import T0, completed, progress, timeline
 
 
 def say(t: Timeline, at: float, **kw) -> Status:
@@ -45,14 +32,14 @@ def test_no_job_running(op: Operation, noun: str) -> None:
 
 
 def test_queued() -> None:
-    s = say(timeline((0, prog(0, status=TaskStatus.CREATED))), 5)
+    s = say(timeline((0, progress(0, status=TaskStatus.CREATED))), 5)
     assert s.level is Level.RUNNING and "queued" in s.headline and s.headline.startswith("A restore")
     assert not s.done and s.percent == 0
 
 
 @pytest.mark.parametrize(("pct", "words"), [(5, "preparing"), (42, "restoring data"), (75, "finishing up")])
 def test_restore_phases_in_the_headline_and_title(pct: int, words: str) -> None:
-    s = say(timeline((0, prog(0)), (60, prog(pct))), 180)
+    s = say(timeline((0, progress(0)), (60, progress(pct))), 180)
     assert s.headline == f"Restoring — {pct}% · {words}"
     assert s.title == f"{pct}% · Restoring" and s.level is Level.RUNNING and not s.done
     assert s.percent == pct and ("Done", f"{pct}%") in s.numbers
@@ -60,21 +47,21 @@ def test_restore_phases_in_the_headline_and_title(pct: int, words: str) -> None:
 
 
 def test_backup_phases() -> None:
-    s = say(timeline((0, prog(30, Operation.BACKUP)), op=Operation.BACKUP), 1)
+    s = say(timeline((0, progress(30, Operation.BACKUP)), op=Operation.BACKUP), 1)
     assert s.headline == "Backing up — 30% · creating the backup"
-    s = say(timeline((0, prog(90, Operation.BACKUP)), op=Operation.BACKUP), 1)
+    s = say(timeline((0, progress(90, Operation.BACKUP)), op=Operation.BACKUP), 1)
     assert s.headline == "Backing up — 90% · uploading and finishing" and s.eta == "finishing up"
     assert ("Time left", "finishing") in s.numbers
 
 
 def test_finishing_says_finishing_up_not_a_number() -> None:
-    polls = [(0, prog(0)), (60, prog(10))] + [(60 + 10 * k, prog(10 + k)) for k in range(1, 66)]
+    polls = [(0, progress(0)), (60, progress(10))] + [(60 + 10 * k, progress(10 + k)) for k in range(1, 66)]
     s = say(timeline(*polls), 60 + 650 + 5)
     assert s.percent == 75 and s.eta == "finishing up" and ("Time left", "finishing") in s.numbers
 
 
 def test_data_phase_shows_a_range_and_a_clock_time() -> None:
-    polls = [(0, prog(0)), (60, prog(10))] + [(60 + 10 * k, prog(10 + k)) for k in range(1, 31)]
+    polls = [(0, progress(0)), (60, progress(10))] + [(60 + 10 * k, progress(10 + k)) for k in range(1, 31)]
     s = say(timeline(*polls), 360)
     assert s.eta.endswith("to reach 75%") and " left (around " in s.eta
     assert s.eta.startswith("about 6 min")  # 35 % at 1 % per 10 s
@@ -82,7 +69,7 @@ def test_data_phase_shows_a_range_and_a_clock_time() -> None:
 
 
 def test_completed() -> None:
-    t = timeline((0, prog(0)), (600, prog(100, done=True, status=TaskStatus.COMPLETED)))
+    t = timeline((0, progress(0)), (600, completed()))
     s = say(t, 700)
     assert s.level is Level.OK and s.headline == "The restore completed." and s.done
     assert s.title == "Done · restore" and s.percent == 100 and s.portal_text == ""
@@ -90,7 +77,7 @@ def test_completed() -> None:
 
 
 def test_arriving_late_says_first_seen_and_watched_for() -> None:
-    t = timeline((0, prog(42)), (600, prog(100, done=True, status=TaskStatus.COMPLETED)))
+    t = timeline((0, progress(42)), (600, completed()))
     s = say(t, 700)
     assert "first seen 08:00 at 42%" in s.facts and ("Watched for", "10 min") in s.numbers
     assert not any(label == "Took" for label, _ in s.numbers)
@@ -98,8 +85,8 @@ def test_arriving_late_says_first_seen_and_watched_for() -> None:
 
 def test_completed_with_a_warning_keeps_the_portal_text_apart() -> None:
     note = "Some files were not backed up"
-    t = timeline((0, prog(0, Operation.BACKUP)),
-                 (60, prog(100, Operation.BACKUP, warning=note, done=True, status=TaskStatus.COMPLETED)),
+    t = timeline((0, progress(0, Operation.BACKUP)),
+                 (60, completed(100, Operation.BACKUP, warning=note)),
                  op=Operation.BACKUP)
     s = say(t, 70)
     assert s.level is Level.WARNING and s.headline == "The backup completed with a warning."
@@ -107,16 +94,15 @@ def test_completed_with_a_warning_keeps_the_portal_text_apart() -> None:
 
 
 def test_completed_with_a_warning_is_done() -> None:
-    t = timeline((0, prog(0, Operation.BACKUP)),
-                 (60, prog(100, Operation.BACKUP, warning="Some files were skipped", done=True,
-                           status=TaskStatus.COMPLETED)),
+    t = timeline((0, progress(0, Operation.BACKUP)),
+                 (60, completed(100, Operation.BACKUP, warning="Some files were skipped")),
                  op=Operation.BACKUP)
     assert say(t, 70).done
 
 
 def test_failed_keeps_the_portal_text_separate() -> None:
     hostile = "Restore failed: <b>disk full</b> [click](https://evil.example)"
-    t = timeline((0, prog(0)), (300, prog(42, error=hostile, done=True, status=TaskStatus.COMPLETED)))
+    t = timeline((0, progress(0)), (300, completed(42, error=hostile)))
     s = say(t, 400)
     assert s.level is Level.FAILED and s.headline == "The restore failed at 42%." and s.done
     assert s.portal_text == hostile and hostile not in s.headline and "evil" not in s.headline
@@ -124,13 +110,13 @@ def test_failed_keeps_the_portal_text_separate() -> None:
 
 
 def test_failed_even_when_status_says_completed_and_progress_100() -> None:
-    t = timeline((0, prog(100, error="Error", done=True, status=TaskStatus.COMPLETED)))
+    t = timeline((0, completed(100, error="Error")))
     assert say(t, 1).level is Level.FAILED
 
 
 def test_cancelled() -> None:
-    t = timeline((0, prog(0, Operation.BACKUP)),
-                 (100, prog(30, Operation.BACKUP, warning="Backup cancelled", status=TaskStatus.CANCELED)),
+    t = timeline((0, progress(0, Operation.BACKUP)),
+                 (100, progress(30, Operation.BACKUP, warning="Backup cancelled", status=TaskStatus.CANCELED)),
                  op=Operation.BACKUP)
     s = say(t, 120)
     assert s.headline == "The backup was cancelled." and s.level is Level.WARNING and s.done
@@ -139,13 +125,12 @@ def test_cancelled() -> None:
 
 
 def test_cancelled_by_warning_alone() -> None:
-    t = timeline((0, prog(30, Operation.BACKUP, warning="Backup cancelled", status=TaskStatus.COMPLETED,
-                          done=True)), op=Operation.BACKUP)
+    t = timeline((0, completed(30, Operation.BACKUP, warning="Backup cancelled")), op=Operation.BACKUP)
     assert say(t, 1).headline == "The backup was cancelled."
 
 
 def test_unreachable_with_a_last_known_percent() -> None:
-    t = timeline((0, prog(42)), (5, PortalUnreachable("timeout")), (300, PortalUnreachable("timeout")))
+    t = timeline((0, progress(42)), (5, PortalUnreachable("timeout")), (300, PortalUnreachable("timeout")))
     s = say(t, 300)
     assert s.notice.startswith("42% as of 08:00: the portal has not answered for 5 min.")
     assert "did not answer in time" in s.notice
@@ -166,7 +151,7 @@ def test_unreachable_after_an_idle_answer() -> None:
 
 @pytest.mark.parametrize("error", [Unauthorized(), Forbidden()])
 def test_unauthorized_even_with_a_known_percent(error: Exception) -> None:
-    s = say(timeline((0, prog(42, Operation.BACKUP)), (5, error), op=Operation.BACKUP), 10)
+    s = say(timeline((0, progress(42, Operation.BACKUP)), (5, error), op=Operation.BACKUP), 10)
     assert s.level is Level.UNAUTHORIZED and s.title == "Not authorized"
     assert s.headline == "Cannot read the backup status: the portal refused the API key."
     assert "API key" in s.notice and not s.done
@@ -180,7 +165,7 @@ def test_portal_restoring() -> None:
 
 
 def test_a_stall_is_a_warning_with_a_notice() -> None:
-    polls = [(0, prog(10)), (10, prog(11)), (20, prog(12)), (30, prog(13)), (40, prog(14)), (1000, prog(14))]
+    polls = [(10 * k, progress(10 + k)) for k in range(5)] + [(1000, progress(14))]
     s = say(timeline(*polls), 1000)
     assert s.level is Level.WARNING and s.notice.startswith("No progress for 16 min.")
     assert "may be stuck" in s.notice and not s.done
@@ -189,12 +174,12 @@ def test_a_stall_is_a_warning_with_a_notice() -> None:
 
 
 def test_a_running_warning_is_a_warning_and_shown_as_portal_text() -> None:
-    s = say(timeline((0, prog(50, Operation.BACKUP, warning="Low disk space")), op=Operation.BACKUP), 1)
+    s = say(timeline((0, progress(50, Operation.BACKUP, warning="Low disk space")), op=Operation.BACKUP), 1)
     assert s.level is Level.WARNING and s.portal_text == "Low disk space" and not s.done
 
 
 def test_clock_times_are_in_the_viewers_zone() -> None:
-    t = timeline((0, prog(0)), (60, prog(20)))
+    t = timeline((0, progress(0)), (60, progress(20)))
     s = describe(t, T0 + 60, ZoneInfo("Asia/Tokyo"))
     assert "started 17:00" in s.facts  # 08:00 UTC is 17:00 in Tokyo
 
@@ -217,7 +202,7 @@ def test_a_slow_portal_before_its_first_answer_is_waited_for_not_called_unreacha
 def test_an_unreadable_answer_is_not_called_silence_and_the_last_state_is_labelled() -> None:
     from lib.errors import UnexpectedResponse
 
-    polls = [(0, prog(0)), (60, prog(10))] + [(60 + 10 * i, prog(10 + 5 * i)) for i in range(1, 12)]
+    polls = [(0, progress(0)), (60, progress(10))] + [(60 + 10 * i, progress(10 + 5 * i)) for i in range(1, 12)]
     t = timeline(*polls, (185, UnexpectedResponse("the answer is not JSON")))
     s = say(t, 199)
     assert "has not answered" not in s.notice
@@ -228,7 +213,7 @@ def test_an_unreadable_answer_is_not_called_silence_and_the_last_state_is_labell
 
 
 def test_silence_keeps_its_words_and_also_labels_the_last_state() -> None:
-    t = timeline((0, prog(0)), (60, prog(42)), (90, PortalUnreachable("dropped")))
+    t = timeline((0, progress(0)), (60, progress(42)), (90, PortalUnreachable("dropped")))
     s = say(t, 120)
     assert s.headline == "Last known: Restoring — 42% · restoring data"
     assert s.notice.startswith("42% as of 08:01: the portal has not answered for 1 min.")
@@ -246,7 +231,8 @@ def test_an_unreadable_first_answer_is_not_called_unreachable() -> None:
 
 
 def test_complete_below_100_is_told_as_the_portal_said_it() -> None:
-    s = say(timeline((0, prog(0)), (60, prog(20)), (120, prog(40, done=True, status=TaskStatus.COMPLETED))), 130)
+    s = say(timeline((0, progress(0)), (60, progress(20)),
+                     (120, progress(40, done=True, status=TaskStatus.COMPLETED))), 130)
     assert s.headline == "DocSpace reports the restore complete at 40%."
     assert s.level is Level.WARNING and s.percent == 40 and ("Done", "40%") in s.numbers
     assert "100%" not in " ".join(v for _, v in s.numbers)
@@ -258,7 +244,7 @@ def test_progress_above_100_is_clamped_and_noted() -> None:
 
     over = parse_progress({"isCompleted": False, "progress": 140, "error": "", "backupProgressEnum": 1})
     assert over.progress == 100 and over.reported_progress == 140
-    s = say(timeline((0, prog(0)), (60, over)), 70)
+    s = say(timeline((0, progress(0)), (60, over)), 70)
     assert s.percent == 100 and s.notice == "DocSpace reported 140%; shown as 100%."
 
 
@@ -277,7 +263,7 @@ def test_an_unknown_kind_of_operation_is_not_called_a_transfer() -> None:
 
 def test_an_error_while_the_job_still_runs_is_a_warning_and_the_watching_goes_on() -> None:
     said = "Could not read one file; retrying it."
-    s = say(timeline((0, prog(0)), (60, prog(30)), (90, prog(30, error=said))), 100)
+    s = say(timeline((0, progress(0)), (60, progress(30)), (90, progress(30, error=said))), 100)
     assert s.level is Level.WARNING and not s.done
     assert s.headline == "Restoring — 30% · restoring data" and s.portal_text == said
     assert "still running" in s.notice and "keep watching" in s.notice
@@ -285,19 +271,20 @@ def test_an_error_while_the_job_still_runs_is_a_warning_and_the_watching_goes_on
 
 def test_an_error_and_then_no_movement_is_called_failed_but_still_watched() -> None:
     said = "The backup file is invalid."
-    s = say(timeline((0, prog(0)), (60, prog(30)), (90, prog(30, error=said)), (2000, prog(30, error=said))), 2000)
+    s = say(timeline((0, progress(0)), (60, progress(30)), (90, progress(30, error=said)),
+                     (2000, progress(30, error=said))), 2000)
     assert s.level is Level.FAILED and s.headline == "The restore seems to have failed at 30%."
     assert s.portal_text == said and not s.done  # not over: if it moves again, the page follows
 
 
 def test_failed_only_when_the_portal_says_completed() -> None:
     said = "The backup file is invalid."
-    s = say(timeline((0, prog(30)), (60, prog(42, error=said, done=True, status=TaskStatus.COMPLETED))), 70)
+    s = say(timeline((0, progress(30)), (60, progress(42, error=said, done=True, status=TaskStatus.COMPLETED))), 70)
     assert s.level is Level.FAILED and s.headline == "The restore failed at 42%." and s.done
 
 
 def test_watched_for_when_the_start_was_not_seen() -> None:
-    s = say(timeline((0, prog(20)), (8, prog(21))), 8)
+    s = say(timeline((0, progress(20)), (8, progress(21))), 8)
     assert ("Watched for", "8 s") in s.numbers and not any(label == "Running for" for label, _ in s.numbers)
-    seen_start = say(timeline((0, prog(0)), (8, prog(10))), 8)
+    seen_start = say(timeline((0, progress(0)), (8, progress(10))), 8)
     assert ("Running for", "8 s") in seen_start.numbers

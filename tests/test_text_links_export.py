@@ -16,28 +16,12 @@ from hypothesis import strategies as st
 from lib.errors import PortalUnreachable
 from lib.export import backups_csv, timeline_csv
 from lib.links import safe_download
-from lib.models import HistoryRecord, Operation, Progress, StorageType, TaskStatus
+from lib.models import HistoryRecord, StorageType
 from lib.text import MAX_LEN, clean, md_escape
-from lib.timeline import Timeline
+from tests.factories import HOSTILE_TEXTS, completed, progress, timeline
 
 JOINER = "\u2060"
 SPECIAL = set("\\`*_{}[]()<>#+-.!|~:$&\"'=^@/")
-
-HOSTILE = [
-    "<script>alert(1)</script>",
-    '<img src=x onerror="alert(1)">',
-    "[x](javascript:alert(1))",
-    "**b** _i_ `code` ~~s~~",
-    ":red[x] :material/warning: $x^2$",
-    "https://evil.example/login",
-    "visit www.evil.example or mail a@evil.example",
-    "# heading\n> quote\n- item\n1. item",
-    "<a href='//evil'>x</a>&lt;b&gt;",
-    "![img](https://evil.example/x.png)",
-    "| a | b |\n|---|---|",
-    "\\*not italic\\*",
-]
-
 
 def unescape(text: str) -> str:
     """Undo md_escape's additions: the joiners, the hard line breaks, the backslashes."""
@@ -57,17 +41,20 @@ def test_clean_drops_control_and_format_characters() -> None:
     assert clean("invoice\u202Etxt.exe") == "invoice txt.exe"  # right-to-left override
     assert clean("ze\u200bro\u200cwi\u200ddth\ufeff\u2060") == "ze ro wi dth"
     assert clean("bidi \u2066isolate\u2069 \u200emark") == "bidi isolate mark"
+    assert clean("a\u202eb\u200bc\x07d\x1b[31m") == "a b c d [31m"  # direction, zero width, bell, escape
     assert clean("  spaced \t\t out  ") == "spaced out"
     assert clean("line 1\nline 2") == "line 1\nline 2"  # line breaks stay
 
 
 def test_clean_caps_long_text_with_an_ellipsis() -> None:
     out = clean("x" * 10_000)
+    assert MAX_LEN == 400
     assert len(out) == MAX_LEN and out.endswith("…") and out[:-1] == "x" * (MAX_LEN - 1)
     assert len(clean("word " * 2000, 50)) <= 50 and clean("word " * 2000, 50).endswith("…")
     assert clean("short", 50) == "short"
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=600), st.integers(2, 500))
 def test_clean_never_leaves_invisible_tricks_and_respects_the_limit(text: str, limit: int) -> None:
@@ -80,7 +67,7 @@ def test_clean_never_leaves_invisible_tricks_and_respects_the_limit(text: str, l
 # ---------------------------------------------------------------- text.md_escape
 
 
-@pytest.mark.parametrize("text", HOSTILE)
+@pytest.mark.parametrize("text", HOSTILE_TEXTS)
 def test_md_escape_leaves_no_live_markup(text: str) -> None:
     out = md_escape(text)
     assert not (set(bare(out)) & SPECIAL), bare(out)
@@ -93,6 +80,7 @@ def test_md_escape_breaks_autolinks_but_keeps_times_and_numbers_readable() -> No
     out = md_escape("https://evil.example and 10:41, v3.5")
     assert out.startswith("https\\:" + JOINER + "\\/\\/evil\\." + JOINER + "example")
     assert "10\\:41" in out and "3\\.5" in out  # no joiner inside times and decimals
+    assert JOINER in md_escape("https://evil.example") and JOINER not in md_escape("at 10:41, 3.5%")
 
 
 def test_md_escape_cleans_and_caps_first() -> None:
@@ -105,6 +93,7 @@ def test_md_escape_keeps_line_breaks_as_hard_breaks() -> None:
     assert md_escape("a\nb") == "a  \nb"
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=300))
 def test_md_escape_round_trips_any_text(text: str) -> None:
@@ -122,6 +111,7 @@ PORTAL = "https://docs.example.com"
     ("/storage/backup/a.tar.gz", "https://docs.example.com/storage/backup/a.tar.gz"),
     ("  /storage/b.gz  ", "https://docs.example.com/storage/b.gz"),
     ("https://docs.example.com/x/y.gz?sig=1", "https://docs.example.com/x/y.gz?sig=1"),
+    ("/backup/f.tar.gz", "https://docs.example.com/backup/f.tar.gz"),
 ])
 def test_safe_download_allows_the_portals_own_links(link: str, expected: str) -> None:
     assert safe_download(link, PORTAL) == expected
@@ -144,12 +134,14 @@ def test_relative_links_land_on_the_portal_even_with_a_trailing_slash() -> None:
     "javascript:alert(1)",
     "JavaScript:alert(document.cookie)",
     "data:text/html;base64,PHNjcmlwdD4=",
+    "data:text/html,x",
     "vbscript:msgbox(1)",
     "file:///etc/passwd",
     "ftp://docs.example.com/a.gz",
     "storage/a.gz",  # relative without a slash: not a path we know
     "/\\evil.example/a.gz",
     "/a.gz\r\nSet-Cookie: x=1",
+    "/a\nb",
     "java\tscript:alert(1)",
     "https://docs.example.com/a\x00.gz",
 ])
@@ -162,6 +154,7 @@ def test_plain_http_portal_may_link_over_http() -> None:
     assert safe_download("https://127.0.0.1/a.gz", "http://127.0.0.1:8080") == "https://127.0.0.1/a.gz"
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=80))
 def test_whatever_is_allowed_stays_on_the_portal(link: str) -> None:
@@ -173,24 +166,13 @@ def test_whatever_is_allowed_stays_on_the_portal(link: str) -> None:
 
 # ---------------------------------------------------------------- export
 
-T0 = 1_800_000_000.0  # 2027-01-15 08:00:00 UTC
-
-
-def prog(pct: int, *, error: str = "", task: str = "task-1", tenant: int = 7, done: bool = False) -> Progress:
-    return Progress(done, pct, error, Operation.RESTORE, tenant, task,
-                    status=TaskStatus.COMPLETED if done else TaskStatus.RUNNING, warning="", link="")
-
-
 def rows(text: str) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text)))
 
 
 def test_timeline_csv_header_names_the_zone_and_rows_follow_the_points() -> None:
-    t = Timeline(Operation.RESTORE)
-    t.record(T0, PortalUnreachable("timeout"))
-    t.record(T0 + 5, prog(10))
-    t.record(T0 + 65, prog(42))
-    t.record(T0 + 70, PortalUnreachable("dns"))
+    t = timeline((0, PortalUnreachable("timeout")), (5, progress(10, tenant=7)), (65, progress(42, tenant=7)),
+                 (70, PortalUnreachable("dns")))
     out = rows(timeline_csv(t, ZoneInfo("Europe/Berlin")))
     assert out[0] == ["time (Europe/Berlin)", "percent", "phase", "tenant", "task", "error", "check failed"]
     assert len(out) == 1 + len(t.points)
@@ -202,16 +184,14 @@ def test_timeline_csv_header_names_the_zone_and_rows_follow_the_points() -> None
 
 @pytest.mark.parametrize("prefix", ["=", "+", "-", "@", "\t", "\r"])
 def test_timeline_csv_defuses_formulas_in_portal_errors(prefix: str) -> None:
-    t = Timeline(Operation.RESTORE)
     evil = prefix + 'HYPERLINK("https://evil.example","x")'
-    t.record(T0, prog(40, error=evil, done=True))
+    t = timeline((0, completed(40, error=evil)))
     (_, row) = rows(timeline_csv(t, UTC))
     assert row[5] == "'" + evil
 
 
 def test_timeline_csv_defuses_formulas_in_the_task_id() -> None:
-    t = Timeline(Operation.RESTORE)
-    t.record(T0, prog(40, task="=cmd|'/c calc'!A1"))
+    t = timeline((0, progress(40, task="=cmd|'/c calc'!A1")))
     (_, row) = rows(timeline_csv(t, UTC))
     assert row[4] == "'=cmd|'/c calc'!A1"
 
@@ -230,7 +210,7 @@ def test_backups_csv_header_zone_and_never_expiring() -> None:
     assert rows(backups_csv([], UTC)) == [["Created (UTC)", "Stored in", "File", "Expires (UTC)", "Id"]]
 
 
-@pytest.mark.parametrize("name", ["=1+1", "+SUM(A1)", "-2+3", "@SUM(A1)"])
+@pytest.mark.parametrize("name", ["=1+1", "+SUM(A1)", "-2+3", "@SUM(A1)", "=cmd|x"])
 def test_backups_csv_defuses_formulas_in_file_names(name: str) -> None:
     (_, row) = rows(backups_csv([record(name)], UTC))
     assert row[2] == "'" + name

@@ -1,4 +1,7 @@
-"""The history: change points only, failures as events, runs, bounds, memory."""
+"""The history: change points only, failures as events, runs, bounds, memory.
+
+Times are real epoch seconds after T0 (never a falsy 0.0), as the watcher records them.
+"""
 
 from __future__ import annotations
 
@@ -13,116 +16,14 @@ from lib.errors import Category, Forbidden, PortalUnreachable, RateLimited, Serv
 from lib.models import Operation, Progress, TaskStatus
 from lib.phases import Phase
 from lib.timeline import MAX_POINTS, Point, Problem, Run, Timeline
+from tests.factories import T0, completed, progress
 
-
-def restore(pct: int, *, task: str = "t1", tenant: int = 1, error: str = "", done: bool = False) -> Progress:
-    return Progress(done or pct == 100, pct, error, Operation.RESTORE, tenant, task,
-                    TaskStatus.COMPLETED if done or pct == 100 else TaskStatus.RUNNING)
-
-
-def test_only_changes_make_points() -> None:
-    t = Timeline(Operation.RESTORE)
-    for i, pct in enumerate([0, 0, 0, 10, 10, 20]):
-        t.record(float(i), restore(pct))
-    assert [p.percent for p in t.points] == [0, 10, 20]
-    assert t.polls == 6 and t.last_poll_at == 5.0
-    assert t.last_change_at == 5.0 and t.first_seen == 0.0
-
-
-def test_same_poll_twice_is_recorded_once() -> None:
-    t = Timeline(Operation.RESTORE)
-    assert t.record(5.0, restore(10))
-    assert not t.record(5.0, restore(20))  # every viewer records the same shared poll
-    assert not t.record(4.0, restore(30))
-    assert t.polls == 1 and t.points[-1].percent == 10
-
-
-def test_a_failure_is_one_event_carrying_the_last_percent() -> None:
-    t = Timeline(Operation.RESTORE)
-    t.record(0.0, restore(30))
-    t.record(1.0, PortalUnreachable("timeout"))
-    t.record(2.0, PortalUnreachable("timeout"))
-    t.record(3.0, ServerError(status=502))
-    assert [(p.percent, p.problem.label if p.problem else None) for p in t.points] == [
-        (30, None), (30, "unreachable"), (30, "server error")]
-    assert t.failures == 3 and t.last_progress.progress == 30 and t.last_ok_at == 0.0
-    t.record(4.0, restore(31))
-    assert t.failures == 0 and t.last_problem is None and t.points[-1].percent == 31
-
-
-def test_a_new_task_closes_the_run() -> None:
-    t = Timeline(Operation.RESTORE)
-    t.record(0.0, restore(0))
-    t.record(100.0, restore(50))
-    t.record(200.0, restore(100))
-    t.record(300.0, restore(0, task="t2"))
-    assert [p.percent for p in t.points] == [0]
-    (run,) = t.runs
-    assert run.outcome is Phase.COMPLETED and run.duration == 200.0 and run.first_percent == 0
-
-
-def test_idle_after_a_job_closes_the_run_and_tenant_changes_are_listed() -> None:
-    t = Timeline(Operation.RESTORE)
-    t.record(0.0, restore(10, tenant=1))
-    t.record(1.0, restore(75, tenant=2))
-    assert t.tenants == [1, 2]
-    t.record(2.0, None)
-    assert t.phase is Phase.IDLE and len(t.runs) == 1 and t.runs[0].outcome is Phase.FINISHING
-
-
-def test_finished_at_and_phase_start() -> None:
-    t = Timeline(Operation.RESTORE)
-    t.record(0.0, restore(5))
-    t.record(10.0, restore(12))
-    t.record(20.0, restore(40))
-    assert t.finished_at is None and t.phase_started_at() == 10.0
-    t.record(30.0, restore(40, error="boom", done=True))
-    assert t.finished_at == 30.0 and t.phase is Phase.FAILED
-
-
-def test_bounded_and_keeps_the_first_point() -> None:
-    t = Timeline(Operation.RESTORE, max_points=600)
-    for i in range(20_000):
-        t.record(float(i), restore(i % 2) if i % 3 else PortalUnreachable("dropped"))
-    assert len(t.points) <= 600
-    assert t.points[0].at == 0.0  # the very first event survives every thinning
-
-
-def test_a_day_of_polling_stays_small() -> None:
-    t = Timeline(Operation.RESTORE)
-    polls = 24 * 3600 // 5
-    for i in range(polls):
-        t.record(i * 5.0, restore(min(100, i * 100 // polls)))
-    assert len(t.points) <= 101
-    assert len(pickle.dumps(t)) < 200_000
-
-
-def test_snapshot_is_independent() -> None:
-    t = Timeline(Operation.RESTORE)
-    t.record(0.0, restore(10))
-    copy = t.snapshot()
-    t.record(1.0, restore(20))
-    assert len(copy.points) == 1 and len(t.points) == 2
-
-
-# ---------------------------------------------------------------- more cases (realistic epoch times)
-
-T0 = 1_800_000_000.0  # 2027-01-15 08:00 UTC: real timestamps, never a falsy 0.0
-
-
-def prog(pct: int, *, task: str = "t1", tenant: int | None = 1, error: str = "",
-         status: TaskStatus = TaskStatus.RUNNING, done: bool = False, warning: str = "",
-         op: Operation = Operation.RESTORE) -> Progress:
-    return Progress(done, pct, error, op, tenant, task, status=status, warning=warning, link="")
-
-
-def completed(pct: int = 100, **kw) -> Progress:
-    return prog(pct, done=True, status=TaskStatus.COMPLETED, **kw)
+# ---------------------------------------------------------------- change points
 
 
 def test_identical_polls_add_no_point_but_are_counted() -> None:
     t = Timeline(Operation.RESTORE)
-    made = [t.record(T0 + 5 * i, prog(42)) for i in range(50)]
+    made = [t.record(T0 + 5 * i, progress(42)) for i in range(50)]
     assert made == [True] + [False] * 49
     assert len(t.points) == 1 and t.points[0].at == T0 and t.points[0].percent == 42
     assert t.polls == 50
@@ -131,18 +32,33 @@ def test_identical_polls_add_no_point_but_are_counted() -> None:
 
 def test_a_new_point_for_percent_phase_tenant_error_or_task_changes() -> None:
     t = Timeline(Operation.RESTORE)
-    t.record(T0, prog(42))
-    assert t.record(T0 + 1, prog(43))  # percent
-    assert t.record(T0 + 2, prog(43, tenant=2))  # tenant swapped, same percent
-    assert t.record(T0 + 3, prog(43, tenant=2, warning="x", status=TaskStatus.CANCELED))  # phase
-    assert not t.record(T0 + 4, prog(43, tenant=2, warning="x", status=TaskStatus.CANCELED))
+    t.record(T0, progress(42))
+    assert t.record(T0 + 1, progress(43))  # percent
+    assert t.record(T0 + 2, progress(43, tenant=2))  # tenant swapped, same percent
+    assert t.record(T0 + 3, progress(43, tenant=2, warning="x", status=TaskStatus.CANCELED))  # phase
+    assert not t.record(T0 + 4, progress(43, tenant=2, warning="x", status=TaskStatus.CANCELED))
     assert [p.phase for p in t.points][-1] is Phase.CANCELLED
     assert len(t.points) == 4
 
 
+def test_polls_at_or_before_the_last_one_are_ignored() -> None:
+    t = Timeline(Operation.RESTORE)
+    assert t.record(T0, progress(10))
+    assert not t.record(T0, progress(20))
+    assert not t.record(T0 - 1, progress(30))
+    assert not t.record(T0, PortalUnreachable("timeout"))
+    assert not t.record(T0 - 100, None)
+    assert t.polls == 1 and t.failures == 0 and t.last_problem is None
+    assert [p.percent for p in t.points] == [10] and t.last_poll_at == T0
+    assert t.record(T0 + 0.001, progress(20))
+
+
+# ---------------------------------------------------------------- failed checks
+
+
 def test_failed_poll_is_a_point_with_the_last_known_percent_and_repeats_are_one_event() -> None:
     t = Timeline(Operation.RESTORE)
-    t.record(T0, prog(42, tenant=7, task="abc"))
+    t.record(T0, progress(42, tenant=7, task="abc"))
     assert t.record(T0 + 5, PortalUnreachable("timeout"))
     for i in range(2, 20):
         assert not t.record(T0 + 5 * i, PortalUnreachable("timeout"))
@@ -161,7 +77,7 @@ def test_failed_poll_is_a_point_with_the_last_known_percent_and_repeats_are_one_
 
 def test_a_different_kind_of_failure_is_a_new_event() -> None:
     t = Timeline(Operation.RESTORE)
-    t.record(T0, prog(30))
+    t.record(T0, progress(30))
     t.record(T0 + 1, PortalUnreachable("timeout"))
     t.record(T0 + 2, RateLimited(status=429, retry_after=30))
     t.record(T0 + 3, PortalUnreachable("dns"))
@@ -173,10 +89,10 @@ def test_a_different_kind_of_failure_is_a_new_event() -> None:
 
 def test_recovery_is_a_point_even_at_the_same_percent() -> None:
     t = Timeline(Operation.RESTORE)
-    t.record(T0, prog(42))
+    t.record(T0, progress(42))
     t.record(T0 + 5, ServerError(status=502))
-    assert t.last_problem is not None and t.last_problem.status == 502
-    assert t.record(T0 + 10, prog(42))
+    assert t.last_problem is not None and t.last_problem.status == 502 and t.last_problem.label == "server error"
+    assert t.record(T0 + 10, progress(42))
     assert [(p.percent, p.problem is None) for p in t.points] == [(42, True), (42, False), (42, True)]
     assert t.failures == 0 and t.last_problem is None and t.last_ok_at == T0 + 10
     assert t.last_change_at == T0  # coming back at the same percent is not progress
@@ -191,23 +107,14 @@ def test_failure_before_any_answer_has_no_percent() -> None:
     assert t.progress_points == [] and t.first_seen is None and t.last_change_at is None
 
 
-def test_polls_at_or_before_the_last_one_are_ignored() -> None:
-    t = Timeline(Operation.RESTORE)
-    assert t.record(T0, prog(10))
-    assert not t.record(T0, prog(20))
-    assert not t.record(T0 - 1, prog(30))
-    assert not t.record(T0, PortalUnreachable("timeout"))
-    assert not t.record(T0 - 100, None)
-    assert t.polls == 1 and t.failures == 0 and t.last_problem is None
-    assert [p.percent for p in t.points] == [10] and t.last_poll_at == T0
-    assert t.record(T0 + 0.001, prog(20))
+# ---------------------------------------------------------------- runs
 
 
 def test_a_new_task_id_closes_the_run_as_abandoned() -> None:
     t = Timeline(Operation.RESTORE)
-    t.record(T0, prog(20, task="a"))
-    t.record(T0 + 100, prog(40, task="a"))
-    t.record(T0 + 200, prog(5, task="b"))
+    t.record(T0, progress(20, task="a"))
+    t.record(T0 + 100, progress(40, task="a"))
+    t.record(T0 + 200, progress(5, task="b"))
     (run,) = t.runs
     assert run == Run(id="", task_id="a", operation=Operation.RESTORE, first_seen=T0, first_percent=20,
                       ended=T0 + 100, outcome=Phase.RESTORING, percent=40)
@@ -215,15 +122,26 @@ def test_a_new_task_id_closes_the_run_as_abandoned() -> None:
     assert t.first_seen == T0 + 200
 
 
+def test_a_new_task_after_a_completed_one_closes_the_run_as_completed() -> None:
+    t = Timeline(Operation.RESTORE)
+    t.record(T0, progress(0, task="t1"))
+    t.record(T0 + 100, progress(50, task="t1"))
+    t.record(T0 + 200, completed(task="t1"))
+    t.record(T0 + 300, progress(0, task="t2"))
+    assert [p.percent for p in t.points] == [0]
+    (run,) = t.runs
+    assert run.outcome is Phase.COMPLETED and run.duration == 200.0 and run.first_percent == 0
+
+
 def test_a_job_after_a_terminal_phase_starts_a_new_run() -> None:
     t = Timeline(Operation.BACKUP)
-    t.record(T0, prog(0, task="", op=Operation.BACKUP))
-    t.record(T0 + 60, prog(45, task="", op=Operation.BACKUP))
+    t.record(T0, progress(0, task="", op=Operation.BACKUP))
+    t.record(T0 + 60, progress(45, task="", op=Operation.BACKUP))
     t.record(T0 + 300, completed(task="", op=Operation.BACKUP))
     for i in range(1, 10):  # the portal keeps answering "completed"
         t.record(T0 + 300 + 5 * i, completed(task="", op=Operation.BACKUP))
     assert not t.runs and t.finished_at == T0 + 300
-    t.record(T0 + 1000, prog(3, task="", op=Operation.BACKUP))  # same (empty) task id: told by phase
+    t.record(T0 + 1000, progress(3, task="", op=Operation.BACKUP))  # same (empty) task id: told by phase
     (run,) = t.runs
     assert run.outcome is Phase.COMPLETED and run.percent == 100 and run.operation is Operation.BACKUP
     assert run.first_seen == T0 and run.ended == T0 + 300 and run.duration == 300.0
@@ -231,13 +149,13 @@ def test_a_job_after_a_terminal_phase_starts_a_new_run() -> None:
 
 
 @pytest.mark.parametrize(("last", "outcome"), [
-    (prog(40, error="disk full", done=True, status=TaskStatus.COMPLETED), Phase.FAILED),
-    (prog(40, status=TaskStatus.CANCELED), Phase.CANCELLED),
+    (completed(40, error="disk full"), Phase.FAILED),
+    (progress(40, status=TaskStatus.CANCELED), Phase.CANCELLED),
     (completed(), Phase.COMPLETED),
 ])
 def test_every_terminal_outcome_is_kept_in_runs(last: Progress, outcome: Phase) -> None:
     t = Timeline(Operation.RESTORE)
-    t.record(T0, prog(12))
+    t.record(T0, progress(12))
     t.record(T0 + 50, last)
     t.record(T0 + 90, None)
     (run,) = t.runs
@@ -245,11 +163,27 @@ def test_every_terminal_outcome_is_kept_in_runs(last: Progress, outcome: Phase) 
     assert run.first_percent == 12 and run.duration == 50.0
 
 
+def test_an_abandoned_run_ends_when_it_was_last_seen() -> None:
+    t = Timeline(Operation.RESTORE)
+    t.record(T0, progress(0))
+    t.record(T0 + 600, progress(40))
+    t.record(T0 + 1200, progress(75))
+    for k in range(1, 31):  # 30 more minutes at 75 %
+        t.record(T0 + 1200 + 60 * k, progress(75))
+    t.record(T0 + 3060, None)  # the job is gone without us seeing 100 %
+    (run,) = t.runs
+    assert run.outcome is Phase.FINISHING
+    assert run.ended == T0 + 3000 and run.duration == 3000.0
+
+
 def test_runs_are_bounded() -> None:
     t = Timeline(Operation.RESTORE, max_runs=3)
     for k in range(10):
-        t.record(T0 + 10 * k, prog(50, task=f"t{k}"))
+        t.record(T0 + 10 * k, progress(50, task=f"t{k}"))
     assert [r.task_id for r in t.runs] == ["t6", "t7", "t8"]
+
+
+# ---------------------------------------------------------------- idle answers and tenants
 
 
 def test_idle_answers() -> None:
@@ -258,8 +192,8 @@ def test_idle_answers() -> None:
     assert not t.record(T0 + 5, None)
     assert len(t.points) == 1 and t.points[0].percent is None and t.phase is Phase.IDLE
     assert t.last_ok_at == T0 + 5 and t.progress_points == [] and not t.runs
-    t.record(T0 + 10, prog(0))
-    t.record(T0 + 20, prog(50))
+    t.record(T0 + 10, progress(0))
+    t.record(T0 + 20, progress(50))
     assert t.first_seen == T0 + 10 and t.phase is Phase.RESTORING
     t.record(T0 + 30, None)  # the job vanished: close it
     t.record(T0 + 40, None)
@@ -270,57 +204,49 @@ def test_idle_answers() -> None:
 def test_tenants_lists_each_swap_in_order() -> None:
     t = Timeline(Operation.RESTORE)
     for i, (pct, tenant) in enumerate([(10, 1), (40, 1), (75, 2), (75, 2), (100, 2)]):
-        t.record(T0 + i, prog(pct, tenant=tenant) if pct < 100 else completed(tenant=tenant))
+        t.record(T0 + i, progress(pct, tenant=tenant) if pct < 100 else completed(tenant=tenant))
     assert t.tenants == [1, 2]
     t2 = Timeline(Operation.RESTORE)
-    t2.record(T0, prog(10, tenant=None))
+    t2.record(T0, progress(10, tenant=None))
     assert t2.tenants == []
 
 
-def test_bounded_under_20000_alternating_changes() -> None:
-    t = Timeline(Operation.RESTORE, max_points=600)
-    for i in range(20_000):
-        assert t.record(T0 + i, prog(40 + i % 2))  # every poll is a change
-    assert len(t.points) <= 600
-    assert t.points[0].at == T0 and t.points[0].percent == 40  # the first point is kept
-    assert t.points[-1].at == T0 + 19_999  # and the newest
-    assert all(a.at < b.at for a, b in itertools.pairwise(t.points))
-    assert t.polls == 20_000
-
-
-def test_default_bound() -> None:
-    t = Timeline(Operation.RESTORE)
-    for i in range(MAX_POINTS * 3):
-        t.record(T0 + i, prog(20 + i % 3))
-    assert len(t.points) <= MAX_POINTS
+# ---------------------------------------------------------------- what the page reads: last change, end, phase, pace
 
 
 def test_last_change_at_moves_only_when_percent_or_phase_moves() -> None:
     t = Timeline(Operation.RESTORE)
     assert t.last_change_at is None
-    t.record(T0, prog(20))
-    t.record(T0 + 10, prog(20))
+    t.record(T0, progress(20))
+    t.record(T0 + 10, progress(20))
     assert t.last_change_at == T0
-    t.record(T0 + 20, prog(21))
-    t.record(T0 + 30, prog(21, tenant=2))  # a new point, but not progress
+    t.record(T0 + 20, progress(21))
+    t.record(T0 + 30, progress(21, tenant=2))  # a new point, but not progress
     t.record(T0 + 40, PortalUnreachable("timeout"))
     assert t.last_change_at == T0 + 20
 
 
 def test_finished_at() -> None:
     t = Timeline(Operation.RESTORE)
-    t.record(T0, prog(60))
+    t.record(T0, progress(60))
     assert t.finished_at is None
     t.record(T0 + 100, completed())
     t.record(T0 + 200, completed())
     assert t.finished_at == T0 + 100 and t.phase is Phase.COMPLETED
+    failed = Timeline(Operation.RESTORE)
+    failed.record(T0, progress(5))
+    failed.record(T0 + 10, progress(12))
+    failed.record(T0 + 20, progress(40))
+    assert failed.finished_at is None and [p.at for p in failed.phase_points(Phase.RESTORING)] == [T0 + 10, T0 + 20]
+    failed.record(T0 + 30, completed(40, error="boom"))
+    assert failed.finished_at == T0 + 30 and failed.phase is Phase.FAILED
 
 
 def test_phase_helpers_and_median_gap() -> None:
     t = Timeline(Operation.RESTORE)
     for at, pct in [(0, 0), (100, 10), (130, 20), (170, 30), (200, 40)]:
-        t.record(T0 + at, prog(pct))
-    assert t.phase_started_at() == T0 + 100
+        t.record(T0 + at, progress(pct))
+    assert t.phase_points(t.phase)[0].at == T0 + 100  # the current phase began with its first point
     assert [p.percent for p in t.phase_points(Phase.RESTORING)] == [10, 20, 30, 40]
     assert t.phase_points(Phase.PREPARING) == []  # only the trailing phase
     assert t.median_gap() == 35.0  # gaps 100, 30, 40, 30
@@ -328,40 +254,41 @@ def test_phase_helpers_and_median_gap() -> None:
 
 def test_median_gap_is_between_percent_changes_even_with_a_recovery_between() -> None:
     t = Timeline(Operation.RESTORE)
-    t.record(T0, prog(10))
-    t.record(T0 + 300, prog(11))
+    t.record(T0, progress(10))
+    t.record(T0 + 300, progress(11))
     t.record(T0 + 400, PortalUnreachable("timeout"))
-    t.record(T0 + 500, prog(11))  # recovery point, same percent
-    t.record(T0 + 600, prog(12))
+    t.record(T0 + 500, progress(11))  # recovery point, same percent
+    t.record(T0 + 600, progress(12))
     assert t.median_gap() == 300.0  # 10 -> 11 took 300 s, 11 -> 12 took 300 s
 
 
-def test_an_abandoned_run_ends_when_it_was_last_seen() -> None:
-    t = Timeline(Operation.RESTORE)
-    t.record(T0, prog(0))
-    t.record(T0 + 600, prog(40))
-    t.record(T0 + 1200, prog(75))
-    for k in range(1, 31):  # 30 more minutes at 75 %
-        t.record(T0 + 1200 + 60 * k, prog(75))
-    t.record(T0 + 3060, None)  # the job is gone without us seeing 100 %
-    (run,) = t.runs
-    assert run.outcome is Phase.FINISHING
-    assert run.ended == T0 + 3000 and run.duration == 3000.0
+# ---------------------------------------------------------------- bounds and memory
 
 
-def test_snapshot_is_a_deep_independent_copy() -> None:
+def test_bounded_under_20000_alternating_changes() -> None:
+    t = Timeline(Operation.RESTORE, max_points=600)
+    for i in range(20_000):
+        assert t.record(T0 + i, progress(40 + i % 2))  # every poll is a change
+    assert len(t.points) <= 600
+    assert t.points[0].at == T0 and t.points[0].percent == 40  # the first point is kept
+    assert t.points[-1].at == T0 + 19_999  # and the newest
+    assert all(a.at < b.at for a, b in itertools.pairwise(t.points))
+    assert t.polls == 20_000
+
+
+def test_bounded_with_failures_between_and_the_first_point_kept() -> None:
+    t = Timeline(Operation.RESTORE, max_points=600)
+    for i in range(20_000):
+        t.record(T0 + i, progress(i % 2) if i % 3 else PortalUnreachable("dropped"))
+    assert len(t.points) <= 600
+    assert t.points[0].at == T0  # the very first event survives every thinning
+
+
+def test_default_bound() -> None:
     t = Timeline(Operation.RESTORE)
-    t.record(T0, prog(10, task="a"))
-    t.record(T0 + 1, prog(20, task="b"))
-    copy = t.snapshot()
-    assert copy is not t and copy.points == t.points and list(copy.runs) == list(t.runs)
-    assert copy.points is not t.points and copy.runs is not t.runs
-    t.record(T0 + 2, prog(30, task="c"))
-    t.record(T0 + 3, PortalUnreachable("timeout"))
-    assert [p.percent for p in copy.points] == [20] and len(copy.runs) == 1
-    assert copy.polls == 2 and copy.failures == 0 and copy.last_poll_at == T0 + 1
-    copy.record(T0 + 10, prog(99, task="b"))
-    assert [p.percent for p in t.points] == [30, 30] and t.points[-1].problem is not None
+    for i in range(MAX_POINTS * 3):
+        t.record(T0 + i, progress(20 + i % 3))
+    assert len(t.points) <= MAX_POINTS
 
 
 def test_a_day_of_5_s_polls_with_100_changes_pickles_small() -> None:
@@ -369,7 +296,7 @@ def test_a_day_of_5_s_polls_with_100_changes_pickles_small() -> None:
     polls = 24 * 3600 // 5
     assert polls == 17_280
     for i in range(polls):
-        t.record(T0 + 5.0 * i, prog(i * 100 // polls))  # 0 .. 99: 100 distinct values
+        t.record(T0 + 5.0 * i, progress(i * 100 // polls))  # 0 .. 99: 100 distinct values
     assert t.polls == polls and len(t.points) == 100
     blob = pickle.dumps(t)
     assert len(blob) < 200_000
@@ -377,9 +304,27 @@ def test_a_day_of_5_s_polls_with_100_changes_pickles_small() -> None:
     assert back.points == t.points and back.polls == t.polls
 
 
+def test_snapshot_is_a_deep_independent_copy() -> None:
+    t = Timeline(Operation.RESTORE)
+    t.record(T0, progress(10, task="a"))
+    t.record(T0 + 1, progress(20, task="b"))
+    copy = t.snapshot()
+    assert copy is not t and copy.points == t.points and list(copy.runs) == list(t.runs)
+    assert copy.points is not t.points and copy.runs is not t.runs
+    t.record(T0 + 2, progress(30, task="c"))
+    t.record(T0 + 3, PortalUnreachable("timeout"))
+    assert [p.percent for p in copy.points] == [20] and len(copy.runs) == 1
+    assert copy.polls == 2 and copy.failures == 0 and copy.last_poll_at == T0 + 1
+    copy.record(T0 + 10, progress(99, task="b"))
+    assert [p.percent for p in t.points] == [30, 30] and t.points[-1].problem is not None
+
+
+# ---------------------------------------------------------------- properties: any poll sequence
+
+
 _POLL = st.one_of(
     st.none(),
-    st.builds(prog, st.integers(0, 100), task=st.sampled_from(["a", "b"]), tenant=st.sampled_from([1, 2]),
+    st.builds(progress, st.integers(0, 100), task=st.sampled_from(["a", "b"]), tenant=st.sampled_from([1, 2]),
               error=st.sampled_from(["", "boom"]),
               status=st.sampled_from([TaskStatus.RUNNING, TaskStatus.CREATED, TaskStatus.COMPLETED]),
               done=st.booleans()),
@@ -398,6 +343,7 @@ def _replay(polls: list, max_points: int) -> tuple[Timeline, int]:
     return t, accepted
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.tuples(st.integers(-3, 20), _POLL), max_size=60), st.integers(4, 12))
 def test_bounds_and_order_for_any_poll_sequence(polls: list, max_points: int) -> None:
@@ -408,6 +354,7 @@ def test_bounds_and_order_for_any_poll_sequence(polls: list, max_points: int) ->
     assert all(isinstance(p, Point) for p in t.points)
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.tuples(st.integers(-3, 20), _POLL), max_size=60))
 def test_no_repeated_answer_or_failure_is_stored_twice_in_a_row(polls: list) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from playwright.sync_api import expect
 
 from tests.conftest import ROOT, chromium_path
 
@@ -103,6 +104,10 @@ def app_server(tmp_path: Path) -> Iterator[Callable[[str | None], AppServer]]:
 
 
 def wait_for_app(page, timeout: float = 30_000) -> None:
-    """Streamlit's own readiness signal: connected, script not running, no skeletons."""
-    page.wait_for_selector("[data-testid='stApp'][data-test-connection-state='CONNECTED']", timeout=timeout)
-    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=timeout)
+    """Streamlit's own readiness signal, as its e2e harness waits for it: connected to the server, the
+    script not running, and no element still a loading skeleton."""
+    expect(page.locator("[data-testid='stApp'][data-test-connection-state='CONNECTED']")).to_be_attached(
+        timeout=timeout)
+    expect(page.locator("[data-testid='stApp'][data-test-script-state='notRunning']")).to_be_attached(
+        timeout=timeout)
+    expect(page.get_by_test_id("stSkeleton")).to_have_count(0, timeout=timeout)

@@ -6,10 +6,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from simulator import Simulator
-from tests.conftest import KEY
 from tests.e2e.conftest import wait_for_app
+from tests.factories import KEY
 
 pytestmark = pytest.mark.e2e
 
@@ -31,19 +32,21 @@ def test_restore_goes_live_to_completion(browser, app_server) -> None:
         page = browser.new_page()
         page.goto(server.url + "/?portal=prod")
         wait_for_app(page)
-        page.wait_for_function("() => /Restoring — \\d+%/.test(document.body.innerText)", timeout=20_000)
+        main = page.get_by_test_id("stMain")
+        expect(main).to_contain_text(re.compile(r"Restoring — \d+%"), timeout=20_000)
         first = hero_percent(page)
+        # a number that must grow: beyond what expect can say, so the page is asked directly
         page.wait_for_function(
             f"() => {{ const m = document.body.innerText.match(/Restoring — (\\d+)%/); return m && +m[1] > {first}; }}",
             timeout=20_000)
-        page.get_by_test_id("stPlotlyChart").first.wait_for(state="visible", timeout=10_000)
+        expect(page.get_by_test_id("stPlotlyChart").first).to_be_visible(timeout=10_000)
         # the tab title carries the live state, updated by the timer without a reload
-        page.wait_for_function("() => /\\d+% · Restoring · Production/.test(document.title)", timeout=10_000)
-        page.wait_for_function("() => document.body.innerText.includes('The restore completed.')", timeout=30_000)
+        expect(page).to_have_title(re.compile(r"\d+% · Restoring · Production"), timeout=10_000)
+        expect(main).to_contain_text("The restore completed.", timeout=30_000)
         # polling stops by itself: the page offers to watch again and says it is not checking
-        page.wait_for_function("() => document.body.innerText.includes('Watch again')", timeout=10_000)
-        assert "finished; looking for a new job every 1 min" in page.get_by_test_id("stMain").inner_text()
-        assert page.get_by_test_id("stException").count() == 0
+        expect(page.get_by_role("button", name="Watch again")).to_be_visible(timeout=10_000)
+        expect(main).to_contain_text("finished; looking for a new job every 1 min")
+        expect(page.get_by_test_id("stException")).to_have_count(0)
         html = page.content()
         assert KEY not in html
         assert KEY not in server.output()
@@ -55,40 +58,45 @@ def test_demo_mode_loads_with_notice(browser, app_server) -> None:
     page = browser.new_page()
     page.goto(server.url)
     wait_for_app(page)
-    page.wait_for_function("() => document.body.innerText.includes('Demo')", timeout=20_000)
-    page.wait_for_function("() => /Restoring — \\d+%/.test(document.body.innerText)", timeout=20_000)
-    assert page.get_by_test_id("stException").count() == 0
+    main = page.get_by_test_id("stMain")
+    expect(main).to_contain_text("Demo", timeout=20_000)
+    expect(main).to_contain_text(re.compile(r"Restoring — \d+%"), timeout=20_000)
+    expect(page.get_by_test_id("stException")).to_have_count(0)
     page.close()
 
 
-HOSTILE = ("<script>window.__pwned=1</script><img src=x onerror=\"window.__pwned=2\"> "
+#: tests.factories.HOSTILE, with payloads that mark the window if a browser ever runs them
+HOSTILE_IN_BROWSER = ("<script>window.__pwned=1</script><img src=x onerror=\"window.__pwned=2\"> "
            "[click me](javascript:window.__pwned=3) **bold** :red[red] https://evil.example \u202egnp.exe")
 
 
 def test_no_page_leaks_the_key_or_renders_portal_markup(browser, app_server) -> None:
-    with Simulator("fail", speed=50, api_key=KEY, error_text=HOSTILE) as sim:
+    with Simulator("fail", speed=50, api_key=KEY, error_text=HOSTILE_IN_BROWSER) as sim:
         server = app_server(secrets_for(sim))
         page = browser.new_page()
-        for path in ("/", "/backup", "/backups", "/portals"):
+        main = page.get_by_test_id("stMain")
+        # what each page draws once the portal's answer is in (a restore locks the backup endpoints)
+        answers = {"/": "The portal says", "/backup": re.compile("No backup is running|being restored"),
+                   "/backups": re.compile("Backup files|being restored"), "/portals": "Last backup"}
+        for path, answer in answers.items():
             page.goto(f"{server.url}{path}?portal=prod")
             wait_for_app(page)
-            page.wait_for_timeout(500)  # let the first tick's fragment draw
+            expect(main).to_contain_text(answer, timeout=20_000)
             wait_for_app(page)
-            assert page.get_by_test_id("stException").count() == 0, path
+            expect(page.get_by_test_id("stException")).to_have_count(0)
             html = page.content()
             assert KEY not in html and KEY[3:] not in html, path
             assert KEY not in page.url
         page.goto(f"{server.url}/?portal=prod")
         wait_for_app(page)
-        page.wait_for_function("() => document.body.innerText.includes('failed at')", timeout=30_000)
-        main = page.get_by_test_id("stMain")
-        said = main.inner_text()
-        assert "<script>" in said and "[click me](javascript:" in said  # shown as text, literally
+        expect(main).to_contain_text("failed at", timeout=30_000)
+        expect(main).to_contain_text("<script>")  # shown as text, literally
+        expect(main).to_contain_text("[click me](javascript:")
         assert page.evaluate("() => window.__pwned") is None
-        assert main.locator("img[src='x']").count() == 0
-        assert main.locator("a[href^='javascript']").count() == 0
-        assert main.locator("a[href*='evil.example']").count() == 0
-        assert "\u202e" not in said
+        expect(main.locator("img[src='x']")).to_have_count(0)
+        expect(main.locator("a[href^='javascript']")).to_have_count(0)
+        expect(main.locator("a[href*='evil.example']")).to_have_count(0)
+        expect(main).not_to_contain_text("\u202e")
         output = server.output()
         assert KEY not in output and KEY[3:] not in output
         page.close()
@@ -100,10 +108,10 @@ def test_kiosk_view_has_no_sidebar_or_controls(browser, app_server) -> None:
         page = browser.new_page(viewport={"width": 1280, "height": 800})
         page.goto(f"{server.url}/?portal=prod&view=kiosk")
         wait_for_app(page)
-        page.wait_for_function("() => /Restoring — \\d+%/.test(document.body.innerText)", timeout=20_000)
-        assert not page.get_by_test_id("stSidebar").is_visible()
-        assert page.get_by_role("button").filter(has_text="Watch again").count() == 0
-        assert page.locator("[data-testid='stExpander']").count() == 0
+        expect(page.get_by_test_id("stMain")).to_contain_text(re.compile(r"Restoring — \d+%"), timeout=20_000)
+        expect(page.get_by_test_id("stSidebar")).not_to_be_visible()
+        expect(page.get_by_role("button").filter(has_text="Watch again")).to_have_count(0)
+        expect(page.get_by_test_id("stExpander")).to_have_count(0)
         page.close()
 
 
@@ -111,6 +119,7 @@ def test_every_page_shows_its_answer(browser, app_server) -> None:
     with Simulator("backup", speed=5, api_key=KEY) as sim:
         server = app_server(secrets_for(sim))
         page = browser.new_page()
+        main, sidebar = page.get_by_test_id("stMain"), page.get_by_test_id("stSidebar")
         expected = {
             "/backup": r"Backing up — \d+% · creating the backup",
             "/backups": r"Every day at 02:00 UTC, keeps 7 copies",
@@ -120,18 +129,16 @@ def test_every_page_shows_its_answer(browser, app_server) -> None:
         for path, pattern in expected.items():
             page.goto(f"{server.url}{path}?portal=prod")
             wait_for_app(page)
-            page.wait_for_function(f"() => /{pattern}/.test(document.body.innerText)", timeout=20_000)
-            assert page.get_by_test_id("stException").count() == 0, path
+            expect(main).to_contain_text(re.compile(pattern), timeout=20_000)
+            expect(page.get_by_test_id("stException")).to_have_count(0)
             # opened straight from a shared link, every page still has the app's own navigation and
             # sidebar (not Streamlit's folder-based page list): regression for the pages/ folder name
-            page.wait_for_function("() => { const s = document.querySelector('[data-testid=stSidebar]');"
-                                   " return s && s.innerText.includes('Check every'); }", timeout=10_000)
-            sidebar = page.get_by_test_id("stSidebar").inner_text()
-            assert "Restore progress" in sidebar and "\napp\n" not in sidebar, (path, sidebar)
+            expect(sidebar).to_contain_text("Check every", timeout=10_000)
+            expect(sidebar).to_contain_text("Restore progress")
+            expect(sidebar).not_to_contain_text(re.compile(r"^app$", re.MULTILINE), use_inner_text=True)
         # the share box carries the page and the portal, ready to copy
         page.goto(f"{server.url}/backups?portal=prod")
         wait_for_app(page)
         page.get_by_text("Share this view").click()
-        page.wait_for_function("() => document.body.innerText.includes('/backups?portal=prod&view=kiosk')",
-                               timeout=10_000)
+        expect(sidebar).to_contain_text("/backups?portal=prod&view=kiosk", timeout=10_000)
         page.close()

@@ -9,17 +9,19 @@ Screenshots of the three states go to $SIGNIN_SHOTS when that is set (for a pers
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from simulator import Simulator
-from tests.conftest import KEY
 from tests.e2e.conftest import AppServer, wait_for_app
 from tests.e2e.test_browser import secrets_for
+from tests.factories import KEY
 from tests.oidc import ALICE, BOB, CAROL, OidcProvider, auth_secrets, free_port, node_or_skip
 
 pytestmark = pytest.mark.e2e
@@ -80,7 +82,7 @@ def main_text(page) -> str:
 
 def wait_for_sign_in_screen(page) -> None:
     wait_for_app(page)
-    page.get_by_role("button", name="Sign in").wait_for(state="visible", timeout=20_000)
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible(timeout=20_000)
     wait_for_app(page)
 
 
@@ -105,10 +107,10 @@ def lines(text: str) -> list[str]:
 
 def assert_only_sign_in(page, app: SignInApp) -> None:
     """The whole page is the app's name, one sentence and the button ("login" is the button's icon)."""
-    assert lines(main_text(page)) == SIGN_IN_SCREEN
+    assert lines(main_text(page)) == SIGN_IN_SCREEN  # exactly these lines: more than expect can say
     assert "Production" not in page.content()
-    assert not page.get_by_test_id("stSidebar").is_visible()
-    assert page.get_by_test_id("stException").count() == 0
+    expect(page.get_by_test_id("stSidebar")).not_to_be_visible()
+    expect(page.get_by_test_id("stException")).to_have_count(0)
     assert app.sim.requests() == 0  # nothing was asked of the portal
 
 
@@ -121,20 +123,23 @@ def test_allowed_user_signs_in_sees_the_dashboard_and_signs_out(browser, signin_
     shot(page, "1-sign-in")
 
     sign_in(page, app, ALICE)
-    page.wait_for_function("() => /Restoring — \\d+%|A restore is queued/.test(document.body.innerText)",
-                           timeout=20_000)
+    main = page.get_by_test_id("stMain")
+    expect(main).to_contain_text(re.compile(r"Restoring — \d+%|A restore is queued"), timeout=20_000)
     sidebar = page.get_by_test_id("stSidebar")
-    sidebar.get_by_role("button", name="Sign out").wait_for(state="visible", timeout=10_000)
-    assert f"Signed in as {ALICE}" in visible(sidebar.inner_text())
+    expect(sidebar.get_by_role("button", name="Sign out")).to_be_visible(timeout=10_000)
+    assert f"Signed in as {ALICE}" in visible(sidebar.inner_text())  # the address is drawn with word joiners
     assert app.sim.requests() > 0
-    page.wait_for_timeout(2500)  # a tick or two, so the picture shows numbers rather than placeholders
+    # numbers rather than placeholders for the picture: the restore running, with its chart
+    expect(main).to_contain_text(re.compile(r"Restoring — \d+%"), timeout=20_000)
+    expect(page.get_by_test_id("stPlotlyChart").first).to_be_visible(timeout=20_000)
     wait_for_app(page)
     shot(page, "3-signed-in")
     html = page.content()
     assert not app.leaked(html) and not app.leaked(app.server.output()) and not app.leaked(page.url)
 
     sign_out(page, sidebar)
-    assert "Sign in" in main_text(page) and "Restoring" not in main_text(page)
+    expect(main).to_contain_text("Sign in")
+    expect(main).not_to_contain_text("Restoring")
     # the cookie is gone: a fresh load of a page is back at "Sign in" too
     page.goto(f"{app.server.url}/backups?portal=prod")
     wait_for_sign_in_screen(page)
@@ -148,23 +153,23 @@ def test_users_not_on_the_list_are_refused_and_can_sign_out(browser, signin_app)
     page.goto(app.server.url)
     wait_for_sign_in_screen(page)
     sign_in(page, app, BOB)
-    page.get_by_text(REFUSED).wait_for(state="visible", timeout=20_000)
-    text = main_text(page)
+    expect(page.get_by_text(REFUSED)).to_be_visible(timeout=20_000)
+    text = main_text(page)  # the address is drawn with word joiners
     assert f"You are signed in as {BOB}, {REFUSED}. Ask the person who shared the link to add you." in text
     shot(page, "2-refused")
-    assert page.get_by_role("button", name="Sign out").is_visible()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
     assert app.sim.requests() == 0 and "Production" not in page.content()
-    assert not page.get_by_test_id("stSidebar").is_visible()
+    expect(page.get_by_test_id("stSidebar")).not_to_be_visible()
     # a shared link to another page, or the wall-screen view, refuses the same way
     page.goto(f"{app.server.url}/portals?portal=prod&view=kiosk")
     wait_for_app(page)
-    page.get_by_text(REFUSED).wait_for(state="visible", timeout=20_000)
+    expect(page.get_by_text(REFUSED)).to_be_visible(timeout=20_000)
     assert app.sim.requests() == 0
     sign_out(page, page.get_by_test_id("stMain"))
 
     # carol's address is in the listed domain, but her provider says it is not verified
     sign_in(page, app, CAROL)
-    page.get_by_text(REFUSED).wait_for(state="visible", timeout=20_000)
+    expect(page.get_by_text(REFUSED)).to_be_visible(timeout=20_000)
     assert f"You are signed in as {CAROL}, {REFUSED}" in main_text(page)
     assert app.sim.requests() == 0
     sign_out(page, page.get_by_test_id("stMain"))
@@ -180,7 +185,9 @@ def test_no_page_or_link_shows_anything_before_sign_in(browser, signin_app) -> N
                  "/?portal=nonexistent&view=kiosk"):
         page.goto(app.server.url + path)
         wait_for_sign_in_screen(page)
-        page.wait_for_timeout(1500)  # longer than a refresh: no timer may have started behind the screen
+        # not a readiness wait but the time being watched: longer than a refresh, in which no timer may
+        # start behind the screen and nothing may be asked of the portal
+        page.wait_for_timeout(1500)
         assert_only_sign_in(page, app)
-        assert page.title() == "DocSpace Backup Monitor", path
+        expect(page).to_have_title("DocSpace Backup Monitor")
     page.close()
