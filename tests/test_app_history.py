@@ -28,10 +28,13 @@ def ended_job(manual_clock: ManualClock, tick, scenario: str, **sim_kw) -> tuple
 
 @pytest.mark.parametrize(("scenario", "page", "sentence"), [
     ("restore", "app_pages/restore.py", r"The last restore completed today at \d\d:\d\d, after 1[01] min\."),
-    ("fail", "app_pages/restore.py",
-     r"The last restore failed today at \d\d:\d\d at 42%: “The backup file is invalid\.”"),
-    ("cancel", "app_pages/backup.py", r"The last backup was cancelled today at \d\d:\d\d at 45%\."),
-    ("backup", "app_pages/backup.py", r"The last backup completed today at \d\d:\d\d, after [56] min\."),
+    pytest.param("fail", "app_pages/restore.py",
+                 r"The last restore failed today at \d\d:\d\d at 42%: “The backup file is invalid\.”",
+                 marks=pytest.mark.slow),
+    pytest.param("cancel", "app_pages/backup.py", r"The last backup was cancelled today at \d\d:\d\d at 45%\.",
+                 marks=pytest.mark.slow),
+    pytest.param("backup", "app_pages/backup.py", r"The last backup completed today at \d\d:\d\d, after [56] min\.",
+                 marks=pytest.mark.slow),
 ])
 def test_no_job_now_says_how_the_last_one_ended(manual_clock: ManualClock, tick, scenario: str, page: str,
                                                 sentence: str) -> None:

@@ -262,6 +262,7 @@ def test_any_answer_is_a_result_or_a_typed_error(canned_server: Canned, status: 
 # ---------------------------------------------------------------- slow portals and trickling bodies
 
 
+@pytest.mark.slow
 def test_a_slow_but_healthy_portal_is_read_once_the_timeout_has_grown(manual_clock: ManualClock) -> None:
     """A portal that answers everything 1.2 s late, with a first read timeout of 0.5 s: the timeout
     doubles after each time-out (0.5 → 1 → 2) until the answers fit, instead of throwing them all away."""
@@ -278,6 +279,7 @@ def test_a_slow_but_healthy_portal_is_read_once_the_timeout_has_grown(manual_clo
         assert c.get_restore_progress() is not None  # 1.2 s late, and read
 
 
+@pytest.mark.slow
 def test_the_read_timeout_stops_growing_at_its_cap_and_says_so() -> None:
     with Simulator("restore", latency=60) as sim:  # accepts the connection, never answers
         c = client(sim, key=None, timeout=(1, 0.2), max_read=0.4, margin=0.2)
@@ -289,6 +291,7 @@ def test_the_read_timeout_stops_growing_at_its_cap_and_says_so() -> None:
         assert caught.value.label == "unreachable" and "we keep trying" in caught.value.advice
 
 
+@pytest.mark.slow
 def test_quick_answers_bring_the_read_timeout_back_down(manual_clock: ManualClock) -> None:
     with Simulator("restore", clock=manual_clock, latency=1.2) as sim:
         c = client(sim, key=None, timeout=(1, 0.5), max_read=4.0, margin=0.5)
@@ -305,6 +308,7 @@ def test_quick_answers_bring_the_read_timeout_back_down(manual_clock: ManualCloc
         assert sizes[-1] == 0.5  # back to where it started
 
 
+@pytest.mark.slow
 def test_the_deadline_holds_on_a_body_that_trickles(manual_clock: ManualClock) -> None:
     """One byte every 0.1 s would take about 30 s for the whole answer; each byte comes well inside the
     read timeout, so only a deadline that holds per byte stops it (here 0.5 + 0.5 s)."""

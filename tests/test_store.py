@@ -22,7 +22,7 @@ from tests.factories import T0, ManualClock
 from tests.pg import Cluster
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
 def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path}/history.sqlite3"
@@ -120,6 +120,7 @@ def test_prune_forgets_old_finished_history_only(url: str) -> None:
     store.close()
 
 
+@pytest.mark.slow  # a real PostgreSQL cluster
 def test_postgres_away_then_back_loses_nothing(pg_cluster: Cluster, pg_url: str) -> None:
     store = HistoryStore(pg_url)
     assert store.open()
@@ -138,6 +139,7 @@ def test_postgres_away_then_back_loses_nothing(pg_cluster: Cluster, pg_url: str)
     store.close()
 
 
+@pytest.mark.slow  # a real PostgreSQL cluster
 def test_a_database_that_is_not_there_at_start_is_created_when_it_comes(pg_cluster: Cluster, pg_url: str) -> None:
     pg_cluster.stop()
     try:
@@ -150,6 +152,7 @@ def test_a_database_that_is_not_there_at_start_is_created_when_it_comes(pg_clust
     store.close()
 
 
+@pytest.mark.slow  # a real PostgreSQL cluster
 def test_the_password_never_reaches_a_message(pg_cluster: Cluster) -> None:
     url = f"postgresql+psycopg://postgres:s3cret-pw@127.0.0.1:{pg_cluster.port + 1}/nothing"
     store = HistoryStore(url)

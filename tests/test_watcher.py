@@ -102,6 +102,7 @@ def test_watching_needs_no_viewer_and_sees_a_job_end(manual_clock: ManualClock, 
         assert [op.outcome for op in w.store.operations()] == ["completed"]
 
 
+@pytest.mark.slow
 def test_no_viewer_waits_on_a_slow_portal_and_it_holds_up_no_other(watchers: list[Watcher]) -> None:
     clock = ManualClock()
     with Simulator("restore", api_key=KEY, clock=clock, latency=60) as slow, \
