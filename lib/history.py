@@ -6,6 +6,7 @@ its last few copies), the portal's current list and schedule, and the operations
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import tzinfo
 from typing import Any
@@ -19,6 +20,8 @@ from lib.text import clean
 OUTCOMES = {"completed": "completed", "failed": "failed", "cancelled": "cancelled", "vanished": "ended unseen",
             "running": "running"}
 DAYS = 30
+_strips: dict[tuple[Any, ...], Strip] = {}
+_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -29,7 +32,24 @@ class Strip:
 
 
 def portal_strip(store: HistoryStore, portal: str, backups: Any, now: float, tz: tzinfo) -> Strip:
-    """``backups``: the portal's latest (history, schedule) answer, or None when it is not known."""
+    """``backups``: the portal's latest (history, schedule) answer, or None when it is not known.
+
+    Kept until the history or the answer changes (or a minute passes): every viewer of the Backups
+    and History pages shares one, instead of three database reads per viewer and tick."""
+    listed, schedule = backups if isinstance(backups, tuple) else ([], None)
+    key = (portal, tuple(r.id for r in listed), schedule, store.generation, timewords.zone_label(tz), int(now // 60))
+    with _lock:
+        if key in _strips:
+            return _strips[key]
+    strip_ = _portal_strip(store, portal, backups, now, tz)
+    with _lock:
+        _strips[key] = strip_
+        while len(_strips) > 32:
+            _strips.pop(next(iter(_strips)))
+    return strip_
+
+
+def _portal_strip(store: HistoryStore, portal: str, backups: Any, now: float, tz: tzinfo) -> Strip:
     since = now - (DAYS + 1) * 86_400
     listed, schedule = backups if isinstance(backups, tuple) else ([], None)
     records = {r.id: r for r in store.kept_backups(portal, since)} | {r.id: r for r in listed}

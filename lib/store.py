@@ -74,6 +74,7 @@ class HistoryStore:
         self.clock = clock
         self.problem = ""  # one sentence while history is not being saved, else ""
         self.dropped = 0
+        self.generation = 0  # goes up with every write that reached the database: what was read is stale
         self._pending: list[Write] = []
         self._lock = threading.RLock()
         self._ready = False
@@ -111,6 +112,7 @@ class HistoryStore:
                 return False
             self._ready = True
             del self._pending[: len(batch)]
+            self.generation += bool(batch)
             self.problem = ""
             self.dropped = 0
             return True

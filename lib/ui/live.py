@@ -11,13 +11,13 @@ from datetime import tzinfo
 import streamlit as st
 
 from lib import clock, timewords
-from lib.charts import timeline_figure
 from lib.config import PortalConfig
 from lib.export import timeline_csv
 from lib.forecast import Past
 from lib.links import safe_download
+from lib.liveview import LiveView, live_view
 from lib.models import Operation
-from lib.status import Level, Status, describe
+from lib.status import Level, Status
 from lib.text import clean, md_escape
 from lib.timeline import Timeline
 from lib.ui import chrome, state
@@ -63,14 +63,17 @@ def progress_page(ctx: Context, operation: Operation) -> None:
             view.timeline = source.progress(portal.name, operation, dump, look=every)
         now = clock.now()
         past = source.past(portal.name, operation, dump)
-        status = describe(view.timeline, now, ctx.tz, stall_floor=ctx.config.stall_minutes * 60, past=past)
+        shown = live_view(view.timeline, past, ctx.tz, ctx.config.stall_minutes * 60, now)
+        status = shown.status
         state.set_tab_title(f"{status.title} · {portal.label}")
         _draw_status(status, portal, ctx.kiosk)
         if status.ended:
             _draw_ended(status.ended, past, portal, ctx.kiosk)
         if operation is Operation.BACKUP and view.timeline.last_progress is not None:
             _draw_download(view.timeline.last_progress.link, portal, status)
-        _draw_chart(view.timeline, ctx.tz, key)
+        if shown.figure is not None:
+            st.plotly_chart(shown.figure, key=f"chart:{key}", alt="Percent done over time",
+                            config={"displaylogo": False, "displayModeBar": False})
         if not ctx.kiosk:
             chrome.history_notice(ctx)
             if source.notifier.last_error:
@@ -80,7 +83,7 @@ def progress_page(ctx: Context, operation: Operation) -> None:
         if footer:
             st.caption(footer)
         if not ctx.kiosk:
-            _details(view.timeline, ctx.tz, noun, key)
+            _details(shown, view.timeline, ctx.tz, noun, key)
         change = view.watch.observe(view.timeline.phase.running, status.done)
         if change is Change.ENDED_WATCHED:
             st.toast(status.headline, icon=status.level.icon)
@@ -157,29 +160,10 @@ def _draw_download(link: str, portal: PortalConfig, status: Status) -> None:
         st.text(clean(link, 300))
 
 
-def _draw_chart(timeline: Timeline, tz: tzinfo, key: str) -> None:
-    if len(timeline.progress_points) < 2:
-        return  # one point is not a timeline (we arrived after the job ended)
-    st.plotly_chart(timeline_figure(timeline, tz), key=f"chart:{key}",
-                    config={"displaylogo": False, "displayModeBar": False}, alt="Percent done over time")
-
-
-def _details(timeline: Timeline, tz: tzinfo, noun: str, key: str) -> None:
-    progress = timeline.last_progress
+def _details(shown: LiveView, timeline: Timeline, tz: tzinfo, noun: str, key: str) -> None:
     with st.expander("Details", expanded=False):
-        if progress is not None:
-            tenants = timeline.tenants
-            rows = {
-                "Percent": f"{progress.progress}%",
-                "Completed": "yes" if progress.is_completed else "no",
-                "Operation": progress.operation.noun,
-                "Error": progress.error or "none",
-                "Tenant": " → ".join(map(str, tenants)) + (" (changed during the restore: normal)"
-                                                             if len(tenants) > 1 else ""),
-                "Task id": progress.task_id or "—",
-            }
-            st.markdown("  \n".join(f"**{name}:** {md_escape(value, 200)}" for name, value in rows.items()))
-        st.caption(f"{len(timeline.points)} change points over {timeline.polls} checks. Times in "
-                   f"{timewords.zone_label(tz)}.")
-        st.download_button("Download the history (CSV)", timeline_csv(timeline, tz),
+        if shown.details:
+            st.markdown("  \n".join(f"**{name}:** {md_escape(value, 200)}" for name, value in shown.details))
+        st.caption(f"{shown.counts} Times in {timewords.zone_label(tz)}.")
+        st.download_button("Download the history (CSV)", lambda: timeline_csv(timeline, tz), on_click="ignore",
                            file_name=f"{noun}-history.csv", mime="text/csv", key=f"csv:{key}")
