@@ -166,9 +166,10 @@ def _zone_name(tz: tzinfo) -> str:
 
 
 #: the strip's cell colours, one per kind (the glyph on each cell tells the kind without colour)
+#: mid-tones, so the strip reads on a light and a dark page alike; days not known yet are hatched as well
 STRIP_COLORS = {"failed": "#dc2626", "missed": "#b45309", "running": "#2563eb", "restore": "#7c3aed",
-                "backup": "#15803d", "due": "#cbd5e1", "none": "#e2e8f0", "unknown": "#f1f5f9"}
-_STRIP_INK = {"none": "#475569", "unknown": "#475569", "due": "#1e293b"}
+                "backup": "#15803d", "due": "#cbd5e1", "none": "#94a3b8", "unknown": "#94a3b8"}
+_STRIP_INK = {"none": "#0f172a", "unknown": "#0f172a", "due": "#0f172a"}
 
 
 def strip_figure(cells: list[DayCell]) -> go.Figure:
@@ -177,7 +178,10 @@ def strip_figure(cells: list[DayCell]) -> go.Figure:
     days = [c.date.isoformat() for c in cells]
     ticks = list(range(len(cells) - 1, -1, -7))[::-1]  # a date every week, ending today
     return go.Figure(data=[go.Bar(
-        x=days, y=[1] * len(cells), marker={"color": [STRIP_COLORS[c.kind] for c in cells], "line": {"width": 0}},
+        x=days, y=[1] * len(cells), marker={"color": [STRIP_COLORS[c.kind] for c in cells], "line": {"width": 0},
+                                            "pattern": {"shape": ["/" if c.kind == "unknown" else "" for c in cells],
+                                                        "fgcolor": "#475569", "size": 8, "solidity": 0.15,
+                                                        "fillmode": "overlay"}},
         text=[c.symbol for c in cells], textposition="inside", insidetextanchor="middle",
         textfont={"color": [_STRIP_INK.get(c.kind, "#ffffff") for c in cells], "size": 14},
         hovertext=[html.escape(c.words) for c in cells], hoverinfo="text", width=0.86,
