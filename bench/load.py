@@ -14,6 +14,8 @@ object.
     python -m bench.load --viewers 10 --seconds 60 --interval 5 --server-arg=--runner.postScriptGC=false
     python -m bench.load --viewers 10 --seconds 60 --interval 5 --browser
     python -m bench.load --soak --min-viewers 20 --max-viewers 100 --seconds 7200 --interval 5
+    python -m bench.load --viewers 30 --server-arg=--runner.postScriptGC=false --profile /tmp/ticks.txt
+    python -m bench.load_profile /tmp/ticks.txt        # where the server's CPU went (needs py-spy)
 
 Numbers are noisy on a shared machine: the table shows the CPU the rest of the machine used in the same
 window ("other processes"), and how late the client's own timers fired.
@@ -26,6 +28,8 @@ import asyncio
 import contextlib
 import json
 import math
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -60,6 +64,18 @@ async def wait_for(condition, timeout: float, step: float = 0.2) -> bool:
     return True
 
 
+def start_profiler(path: Path, pid: int, seconds: float) -> subprocess.Popen:
+    """py-spy on the server for the window: collapsed stacks for ``python -m bench.load_profile``. With
+    ``--gil`` only the thread holding the GIL is sampled, which is where this server's CPU goes (a
+    waiting thread does not count; C code that lets the GIL go, like socket I/O, is under-counted)."""
+    spy = shutil.which("py-spy")
+    if spy is None:
+        raise SystemExit("--profile needs py-spy on PATH (pip install py-spy; not a project requirement)")
+    return subprocess.Popen([spy, "record", "--pid", str(pid), "--duration", str(max(1, int(seconds))),
+                             "--rate", "200", "--nonblocking", "--gil", "--format", "raw", "--output", str(path)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 class Run:
     """The processes and the viewer factory one measurement needs."""
 
@@ -89,6 +105,12 @@ class Run:
             await self.browser.start()
         await asyncio.sleep(1)
         self.rss_base = rss_mb(self.app.pid)
+        self.idle_cpu = 0.0  # the server's own background CPU with nobody watching (seconds per second)
+        if self.args.idle_seconds:
+            before = self.sample()
+            await asyncio.sleep(self.args.idle_seconds)
+            after = self.sample()
+            self.idle_cpu = (after.app - before.app) / (after.at - before.at)
 
     def viewer(self):
         if self.browser is not None:
@@ -157,9 +179,12 @@ async def _steady(args: argparse.Namespace, run: Run, warmup: float, drain: floa
     window_start = max(t0 + warmup, time.monotonic())
     await sleep_until(window_start)
     s0, req0 = run.sample(), await run.requests()
+    profiler = start_profiler(args.profile, run.app.pid, args.seconds) if args.profile else None
     await sleep_until(window_start + args.seconds)
     s1, req1 = run.sample(), await run.requests()
     rss_end, server_threads = rss_mb(run.app.pid), threads(run.app.pid)
+    if profiler is not None:
+        await asyncio.to_thread(profiler.wait, 60)
     window_end = s1.at
     for viewer in viewers:
         viewer.stop_timers()
@@ -185,7 +210,16 @@ async def _steady(args: argparse.Namespace, run: Run, warmup: float, drain: floa
         rss_after_leave_mb=None if rss_after is None else round(rss_after, 1),
         server_threads=server_threads, portal_speed=run.speed, all_started=started,
     )
+    add_idle(result, run, s0, s1)
     return result
+
+
+def add_idle(result: dict, run: Run, s0: Sample, s1: Sample) -> None:
+    """The server's background CPU (measured before the viewers came) and the per-tick CPU without it."""
+    result["server_idle_cpu_percent"] = round(run.idle_cpu * 100, 2)
+    if result["ticks"] and run.args.idle_seconds:
+        net = (s1.app - s0.app) - run.idle_cpu * (s1.at - s0.at)
+        result["cpu_ms_per_tick_net"] = round(net * 1000 / result["ticks"], 1)
 
 
 def measure(viewers: list, s0: Sample, s1: Sample, req0: tuple[int, int], req1: tuple[int, int],
@@ -221,6 +255,7 @@ def measure(viewers: list, s0: Sample, s1: Sample, req0: tuple[int, int], req1: 
         "portal_requests_all_per_interval": round((req1[1] - req0[1]) / (seconds / interval), 2),
         "ticks": len(runs),
         "ticks_expected": round(args.viewers * seconds / interval),
+        "saturated": len(runs) < 0.9 * args.viewers * seconds / interval,
         "requests_coalesced": sum(v.tracker.coalesced for v in viewers),
         "runs_without_progress_bar": sum(v.tracker.runs_without_progress for v in viewers),
         "errors": count,
@@ -241,6 +276,8 @@ def _ms(value: float | None) -> float | None:
 ROWS = (
     ("viewers", "viewers ({mode})"), ("seconds", "measuring window (s)"), ("interval", "timer interval (s)"),
     ("server_cpu_percent", "server CPU (% of one core)"), ("cpu_ms_per_tick", "server CPU per tick (ms)"),
+    ("cpu_ms_per_tick_net", "  the same, less the idle server's CPU (ms)"),
+    ("server_idle_cpu_percent", "idle server CPU, before the viewers (% of one core)"),
     ("rss_mb", "server RSS at the end (MB)"), ("rss_peak_mb", "server RSS, peak (MB)"),
     ("rss_base_mb", "server RSS before the viewers (MB)"), ("mb_per_100_viewers", "RSS growth per 100 viewers (MB)"),
     ("rss_after_leave_mb", "server RSS after they left (MB)"),
@@ -248,6 +285,7 @@ ROWS = (
     ("max_tick_ms", "tick latency max (ms)"), ("first_run_p50_ms", "first run p50 (ms)"),
     ("bytes_per_tick", "bytes per tick"), ("portal_requests_per_interval", "portal requests per interval"),
     ("ticks", "ticks in the window"), ("ticks_expected", "ticks expected"),
+    ("saturated", "saturated (under 90% of the expected ticks ran)"),
     ("requests_coalesced", "tick requests coalesced"), ("errors", "errors"), ("dropped", "sessions dropped"),
     ("unfinished", "ticks never finished"), ("server_threads", "server threads"),
     ("client_cpu_percent", "load client CPU (% of one core)"),
@@ -282,9 +320,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--browser", action="store_true", help="headless Chromium tabs instead of the protocol")
     parser.add_argument("--speed", type=float, default=None,
                         help="simulator speed (default: the restore's percent moves for the whole run)")
+    parser.add_argument("--idle-seconds", type=float, default=10,
+                        help="measure the idle server's CPU this long before the viewers come (0: skip)")
     parser.add_argument("--leave-wait", type=float, default=0,
                         help="after the window, close the viewers, wait this long, then read RSS again "
                              "(Streamlit keeps a closed session 120 s: server.disconnectedSessionTTL)")
+    parser.add_argument("--profile", type=Path, default=None,
+                        help="record the server with py-spy over the window into this file (raw collapsed "
+                             "stacks; summarise with python -m bench.load_profile FILE)")
     soak = parser.add_argument_group("soak: viewers join and leave between a min and a max")
     soak.add_argument("--soak", action="store_true")
     soak.add_argument("--min-viewers", type=int, default=20)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.load import Run, close_all, measure, sleep_until
+from bench.load import Run, add_idle, close_all, measure, sleep_until
 from bench.load_procs import rss_mb, threads
 
 
@@ -115,5 +115,7 @@ async def _soak(args: argparse.Namespace, run: Run, lo: int, hi: int, period: fl
         trough_rss_mb=troughs, samples=len(samples), server_threads=server_threads,
         portal_speed=run.speed,
     )
+    result["saturated"] = result["ticks"] < 0.9 * result["ticks_expected"]
+    add_idle(result, run, s0, s1)
     return result
 
