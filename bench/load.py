@@ -175,8 +175,11 @@ async def _steady(args: argparse.Namespace, run: Run, warmup: float, drain: floa
         viewer = run.viewer()
         viewers.append(viewer)
         tasks.append(asyncio.create_task(viewer.run()))
-    started = await wait_for(lambda: all(v.tracker.runs or v.dropped for v in viewers), 120)
-    window_start = max(t0 + warmup, time.monotonic())
+    # steady: every viewer has had its first run and one timer tick (a tab busy loading its scripts
+    # ticks late at first), then one more interval
+    started = await wait_for(lambda: all(any(t.fragment for t in v.tracker.ticks) or v.dropped for v in viewers),
+                             120 + 3 * interval)
+    window_start = max(t0 + warmup, time.monotonic() + interval)
     await sleep_until(window_start)
     s0, req0 = run.sample(), await run.requests()
     profiler = start_profiler(args.profile, run.app.pid, args.seconds) if args.profile else None
@@ -314,7 +317,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=60, help="the measuring window, or the soak's length")
     parser.add_argument("--interval", type=float, default=5, help="refresh_seconds in the app's secrets (2..300)")
     parser.add_argument("--warmup", type=float, default=None,
-                        help="seconds from the first viewer to the window (default 2 intervals; soak: one period)")
+                        help="seconds from the first viewer to the window (default 2 intervals; soak: one period); the "
+                             "window also waits for every viewer's first timer tick and one interval more")
     parser.add_argument("--server-arg", action="append", metavar="ARG",
                         help="passed to `streamlit run`, repeatable: --server-arg=--runner.postScriptGC=false")
     parser.add_argument("--browser", action="store_true", help="headless Chromium tabs instead of the protocol")
