@@ -82,6 +82,29 @@ def summary(stacks: Counter, top: int = 25) -> str:
     return "\n".join(lines)
 
 
+def focus(stacks: Counter, name: str, top: int = 15) -> str:
+    """What a function spends its samples on (its direct callees) and who calls it."""
+    total = sum(stacks.values()) or 1
+    pattern = re.compile(rf"(^|\.){re.escape(name)} \(")
+    callees: Counter = Counter()
+    callers: Counter = Counter()
+    inside = 0
+    for stack, n in stacks.items():
+        frames = [_no_line(f) for f in stack.split(";")]
+        hits = [i for i, f in enumerate(frames) if pattern.search(f)]
+        if not hits:
+            continue
+        inside += n
+        first, last = hits[0], hits[-1]  # outermost caller, innermost callee (recursion counted once)
+        callers[frames[first - 1] if first else "(thread root)"] += n
+        callees[frames[last + 1] if last + 1 < len(frames) else "(self)"] += n
+    lines = [f"{name}: {100 * inside / total:.1f}% of all samples", "", "| calls | % of all samples |", "|---|---|"]
+    lines += [f"| {frame} | {100 * n / total:.1f} |" for frame, n in callees.most_common(top)]
+    lines += ["", "| called from | % of all samples |", "|---|---|"]
+    lines += [f"| {frame} | {100 * n / total:.1f} |" for frame, n in callers.most_common(top)]
+    return "\n".join(lines)
+
+
 def _gc_frame() -> str:
     """The frame py-spy shows while Streamlit's post-run ``gc.collect(2)`` runs (a C call: its caller's line)."""
     import streamlit.runtime.scriptrunner.script_runner as runner
@@ -113,8 +136,13 @@ def main(argv: list[str] | None = None) -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("profile", type=Path, help="py-spy record --format raw output")
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--focus", action="append", default=[], metavar="FUNCTION",
+                        help="also show what FUNCTION (e.g. deepcopy, live, _run_once) calls and who calls it")
     args = parser.parse_args(argv)
-    print(summary(load(args.profile), args.top))
+    stacks = load(args.profile)
+    print(summary(stacks, args.top))
+    for name in args.focus:
+        print("\n" + focus(stacks, name, args.top))
 
 
 if __name__ == "__main__":
