@@ -137,7 +137,8 @@ async def close_all(viewers: list, tasks: list[asyncio.Task]) -> None:
     for viewer in viewers:
         with contextlib.suppress(TimeoutError, OSError):
             await asyncio.wait_for(viewer.close(), 10)
-    await asyncio.wait(tasks, timeout=15)
+    if tasks:
+        await asyncio.wait(tasks, timeout=15)
 
 
 async def steady(args: argparse.Namespace) -> dict:

@@ -88,6 +88,10 @@ class BrowserViewer:
 
     async def close(self) -> None:
         self.closed_by_us = True
-        if self._page is not None:
-            await self._page.close()
-        self._done.set()
+        try:
+            if self._page is not None:
+                await self._page.close()
+        except Exception:  # noqa: BLE001 - a tab that is already gone is closed
+            pass
+        finally:
+            self._done.set()
