@@ -10,7 +10,6 @@ sane before any visitor is asked to sign in, and adds what Streamlit leaves out:
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from lib.errors import ConfigError
+from lib.links import loopback
 
 CALLBACK = "/oauth2callback"
 COOKIE_SECRET_MIN = 32
@@ -202,7 +202,7 @@ def _redirect_uri(value: Any) -> None:
     if not parts.path.endswith(CALLBACK) or parts.query or parts.fragment:
         raise ConfigError(f"'auth.redirect_uri' must end with {CALLBACK}, like \"{example}\" "
                           f"(locally \"http://localhost:8501{CALLBACK}\").")
-    if parts.scheme == "http" and not _loopback(parts.hostname):
+    if parts.scheme == "http" and not loopback(parts.hostname):
         raise ConfigError("'auth.redirect_uri' must use https:// (plain http:// works only for localhost), "
                           f"like \"{example}\".")
 
@@ -226,7 +226,7 @@ def _provider(where: str, table: Any, *, check_keys: bool = True) -> None:
     if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(f"'{where}.server_metadata_url' must be a full address ending in "
                           "/.well-known/openid-configuration.")
-    if parts.scheme == "http" and not _loopback(parts.hostname):
+    if parts.scheme == "http" and not loopback(parts.hostname):
         raise ConfigError(f"'{where}.server_metadata_url' must use https:// (plain http:// only on this machine).")
     if "client_kwargs" in table and not isinstance(table["client_kwargs"], Mapping):
         raise ConfigError(f"'{where}.client_kwargs' must be a table like client_kwargs = {{ prompt = \"login\" }}.")
@@ -250,11 +250,3 @@ def _split(url: str):
         return None
     return parts
 
-
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False

@@ -6,7 +6,6 @@ so the page can show one sentence instead of a traceback. The API key is never p
 
 from __future__ import annotations
 
-import ipaddress
 import math
 import re
 from collections.abc import Mapping
@@ -20,6 +19,7 @@ from sqlalchemy.exc import ArgumentError
 
 from lib import access, timewords
 from lib.errors import ConfigError
+from lib.links import loopback
 
 REFRESH_DEFAULT = 5.0
 REFRESH_MIN, REFRESH_MAX = 2.0, 300.0
@@ -208,7 +208,7 @@ def _url(where: str, url: str, insecure_ok: bool) -> tuple[str, bool]:
     if parts.query or parts.fragment or parts.path.strip("/"):
         raise ConfigError(f"'{where}.url' must be the portal's address only, without a path or '?…'.")
     insecure = False
-    if parts.scheme == "http" and not _loopback(parts.hostname):
+    if parts.scheme == "http" and not loopback(parts.hostname):
         if not insecure_ok:
             raise ConfigError(
                 f"'{where}.url' uses http://, which is not encrypted. Use https://, or set "
@@ -226,7 +226,7 @@ def _webhook_ok(url: object) -> bool:
         parts.port  # noqa: B018 - validates the port
     except ValueError:
         return False
-    return bool(parts.hostname) and (parts.scheme == "https" or (parts.scheme == "http" and _loopback(parts.hostname)))
+    return bool(parts.hostname) and (parts.scheme == "https" or (parts.scheme == "http" and loopback(parts.hostname)))
 
 
 def _positive(text: str) -> bool:
@@ -237,14 +237,6 @@ def _positive(text: str) -> bool:
         return False
     return math.isfinite(number) and number > 0
 
-
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _number(table: Mapping[str, Any], where: str, key: str, default: float) -> float:

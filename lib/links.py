@@ -1,7 +1,8 @@
-"""Which download links are safe to make clickable."""
+"""Addresses: which download links are safe to make clickable, and which hosts are this machine."""
 
 from __future__ import annotations
 
+import ipaddress
 from urllib.parse import urljoin, urlsplit
 
 
@@ -19,3 +20,13 @@ def safe_download(link: str, portal_url: str) -> str | None:
     if parts.scheme in ("http", "https") and same_host and no_downgrade and not (parts.username or parts.password):
         return link
     return None
+
+
+def loopback(host: str) -> bool:
+    """This machine (localhost, 127.x, ::1): the one place plain http is not sent across a network."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

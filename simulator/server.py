@@ -103,17 +103,16 @@ def _self(sim: Simulator, req: Request) -> Reply:
 
 def _restore_progress(sim: Simulator, req: Request) -> Reply:
     """Anonymous and pass-through: no 401, no 403, so a client can watch the whole restore."""
-    progress = sim.engine.restore_progress()
-    if req.odd and progress is not None:
-        progress = wire.odd_progress(progress)
-    if progress is not None:
-        progress = twist(progress, req.twist)
-    return wire.bad_dump(req.query) or req.ok(progress, odd=req.odd)
+    return _progress(sim.engine.restore_progress(), req)
 
 
 @_admin
 def _backup_progress(sim: Simulator, req: Request) -> Reply:
-    progress = sim.engine.backup_progress()
+    return _progress(sim.engine.backup_progress(), req)
+
+
+def _progress(progress: dict | None, req: Request) -> Reply:
+    """A BackupProgress answer, with the odd-but-legal variant or a twist when a fault asks for one."""
     if req.odd and progress is not None:
         progress = wire.odd_progress(progress)
     if progress is not None:

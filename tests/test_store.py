@@ -160,12 +160,16 @@ def test_the_password_never_reaches_a_message(pg_cluster: Cluster) -> None:
     assert "s3cret-pw" not in store.problem and "not reachable" in store.problem
 
 
-@pytest.mark.parametrize(("message", "words"), [
-    ("database or disk is full", "the disk is full"),
-    ("connection failed: connection to server at \"db\" failed: Connection refused", "db is not reachable"),
-    ("FATAL: password authentication failed for user \"u\"", "db refused the user name or password"),
-    ("something odd", "the database reported an error (OperationalError)"),
-])
+#: what the database driver said -> why the page says history is not being saved
+WHY = {
+    "database or disk is full": "the disk is full",
+    "connection failed: connection to server at \"db\" failed: Connection refused": "db is not reachable",
+    "FATAL: password authentication failed for user \"u\"": "db refused the user name or password",
+    "something odd": "the database reported an error (OperationalError)",
+}
+
+
+@pytest.mark.parametrize(("message", "words"), WHY.items())
 def test_why_history_is_not_saved_in_one_sentence(message: str, words: str) -> None:
     sentence = _sentence(OperationalError("INSERT …", {}, Exception(message)),
                          "postgresql+psycopg://u:pw@db:5432/history")
