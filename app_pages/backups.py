@@ -55,9 +55,14 @@ def backups() -> None:
         st.info("The portal has no backup files.", icon=":material/folder:")
     else:
         st.dataframe(backup_table(list(view.files), ctx.tz), hide_index=True, width="stretch")
-        st.download_button("Download the list (CSV)", backups_csv(list(view.files), ctx.tz), file_name="backups.csv",
-                           mime="text/csv")
+        files = list(view.files)
+        st.download_button("Download the list (CSV)", lambda: backups_csv(files, ctx.tz), on_click="ignore",
+                           file_name="backups.csv", mime="text/csv")
     st.caption(view.checked)
+    if ctx.source.running and not ctx.kiosk:  # an app that only reads cannot hurry the watcher
+        st.button("Check now", icon=":material/refresh:", key=state.CHECK_BACKUPS,
+                  on_click=lambda: ctx.source.check_now(ctx.portal.name, "backups"),
+                  help="Read the portal's backup list and schedule again now.")
 
 
 if not chrome.needs_key(ctx.portal):

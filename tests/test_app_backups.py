@@ -164,3 +164,15 @@ def test_backup_page_while_the_portal_restores_says_it_once_and_calmly(manual_cl
         assert len(said) == 1 and not at.error, boxes
         assert "backups are unavailable until it finishes" in said[0]
         assert any(link.proto.label == "Watch the restore" for link in at.get("page_link"))
+
+
+def test_check_now_reads_the_backup_list_again(manual_clock: ManualClock, tick) -> None:
+    with Simulator("overdue", api_key=KEY, clock=manual_clock) as sim:
+        at = make_app(sim)
+        tick(at.switch_page(BACKUPS))
+        asked = sim.requests("getbackuphistory")
+        tick(at, 5)
+        assert sim.requests("getbackuphistory") == asked  # not due for another minute
+        next(b for b in at.button if b.label == "Check now").click()
+        tick(at)
+        assert sim.requests("getbackuphistory") == asked + 1

@@ -40,6 +40,7 @@ VIEWS = "views"  # {view key: View}, one per live page, portal and restore choic
 HISTORY_PORTAL, HISTORY_KIND, HISTORY_OUTCOME = "history_portal", "history_kind", "history_outcome"  # its filters
 HISTORY_LINK = "history_link"  # the ?portal= the History page was last opened with
 HISTORY_TABLE = "history_table"  # the list of operations (its selected row)
+CHECK_BACKUPS = "check_backups"  # the Backups page's "Check now"
 NOTES_SAID = "notes_said"  # the settings notes were shown to this viewer once
 
 REFRESH_CHOICES = (2, 3, 5, 10, 15, 30, 60, 120, 300)
