@@ -62,7 +62,9 @@ class Endpoint:
     in_flight: bool = False
     answered: bool = False  # the first answer has been recorded
     saved: tuple[Any, float] | None = None  # (signature, when) of the state last written for readers
-    files: set[str] = field(default_factory=set)  # backup files already kept in the database
+    #: backup files already kept in the database; None until the first answer is saved (which also
+    #: marks when the app first knew this portal's backups)
+    files: set[str] | None = None
     overdue: tuple[float, float, int] | None = None  # (the missed run's time, when first told, reminders sent)
     waited: bool = False  # a viewer already waited once for the first answer
 
@@ -288,10 +290,11 @@ class Watcher:
         if not poll.ok:
             return
         history, schedule = poll.result  # type: ignore[misc]
-        new = [r for r in history if r.id not in ep.files]
-        if new or not ep.files:
+        kept = ep.files or set()
+        new = [r for r in history if r.id not in kept]
+        if new or ep.files is None:
             self.store.save_backup_files(ep.portal.name, new, poll.at)
-            ep.files |= {r.id for r in new} | {""}
+            ep.files = kept | {r.id for r in new}
         self._overdue(ep, overdue_since(schedule, poll.at) if schedule else None, poll.at)
 
     def _overdue(self, ep: Endpoint, late: float | None, now: float) -> None:
