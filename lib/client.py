@@ -24,6 +24,8 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 import urllib3
+from requests.structures import CaseInsensitiveDict
+from requests.utils import get_encoding_from_headers
 
 from lib.errors import (
     DocSpaceError,
@@ -274,13 +276,8 @@ def _json(body: bytes, charset: str = "") -> Any:
 
 
 def _charset(headers: dict[str, str]) -> str:
-    """The charset a Content-Type names, if any (lower case)."""
-    ctype = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
-    for part in ctype.split(";")[1:]:
-        name, _, value = part.strip().partition("=")
-        if name.strip().lower() == "charset":
-            return value.strip().strip('"').lower()
-    return ""
+    """The charset the Content-Type names (requests' reading of it, e.g. ISO-8859-1 for text/*), or ""."""
+    return get_encoding_from_headers(CaseInsensitiveDict(headers)) or ""
 
 
 def _retry_after(headers: dict[str, str]) -> float | None:
