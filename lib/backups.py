@@ -13,7 +13,7 @@ from lib import schedule as sched
 from lib import timewords
 from lib.errors import Category, DocSpaceError
 from lib.models import HistoryRecord, Progress, Schedule
-from lib.overview import last_backup_time, newest_first, utc
+from lib.overview import last_backup_time, newest_first
 from lib.poller import Poll
 
 BackupsAnswer = tuple[list[HistoryRecord], Schedule | None]
@@ -66,11 +66,11 @@ def backups_view(poll: Poll[BackupsAnswer] | None, restore: Poll[Progress | None
             overdue = ("A scheduled backup is overdue.",
                        f"The schedule expected one at {timewords.clock(late, tz, now)}; the last backup ran {ago}. "
                        "Check the portal's backup settings and the backup service.")
-        nxt = sched.next_due(schedule, utc(now))
+        nxt = sched.next_due(schedule, timewords.utc(now))
         tiles += [Tile("Next scheduled", timewords.weekday_clock(nxt.timestamp(), tz, now) if nxt else "—",
                        timewords.date_time(nxt, tz) if nxt else None),
                   Tile("Backups kept", str(schedule.backups_stored or "—"))]
-        words = f"{sched.words(schedule, tz, utc(now))}, stored in {schedule.storage_type.words}."
+        words = f"{sched.words(schedule, tz, timewords.utc(now))}, stored in {schedule.storage_type.words}."
     return BackupsView("ok", overdue=overdue, tiles=tuple(tiles), schedule=words, files=tuple(newest_first(history)),
                        checked=f"Checked {timewords.clock(poll.at, tz, now, seconds=True)} (times in "
                                f"{timewords.zone_label(tz)}); the list is re-read every {timewords.duration(every)}.")

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from lib import timewords
 from lib.models import HistoryRecord, Schedule
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ class Backup:
         if op.kind != "backup" or op.outcome != "completed" or op.ended is None:
             return None
         began = op.started if op.started is not None else op.first_seen
-        return cls(_utc(op.ended), None, RECORDED, op.task_id, _utc(began))
+        return cls(timewords.utc(op.ended), None, RECORDED, op.task_id, timewords.utc(began))
 
 
 def merged_backups(listed: list[Backup], operations: list[StoredOperation],
@@ -101,7 +102,6 @@ def norm_id(value: str) -> str:
     return re.sub(r"[{}\-\s]", "", value).lower()
 
 
-
 def size_words(size: int) -> str:
     """``1.2 GB``, ``300 MB``, ``12 GB`` (decimal units, as file managers show them)."""
     value = float(size)
@@ -112,10 +112,6 @@ def size_words(size: int) -> str:
             return f"{value:.1f} {unit}" if value < 10 else f"{value:.0f} {unit}"
         value /= 1000
     raise AssertionError("unreachable")
-
-
-def _utc(ts: float) -> datetime:
-    return datetime.fromtimestamp(ts, UTC)
 
 
 def _utc_dt(moment: datetime) -> datetime:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from lib import timewords
 from lib.errors import SLOW, Category, DocSpaceError, PortalRestoring
@@ -110,7 +110,3 @@ def _activity(timeline: Timeline) -> str:
 
 def newest_first(history: list[HistoryRecord]) -> list[HistoryRecord]:
     return sorted(history, key=lambda r: r.created_on, reverse=True)
-
-
-def utc(ts: float) -> datetime:
-    return datetime.fromtimestamp(ts, UTC)

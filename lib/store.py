@@ -14,7 +14,6 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +23,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
-from lib import schema
+from lib import schema, timewords
 from lib.errors import Category
 from lib.models import HistoryRecord, Operation, StorageType
 from lib.phases import Phase
@@ -233,8 +232,9 @@ class HistoryStore:
         """Backup files kept for a portal, made since ``since``, oldest first."""
         query = (select(backup_files).where(backup_files.c.portal == portal, backup_files.c.created_on >= since)
                  .order_by(backup_files.c.created_on))
-        return [HistoryRecord(row["id"], row["file_name"], StorageType(row["storage_type"]), _utc(row["created_on"]),
-                              _utc(row["expires_on"]) if row["expires_on"] is not None else None)
+        return [HistoryRecord(row["id"], row["file_name"], StorageType(row["storage_type"]),
+                              timewords.utc(row["created_on"]),
+                              timewords.utc(row["expires_on"]) if row["expires_on"] is not None else None)
                 for row in self._read(query)]
 
     def backups_known_since(self, portal: str) -> float | None:
@@ -312,10 +312,6 @@ def _point(row: dict[str, Any]) -> Point:
                           row["problem_message"] or "", row["problem_status"])
     return Point(at=row["at"], percent=row["percent"], phase=Phase(row["phase"]), tenant_id=row["tenant_id"],
                  error=row["error"] or "", task_id=row["task_id"] or "", problem=problem)
-
-
-def _utc(ts: float) -> datetime:
-    return datetime.fromtimestamp(ts, UTC)
 
 
 def _sentence(exc: BaseException, url: str, dropped: int = 0) -> str:

@@ -258,8 +258,8 @@ def _operation_fact(op: StoredOperation, tz: tzinfo, now: float, made: list[Back
 
 def _backup_of(op: StoredOperation, made: list[Backup]) -> bool:
     """Whether a backup in the list is this (unfinished-looking) operation's file."""
-    began = _utc(op.started if op.started is not None else op.first_seen)
-    probe = Backup(_utc(op.last_seen), None, RECORDED, op.task_id, began)
+    began = timewords.utc(op.started if op.started is not None else op.first_seen)
+    probe = Backup(timewords.utc(op.last_seen), None, RECORDED, op.task_id, began)
     return any(b.source != RECORDED and same_backup(b, probe) for b in made)
 
 
@@ -332,8 +332,3 @@ def _date_words(d: date) -> str:
 
 def _day_start(d: date, tz: tzinfo) -> float:
     return datetime.combine(d, time(), tzinfo=tz).timestamp()
-
-
-def _utc(ts: float) -> datetime:
-    return datetime.fromtimestamp(ts, UTC)
-

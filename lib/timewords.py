@@ -32,6 +32,11 @@ def zone(name: str | None) -> tzinfo:
     return UTC
 
 
+def utc(ts: float) -> datetime:
+    """A UNIX timestamp as an aware UTC datetime (how the wire format's dates are compared)."""
+    return datetime.fromtimestamp(ts, UTC)
+
+
 def zone_label(tz: tzinfo) -> str:
     """The zone's name as the tz database writes it today ("Asia/Kathmandu", never "Asia/Katmandu")."""
     return "UTC" if tz is UTC else RENAMED.get(str(tz), str(tz))

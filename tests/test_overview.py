@@ -8,9 +8,10 @@ import pytest
 
 from lib.errors import Forbidden, PortalRestoring, PortalUnreachable, ServerError, Unauthorized
 from lib.models import HistoryRecord, Operation, Period, Schedule, StorageType, TaskStatus
-from lib.overview import PortalLine, last_backup_time, newest_first, portal_line, utc
+from lib.overview import PortalLine, last_backup_time, newest_first, portal_line
 from lib.status import Level
 from lib.timeline import Timeline
+from lib.timewords import utc
 from tests.factories import T0, completed, progress, timeline
 
 NOW = datetime.fromtimestamp(T0, UTC)
