@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from lib.errors import ConfigError
+from lib.settings.errors import ConfigError
 from lib.ui import chrome, signin, state
 
 st.set_page_config(page_title=state.tab_title(), page_icon=":material/dns:",

@@ -3,13 +3,13 @@
 import streamlit as st
 
 from lib import clock
-from lib.backups import backups_view
-from lib.export import backup_table, backups_csv
-from lib.history import portal_strip
 from lib.text import md_escape
 from lib.ui import chrome, state
-from lib.ui.days import draw_strip
-from lib.watcher import BACKUPS_LOOKED
+from lib.ui.strip import draw_strip
+from lib.views.backups import backups_view
+from lib.views.export import backup_table, backups_csv
+from lib.views.history import portal_strip
+from lib.watching.watcher import BACKUPS_LOOKED
 
 ctx = state.context()
 st.title("Backups")

@@ -3,14 +3,14 @@
 import streamlit as st
 
 from lib import clock
-from lib.charts import timeline_figure
-from lib.export import table_csv
-from lib.history import OUTCOMES, operations_table, portal_strip
-from lib.models import Operation
+from lib.jobs.timeline import Timeline
+from lib.portal.models import Operation
 from lib.text import md_escape
-from lib.timeline import Timeline
 from lib.ui import chrome, state
-from lib.ui.days import draw_strip
+from lib.ui.strip import draw_strip
+from lib.views.charts import timeline_figure
+from lib.views.export import table_csv
+from lib.views.history import OUTCOMES, operations_table, portal_strip
 
 ctx = state.context()
 st.title("History")

@@ -3,9 +3,9 @@
 import streamlit as st
 
 from lib import clock
-from lib.overview import portal_line
 from lib.text import md_escape
 from lib.ui import chrome, state
+from lib.views.portals import portal_line
 
 ctx = state.context()
 st.title("All portals")

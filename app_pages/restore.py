@@ -1,6 +1,6 @@
 """Restore progress: is a restore running, how far, which phase, since when, how long left, did it fail."""
 
-from lib.models import Operation
-from lib.ui import live, state
+from lib.portal.models import Operation
+from lib.ui import progress, state
 
-live.progress_page(state.context(), Operation.RESTORE)
+progress.progress_page(state.context(), Operation.RESTORE)

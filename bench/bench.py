@@ -22,17 +22,17 @@ import pandas as pd
 import plotly.express as px
 from sqlalchemy import create_engine, func, select
 
-from lib import schema
-from lib.charts import timeline_figure
-from lib.client import DocSpaceClient
-from lib.config import AppConfig, PortalConfig
-from lib.models import Operation, Progress, TaskStatus
-from lib.poller import Poll
-from lib.recording import Recording
-from lib.status import describe
-from lib.store import HistoryStore
-from lib.timeline import Timeline
-from lib.watcher import Watcher
+from lib.db import schema
+from lib.db.store import HistoryStore
+from lib.jobs.timeline import Timeline
+from lib.portal.client import DocSpaceClient
+from lib.portal.models import Operation, Progress, TaskStatus
+from lib.settings.config import AppConfig, PortalConfig
+from lib.views.charts import timeline_figure
+from lib.views.status import describe
+from lib.watching.poller import Poll
+from lib.watching.recording import Recording
+from lib.watching.watcher import Watcher
 from simulator import Simulator
 
 OUT = Path(__file__).with_name("RESULTS.md")

@@ -7,7 +7,7 @@ Per phase: the simulator's restore and backup (steady pace, over real loopback H
 restore whose pace halves midway (the hard case for any estimator). For every poll in the measured
 phase that shows an estimate: the error of the range's middle, and whether the truth fell inside it.
 
-Overall ("done around", lib.forecast): simulated sequences of runs on one portal, five earlier runs
+Overall ("done around", lib.jobs.forecast): simulated sequences of runs on one portal, five earlier runs
 with some variation in speed and plateau length, then a measured run. Each sequence has its own seed;
 a scenario is many sequences. For every poll of the measured run that shows a done-by range: the
 error of its middle relative to the run's whole duration, and whether the real end fell inside it.
@@ -21,13 +21,13 @@ import random
 import statistics
 from dataclasses import dataclass
 
-from lib.client import DocSpaceClient
-from lib.eta import estimate
-from lib.forecast import History, done_by, learn
-from lib.models import Operation, Progress, TaskStatus
-from lib.phases import DATA_PHASE_END
-from lib.store import StoredOperation
-from lib.timeline import Point, Timeline
+from lib.db.store import StoredOperation
+from lib.jobs.eta import estimate
+from lib.jobs.forecast import History, done_by, learn
+from lib.jobs.phases import DATA_PHASE_END
+from lib.jobs.timeline import Point, Timeline
+from lib.portal.client import DocSpaceClient
+from lib.portal.models import Operation, Progress, TaskStatus
 from simulator import ManualClock, Simulator
 
 POLL = 5.0
@@ -239,7 +239,7 @@ def _pct(value: float) -> str:
 
 
 def print_overall() -> None:
-    print(f"Overall \"done around\" (lib.forecast, model auto): {SEQUENCES} sequences per scenario, each "
+    print(f"Overall \"done around\" (lib.jobs.forecast, model auto): {SEQUENCES} sequences per scenario, each "
           f"{EARLIER} earlier runs then the measured one, polled every {POLL:.0f} s; errors relative to the "
           "run's whole duration.\n")
     print("| scenario | estimates | first estimate, into the run | median error | 90th pct error "

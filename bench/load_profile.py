@@ -21,18 +21,18 @@ ROOT = Path(__file__).resolve().parent.parent
 #: (label, pattern on a "function (path:line)" frame); a frame may be in several
 CATEGORIES: tuple[tuple[str, str | None], ...] = (
     ("script runs (ScriptRunner._run_script: all of a tick's own work)", r"(^|\.)_run_script \(.*script_runner\.py"),
-    ("  the fragment's body (ui.live.progress_page.live)", r"(^|\.)live \(lib/ui/live\.py"),
-    ("    building the figure (charts.timeline_figure)", r"(^|\.)timeline_figure \(lib/charts\.py"),
+    ("  the fragment's body (ui.progress.progress_page.live)", r"(^|\.)live \(lib/ui/progress\.py"),
+    ("    building the figure (views.charts.timeline_figure)", r"(^|\.)timeline_figure \(lib/views/charts\.py"),
     ("    st.plotly_chart (marshalling, incl. plotly's to_json)",
      r"(^|\.)plotly_chart \(streamlit/elements/plotly_chart\.py"),
     ("    plotly validation (basevalidators, BaseFigure/BasePlotlyType)",
      r"\((_plotly_utils/basevalidators|plotly/basedatatypes|plotly/validator_cache|plotly/validators/)"),
     ("    JSON of the figure (to_json, json, orjson)",
      r"(^|\.)(to_json|to_json_plotly|to_typed_array_spec|dumps|encode|iterencode|clean_to_json_compatible) \("),
-    ("    describe() (lib.status)", r"(^|\.)describe \(lib/status\.py"),
-    ("    the view, built once per poll (lib.liveview)", r"(^|\.)live_view \(lib/liveview\.py"),
-    ("    other elements (lib/ui/live _draw_status, _details; the footer)", r"(^|\.)(_draw_status|_details|"
-     r"footer|set_tab_title) \((lib/ui/live|lib/viewing|lib/ui/state)\.py"),
+    ("    describe() (lib.views.status)", r"(^|\.)describe \(lib/views/status\.py"),
+    ("    the view, built once per poll (lib.views.progress)", r"(^|\.)live_view \(lib/views/progress\.py"),
+    ("    other elements (lib/ui/progress _draw_status, _details; the footer)", r"(^|\.)(_draw_status|_details|"
+     r"footer|set_tab_title) \((lib/ui/progress|lib/views/rhythm|lib/ui/state)\.py"),
     ("    sending: enqueue, ForwardMsg hash (deterministic serialise + md5)",
      r"(^|\.)(_enqueue|enqueue|populate_hash_if_needed) \("),
     ("  app.py and the page script before the fragment", r"^<module> \((/.*)?(app\.py|app_pages/)"),

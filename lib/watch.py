@@ -1,91 +1,9 @@
-"""The headless watcher: the same watching, recording and notifying as the app, without Streamlit.
+"""``python -m lib.watch``: the headless watcher's old address, kept for service files that run it.
+Everything lives in :mod:`lib.watching.cli`."""
 
-    python -m lib.watch --secrets .streamlit/secrets.toml
-
-For teams that want watching around the clock whatever happens to the app (Community Cloud sleeps
-after 12 h without visitors): run this on a small server with ``[history] url`` pointing at a
-PostgreSQL database, and give the app the same secrets with ``[history] watcher = "external"``, so it
-only reads. It logs one line per change (never per poll, never a key or a password) and stops
-cleanly on Ctrl-C or SIGTERM.
-"""
-
-from __future__ import annotations
-
-import argparse
-import logging
-import signal
 import sys
-import threading
-import tomllib
-from pathlib import Path
-from types import FrameType
 
-from sqlalchemy.engine import make_url
-
-from lib.config import AppConfig, load
-from lib.errors import ConfigError
-from lib.store import HistoryStore
-from lib.watcher import Watcher
-
-log = logging.getLogger("lib.watch")
-#: with nothing new, what the watcher knows is still written this often: apps reading it can tell it lives
-HEARTBEAT = 60.0
-
-
-def read_settings(path: Path) -> AppConfig:
-    """The app's own secrets file, validated the same way; a mistake is one sentence."""
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"The secrets file {path} could not be read ({exc.strerror or exc}).") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"The secrets file {path} is not valid TOML ({exc}).") from None
-    config = load(raw)
-    if config.demo:
-        raise ConfigError(f"The secrets file {path} has no [portals.<name>] table: there is nothing to watch.")
-    return config
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m lib.watch", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--secrets", type=Path, required=True, help="the app's secrets.toml (portals, history, notify)")
-    parser.add_argument("--verbose", action="store_true", help="also log each check (for troubleshooting)")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, stream=sys.stdout,
-                        format="%(asctime)s %(levelname)s %(message)s")
-    logging.getLogger("urllib3").setLevel(logging.WARNING)
-    try:
-        config = read_settings(args.secrets)
-    except ConfigError as exc:
-        log.error("%s", exc.message)
-        return 2
-    stopping = threading.Event()
-
-    def stop(signum: int, _frame: FrameType | None) -> None:
-        log.info("%s received: stopping", signal.Signals(signum).name)
-        threading.Thread(target=stopping.set, daemon=True).start()  # never block inside a signal handler
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
-    store = HistoryStore(config.history_url)
-    watcher = Watcher(config, store, keep_days=config.keep_days, heartbeat=HEARTBEAT)
-    where = make_url(config.history_url)
-    log.info("watching %d portal(s): %s; history in %s (%s)", len(config.portals),
-             ", ".join(f"{p.name} ({p.host})" for p in config.portals), where.get_backend_name(),
-             where.database if where.get_backend_name() == "sqlite" else where.host)
-    log.info("checks every %g s while a job runs or someone looks, every %g s otherwise",
-             config.refresh_seconds, config.idle_seconds)
-    watcher.start()
-    problem = ""
-    while not stopping.wait(5.0):
-        if store.problem != problem:
-            problem = store.problem
-            (log.warning if problem else log.info)("%s", problem or "history is being saved again")
-    watcher.stop()
-    store.close()
-    log.info("stopped; %d change(s) still waiting for the database", store.pending)
-    return 0
-
+from lib.watching.cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -12,7 +12,7 @@ import re
 
 from streamlit.testing.v1 import AppTest
 
-from lib.timeline import Timeline
+from lib.jobs.timeline import Timeline
 from lib.ui.state import VIEWS
 from simulator import Simulator
 from tests.conftest import ROOT

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 import streamlit as st
 
-from lib import clock, watcher
+from lib import clock
+from lib.watching import watcher
 from simulator import Simulator
 from tests.factories import KEY, ManualClock
 

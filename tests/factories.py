@@ -1,14 +1,14 @@
 """Test data in one place: progress records, timelines, the clock, the API key and hostile text.
 
-Every unit test builds its answers here, so a change to :class:`~lib.models.Progress` or
-:class:`~lib.timeline.Timeline` is made once. Times are seconds after :data:`T0` unless a test says
+Every unit test builds its answers here, so a change to :class:`~lib.portal.models.Progress` or
+:class:`~lib.jobs.timeline.Timeline` is made once. Times are seconds after :data:`T0` unless a test says
 otherwise.
 """
 
 from __future__ import annotations
 
-from lib.models import Operation, Progress, TaskStatus
-from lib.timeline import Timeline
+from lib.jobs.timeline import Timeline
+from lib.portal.models import Operation, Progress, TaskStatus
 from simulator import ManualClock
 
 __all__ = ["HOSTILE", "HOSTILE_TEXTS", "KEY", "T0", "ManualClock", "completed", "progress", "timeline"]

@@ -1,4 +1,4 @@
-"""lib.access: the [auth] table in Streamlit's format, [access] allow, and who is let in."""
+"""lib.settings.access: the [auth] table in Streamlit's format, [access] allow, and who is let in."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lib import access
-from lib.access import AllowList, Provider, SignIn, is_allowed, parse_allow
-from lib.config import load
-from lib.errors import ConfigError
+from lib.settings import access
+from lib.settings.access import AllowList, Provider, SignIn, is_allowed, parse_allow
+from lib.settings.config import load
+from lib.settings.errors import ConfigError
 from tests.conftest import ROOT
 
 COOKIE = "c0ffee" * 8

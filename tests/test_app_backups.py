@@ -119,9 +119,9 @@ def test_backups_view_tells_times_in_one_zone_and_the_schedule_in_the_viewers() 
     from datetime import UTC, datetime, timedelta
     from zoneinfo import ZoneInfo
 
-    from lib.backups import backups_view
-    from lib.models import Period, Schedule, StorageType
-    from lib.poller import Poll
+    from lib.portal.models import Period, Schedule, StorageType
+    from lib.views.backups import backups_view
+    from lib.watching.poller import Poll
 
     now = datetime(2027, 1, 15, 8, tzinfo=UTC)
     schedule = Schedule(Period.EVERY_DAY, 2, None, StorageType.DOCUMENTS, 7, now - timedelta(days=3))

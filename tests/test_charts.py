@@ -10,11 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lib.charts import MAX_CHART_POINTS, PHASE_COLORS, downsample, timeline_figure
-from lib.errors import PortalUnreachable, ServerError
-from lib.models import Operation, Progress, TaskStatus
-from lib.phases import Phase
-from lib.timeline import Point, Problem, Timeline
+from lib.jobs.phases import Phase
+from lib.jobs.timeline import Point, Problem, Timeline
+from lib.portal.errors import PortalUnreachable, ServerError
+from lib.portal.models import Operation, Progress, TaskStatus
+from lib.views.charts import MAX_CHART_POINTS, PHASE_COLORS, downsample, timeline_figure
 from tests.factories import T0, completed, progress, timeline
 
 

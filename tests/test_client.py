@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lib.client import DocSpaceClient
-from lib.errors import (
+from lib.portal.client import DocSpaceClient
+from lib.portal.errors import (
     DocSpaceError,
     Forbidden,
     NotFound,
@@ -23,7 +23,7 @@ from lib.errors import (
     Unauthorized,
     UnexpectedResponse,
 )
-from lib.models import Operation, Period, StorageType, TaskStatus
+from lib.portal.models import Operation, Period, StorageType, TaskStatus
 from simulator import LATIN1_TEXT, Simulator
 from tests.canned import Canned, Unaccepting
 from tests.factories import KEY, ManualClock

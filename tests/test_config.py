@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from lib.config import REFRESH_DEFAULT, AppConfig, PortalConfig, load
-from lib.errors import ConfigError
+from lib.settings.config import REFRESH_DEFAULT, AppConfig, PortalConfig, load
+from lib.settings.errors import ConfigError
 from tests.factories import KEY
 
 PASSCODE = "correct horse battery staple"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from lib.errors import PortalUnreachable
-from lib.eta import DEFAULT_STALL_FLOOR, Estimate, estimate, stalled_for
-from lib.models import Operation, Progress, TaskStatus
-from lib.timeline import Timeline
+from lib.jobs.eta import DEFAULT_STALL_FLOOR, Estimate, estimate, stalled_for
+from lib.jobs.timeline import Timeline
+from lib.portal.errors import PortalUnreachable
+from lib.portal.models import Operation, Progress, TaskStatus
 from tests.factories import T0, completed, progress, timeline
 
 # ---------------------------------------------------------------- changes only, no repeated polls

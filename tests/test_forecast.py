@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from lib.errors import PortalUnreachable
-from lib.eta import Estimate, estimate
-from lib.forecast import (
+from lib.db.store import StoredOperation
+from lib.jobs.eta import Estimate, estimate
+from lib.jobs.forecast import (
     MARGIN,
     RECENT,
     DoneBy,
@@ -18,9 +18,9 @@ from lib.forecast import (
     done_by_words,
     learn,
 )
-from lib.models import Operation, Progress
-from lib.store import StoredOperation
-from lib.timeline import Point, Timeline
+from lib.jobs.timeline import Point, Timeline
+from lib.portal.errors import PortalUnreachable
+from lib.portal.models import Operation, Progress
 from lib.timewords import zone
 from tests.factories import T0, progress, timeline
 

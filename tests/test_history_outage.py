@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from lib.store import HistoryStore
+from lib.db.store import HistoryStore
 from simulator import ManualClock, Simulator
 from tests.apptest import make_app, texts, timeline_of
 from tests.factories import KEY

@@ -8,16 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from lib.config import AppConfig, PortalConfig
-from lib.forecast import Past, learn
-from lib.models import Operation, TaskStatus
-from lib.phases import Phase
-from lib.poller import Poll
-from lib.recording import Recording
-from lib.status import describe, ended_words
-from lib.store import HistoryStore, StoredOperation
-from lib.timeline import Point
-from lib.watcher import Watcher
+from lib.db.store import HistoryStore, StoredOperation
+from lib.jobs.forecast import Past, learn
+from lib.jobs.phases import Phase
+from lib.jobs.timeline import Point
+from lib.portal.models import Operation, TaskStatus
+from lib.settings.config import AppConfig, PortalConfig
+from lib.views.status import describe, ended_words
+from lib.watching.poller import Poll
+from lib.watching.recording import Recording
+from lib.watching.watcher import Watcher
 from simulator import ManualClock, Simulator
 from tests.factories import KEY, T0, progress, timeline
 

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from lib.errors import PortalUnreachable, ServerError
-from lib.notify import RETRY_DELAYS, Notifier
-from lib.store import HistoryStore
+from lib.db.store import HistoryStore
+from lib.portal.errors import PortalUnreachable, ServerError
+from lib.watching.notify import RETRY_DELAYS, Notifier
 from tests.factories import T0, ManualClock
 
 URL = "https://hooks.example.com/services/T0/B0/SECRET-TOKEN"

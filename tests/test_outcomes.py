@@ -6,10 +6,10 @@ answers do afterwards, one task gets one outcome message, and "failed" is never 
 
 from __future__ import annotations
 
-from lib.models import Operation
-from lib.poller import Poll
-from lib.recording import Recording
-from lib.store import HistoryStore
+from lib.db.store import HistoryStore
+from lib.portal.models import Operation
+from lib.watching.poller import Poll
+from lib.watching.recording import Recording
 from tests.factories import T0, progress
 
 

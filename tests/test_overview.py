@@ -6,12 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from lib.errors import Forbidden, PortalRestoring, PortalUnreachable, ServerError, Unauthorized
-from lib.models import HistoryRecord, Operation, Period, Schedule, StorageType, TaskStatus
-from lib.overview import PortalLine, last_backup_time, newest_first, portal_line
-from lib.status import Level
-from lib.timeline import Timeline
+from lib.jobs.timeline import Timeline
+from lib.portal.errors import Forbidden, PortalRestoring, PortalUnreachable, ServerError, Unauthorized
+from lib.portal.models import HistoryRecord, Operation, Period, Schedule, StorageType, TaskStatus
 from lib.timewords import utc
+from lib.views.portals import PortalLine, last_backup_time, newest_first, portal_line
+from lib.views.status import Level
 from tests.factories import T0, completed, progress, timeline
 
 NOW = datetime.fromtimestamp(T0, UTC)
@@ -145,7 +145,7 @@ def test_last_backup_time_and_sorting() -> None:
 
 
 def test_odd_values_on_the_overview_line() -> None:
-    from lib.models import parse_progress
+    from lib.portal.models import parse_progress
 
     unknown = parse_progress({"isCompleted": False, "progress": 42, "error": "", "backupProgressEnum": 7})
     line = portal_line(timeline((-5, unknown)), None, None, T0, FLOOR)
@@ -180,7 +180,7 @@ def test_checking_until_the_first_answer() -> None:
 
 
 def test_an_unreadable_answer_is_not_called_unreachable_on_the_overview() -> None:
-    from lib.errors import UnexpectedResponse
+    from lib.portal.errors import UnexpectedResponse
 
     line = portal_line(timeline((-60, progress(42)), (-5, UnexpectedResponse("x"))), None, None, T0, FLOOR)
     assert line.level is Level.WARNING and "cannot read" in line.note

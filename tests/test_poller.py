@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from lib.errors import PortalUnreachable, RateLimited, ServerError, Unauthorized, UnexpectedResponse
-from lib.poller import Poll, Poller
+from lib.portal.errors import PortalUnreachable, RateLimited, ServerError, Unauthorized, UnexpectedResponse
+from lib.watching.poller import Poll, Poller
 from tests.factories import T0, ManualClock
 
 

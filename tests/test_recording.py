@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from lib.errors import PortalUnreachable
-from lib.models import Operation
-from lib.phases import Phase
-from lib.poller import Poll
-from lib.recording import Recording
-from lib.store import HistoryStore
+from lib.db.store import HistoryStore
+from lib.jobs.phases import Phase
+from lib.portal.errors import PortalUnreachable
+from lib.portal.models import Operation
+from lib.watching.poller import Poll
+from lib.watching.recording import Recording
 from tests.factories import T0, progress
 
 

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lib.models import Period, Schedule, StorageType
-from lib.schedule import GRACE, next_due, overdue_since, previous_due, words
+from lib.jobs.schedule import GRACE, next_due, overdue_since, previous_due, words
+from lib.portal.models import Period, Schedule, StorageType
 
 
 def sched(period: Period, hour: int = 2, day: int | None = None, *, stored: int | None = 7,

@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 import requests
 
-from lib.models import Operation, parse_history, parse_progress, parse_schedule
+from lib.portal.models import Operation, parse_history, parse_progress, parse_schedule
 from simulator import (
     DURATION,
     FAULTS,
@@ -231,7 +231,7 @@ def test_seeded_history_and_schedule(portal: Simulator) -> None:
         "storageType": 0, "storageParams": {"folderId": "1234"},
         "cronParams": {"period": 0, "hour": 2, "day": 0}, "backupsStored": 7,
         "lastBackupTime": max(r["createdOn"] for r in daily), "dump": False}
-    # and lib.models (the dashboard's reader) takes all of it
+    # and lib.portal.models (the dashboard's reader) takes all of it
     assert len(parse_history(history)) == 6 and parse_schedule(response(portal, SCHEDULE)).hour == 2
 
 

@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from lib.errors import Forbidden, PortalRestoring, PortalUnreachable, ServerError, Unauthorized
-from lib.models import Operation, TaskStatus
-from lib.status import Level, Status, describe
-from lib.timeline import Timeline
+from lib.jobs.timeline import Timeline
+from lib.portal.errors import Forbidden, PortalRestoring, PortalUnreachable, ServerError, Unauthorized
+from lib.portal.models import Operation, TaskStatus
+from lib.views.status import Level, Status, describe
 from tests.factories import T0, completed, progress, timeline
 
 
@@ -200,7 +200,7 @@ def test_a_slow_portal_before_its_first_answer_is_waited_for_not_called_unreacha
 
 
 def test_an_unreadable_answer_is_not_called_silence_and_the_last_state_is_labelled() -> None:
-    from lib.errors import UnexpectedResponse
+    from lib.portal.errors import UnexpectedResponse
 
     polls = [(0, progress(0)), (60, progress(10))] + [(60 + 10 * i, progress(10 + 5 * i)) for i in range(1, 12)]
     t = timeline(*polls, (185, UnexpectedResponse("the answer is not JSON")))
@@ -220,7 +220,7 @@ def test_silence_keeps_its_words_and_also_labels_the_last_state() -> None:
 
 
 def test_an_unreadable_first_answer_is_not_called_unreachable() -> None:
-    from lib.errors import UnexpectedResponse
+    from lib.portal.errors import UnexpectedResponse
 
     s = say(timeline((0, UnexpectedResponse("the answer is not JSON"))), 10)
     assert s.headline == "The portal answered, but this app cannot read the restore status."
@@ -240,7 +240,7 @@ def test_complete_below_100_is_told_as_the_portal_said_it() -> None:
 
 
 def test_progress_above_100_is_clamped_and_noted() -> None:
-    from lib.models import parse_progress
+    from lib.portal.models import parse_progress
 
     over = parse_progress({"isCompleted": False, "progress": 140, "error": "", "backupProgressEnum": 1})
     assert over.progress == 100 and over.reported_progress == 140
@@ -249,7 +249,7 @@ def test_progress_above_100_is_clamped_and_noted() -> None:
 
 
 def test_an_unknown_kind_of_operation_is_not_called_a_transfer() -> None:
-    from lib.models import parse_progress
+    from lib.portal.models import parse_progress
 
     odd = parse_progress({"isCompleted": False, "progress": 42, "error": "", "backupProgressEnum": 7})
     assert odd.operation is Operation.UNKNOWN and odd.operation_code == "7"

@@ -13,11 +13,11 @@ import pytest
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.exc import OperationalError
 
-from lib import schema
-from lib.errors import Category
-from lib.phases import Phase
-from lib.store import HistoryStore, StoredOperation, _sentence
-from lib.timeline import Point, Problem
+from lib.db import schema
+from lib.db.store import HistoryStore, StoredOperation, _sentence
+from lib.jobs.phases import Phase
+from lib.jobs.timeline import Point, Problem
+from lib.portal.errors import Category
 from tests.factories import T0, ManualClock
 from tests.pg import Cluster
 
@@ -209,7 +209,7 @@ def test_a_database_from_a_newer_app_is_left_alone(url: str) -> None:
 def test_backup_files_are_kept_after_the_portal_forgets_them(url: str) -> None:
     from datetime import UTC, datetime
 
-    from lib.models import HistoryRecord, StorageType
+    from lib.portal.models import HistoryRecord, StorageType
 
     store = HistoryStore(url)
     day = [HistoryRecord(f"id{i}", f"f{i}.tar.gz", StorageType.DOCUMENTS,

@@ -6,11 +6,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from lib.made import Backup, merged_backups, size_words
-from lib.models import HistoryRecord, Period, Schedule, StorageType
-from lib.store import StoredOperation
-from lib.strip import KINDS, DayCell, day_cells, strip_summary, strip_text
+from lib.db.store import StoredOperation
+from lib.jobs.backups_made import Backup, merged_backups, size_words
+from lib.portal.models import HistoryRecord, Period, Schedule, StorageType
 from lib.timewords import zone
+from lib.views.strip import KINDS, DayCell, day_cells, strip_summary, strip_text
 from tests.factories import HOSTILE, T0
 
 # T0 is Friday 2027-01-15 08:00 UTC: "now" in these tests, so the last cell is Jan 15

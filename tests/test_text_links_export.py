@@ -13,11 +13,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lib.errors import PortalUnreachable
-from lib.export import backups_csv, timeline_csv
 from lib.links import safe_download
-from lib.models import HistoryRecord, StorageType
+from lib.portal.errors import PortalUnreachable
+from lib.portal.models import HistoryRecord, StorageType
 from lib.text import MAX_LEN, clean, md_escape
+from lib.views.export import backups_csv, timeline_csv
 from tests.factories import HOSTILE_TEXTS, completed, progress, timeline
 
 JOINER = "\u2060"

@@ -12,10 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lib.errors import Category, Forbidden, PortalUnreachable, RateLimited, ServerError
-from lib.models import Operation, Progress, TaskStatus
-from lib.phases import Phase
-from lib.timeline import MAX_POINTS, Point, Problem, Run, Timeline
+from lib.jobs.phases import Phase
+from lib.jobs.timeline import MAX_POINTS, Point, Problem, Run, Timeline
+from lib.portal.errors import Category, Forbidden, PortalUnreachable, RateLimited, ServerError
+from lib.portal.models import Operation, Progress, TaskStatus
 from tests.factories import T0, completed, progress
 
 # ---------------------------------------------------------------- change points

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from lib.viewing import AFTER_END_CHECK, Change, Watch
+from lib.views.rhythm import AFTER_END_CHECK, Change, Watch
 from tests.factories import T0
 
 # ---------------------------------------------------------------- interval
@@ -136,7 +136,7 @@ def test_the_last_check_is_in_the_viewers_zone_with_the_date_when_not_today() ->
 def test_the_footer_shows_the_real_wait_after_failures() -> None:
     from datetime import UTC
 
-    from lib.viewing import Watch
+    from lib.views.rhythm import Watch
 
     t0 = 1_800_000_000.0  # 08:00:00 UTC
     watch = Watch()

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from lib.config import AppConfig, PortalConfig
-from lib.models import Operation
-from lib.store import HistoryStore
-from lib.watcher import BACKUPS_IDLE, BACKUPS_LOOKED, Watcher
+from lib.db.store import HistoryStore
+from lib.portal.models import Operation
+from lib.settings.config import AppConfig, PortalConfig
+from lib.watching.watcher import BACKUPS_IDLE, BACKUPS_LOOKED, Watcher
 from simulator import ManualClock, Simulator
 from tests.canned import Canned
 from tests.factories import KEY

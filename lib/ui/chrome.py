@@ -7,8 +7,8 @@ import hmac
 import streamlit as st
 
 from lib import timewords
-from lib.config import AppConfig, PortalConfig
-from lib.errors import ConfigError
+from lib.settings.config import AppConfig, PortalConfig
+from lib.settings.errors import ConfigError
 from lib.text import md_escape
 from lib.ui import signin, state
 from lib.ui.state import Context

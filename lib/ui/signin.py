@@ -3,7 +3,7 @@
 :func:`gate` runs in app.py before anything that touches a portal: until the visitor has signed in
 and is on ``[access] allow``, the page shows the app's name, one sentence and a button, then stops.
 Nothing is fetched and nothing about any portal is drawn. The decision itself is
-:func:`lib.access.is_allowed`; this module only draws.
+:func:`lib.settings.access.is_allowed`; this module only draws.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from typing import Any
 
 import streamlit as st
 
-from lib.access import is_allowed
-from lib.config import AppConfig
+from lib.settings.access import is_allowed
+from lib.settings.config import AppConfig
 from lib.text import md_escape
 from lib.ui import state
 

@@ -17,13 +17,13 @@ from typing import Any
 import streamlit as st
 
 from lib import clock, timewords
-from lib.config import AppConfig, PortalConfig, load
-from lib.errors import ConfigError
-from lib.reader import DatabaseReader
-from lib.store import HistoryStore
-from lib.timeline import Timeline
-from lib.viewing import Watch
-from lib.watcher import Watcher
+from lib.db.store import HistoryStore
+from lib.jobs.timeline import Timeline
+from lib.settings.config import AppConfig, PortalConfig, load
+from lib.settings.errors import ConfigError
+from lib.views.rhythm import Watch
+from lib.watching.reader import DatabaseReader
+from lib.watching.watcher import Watcher
 
 # ---------------------------------------------------------------- session-state keys
 PORTAL = "portal"  # this viewer's portal (also in the address bar as ?portal=)
@@ -177,7 +177,7 @@ def _secrets() -> dict[str, Any]:
 
 @st.cache_resource(show_spinner=False, on_release=lambda d: d.stop())
 def demo():
-    from lib.demo import Demo
+    from lib.settings.demo import Demo
 
     return Demo()
 

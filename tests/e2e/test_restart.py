@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from lib.store import HistoryStore
+from lib.db.store import HistoryStore
 from simulator import Simulator
 from tests.e2e.conftest import wait_for_app
 from tests.e2e.test_browser import secrets_for

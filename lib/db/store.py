@@ -1,0 +1,334 @@
+"""The recorded history: operations, their change points, outages and notifications, in a real database.
+
+SQLite by default (a file beside app.py), or any SQLAlchemy URL (PostgreSQL with psycopg for
+Community Cloud, whose disk does not survive a reboot). Only the watcher writes, and only on change
+points and outcomes. Writes go through a queue: when the database is down or full, they wait in
+memory, :attr:`problem` says so in one sentence, and they are written, in order, once it is back.
+Every write can be replayed safely (inserts ignore a row that is already there).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, delete, event, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.pool import StaticPool
+
+from lib import timewords
+from lib.db import schema
+from lib.db.schema import backup_files, notifications, operations, outages, points, portals, watch_state
+from lib.jobs.phases import Phase
+from lib.jobs.timeline import Point, Problem, Run
+from lib.portal.errors import Category
+from lib.portal.models import HistoryRecord, Operation, StorageType
+
+#: writes kept in memory while the database is away; past this the oldest are dropped (and said)
+MAX_PENDING = 50_000
+#: after a failure, reads answer "nothing" at once for this long instead of waiting on the database again
+QUIET_AFTER_FAILURE = 10.0
+Write = Callable[[Connection], None]
+
+
+@dataclass(frozen=True)
+class StoredOperation:
+    """One restore or backup as recorded: from first sight to its outcome."""
+
+    id: str
+    portal: str
+    kind: str
+    scope: str
+    task_id: str
+    first_seen: float
+    first_percent: int
+    started: float | None
+    ended: float | None
+    outcome: str
+    last_percent: int
+    portal_text: str
+    last_seen: float
+
+    @property
+    def running(self) -> bool:
+        return self.outcome == "running"
+
+    def as_run(self) -> Run:
+        """As the in-memory history lists past operations."""
+        outcome = Phase(self.outcome) if self.outcome in ("completed", "failed", "cancelled") else Phase.IDLE
+        return Run(id=self.id, task_id=self.task_id, operation=Operation.parse(self.kind), first_seen=self.first_seen,
+                   first_percent=self.first_percent, ended=self.ended or self.last_seen, outcome=outcome,
+                   percent=self.last_percent)
+
+
+class HistoryStore:
+    def __init__(self, url: str, *, clock: Callable[[], float] = time.time):
+        self.url = url
+        self.clock = clock
+        self.problem = ""  # one sentence while history is not being saved, else ""
+        self.dropped = 0
+        self.generation = 0  # goes up with every write that reached the database: what was read is stale
+        self._pending: list[Write] = []
+        self._lock = threading.RLock()
+        self._ready = False
+        self._failed_at = float("-inf")  # time.monotonic() of the last failure
+        self._engine = _engine(url)
+
+    # ------------------------------------------------------------ lifecycle
+
+    def open(self) -> bool:
+        """Create or upgrade the schema; False (with :attr:`problem` set) while the database is away."""
+        return self.flush()
+
+    def close(self) -> None:
+        self.flush()
+        self._engine.dispose()
+
+    @property
+    def pending(self) -> int:
+        return len(self._pending)
+
+    def flush(self) -> bool:
+        """Write what waits, in order and in one transaction; True when nothing is left waiting."""
+        with self._lock:
+            if self._ready and not self._pending:
+                return True
+            batch = list(self._pending)
+            try:
+                with self._engine.begin() as conn:
+                    if not self._ready:
+                        schema.upgrade(conn)
+                    for write in batch:
+                        write(conn)
+            except (SQLAlchemyError, OSError, RuntimeError) as exc:
+                self._failed(exc)
+                return False
+            self._ready = True
+            del self._pending[: len(batch)]
+            self.generation += bool(batch)
+            self.problem = ""
+            self.dropped = 0
+            return True
+
+    def _submit(self, write: Write) -> None:
+        with self._lock:
+            self._pending.append(write)
+            if len(self._pending) > MAX_PENDING:
+                del self._pending[0]
+                self.dropped += 1
+            self.flush()
+
+    # ------------------------------------------------------------ writes
+
+    def begin_operation(self, op: StoredOperation) -> None:
+        values = asdict(op)
+        self._submit(lambda conn: conn.execute(_insert_ignore(conn, operations, values)))
+
+    def add_point(self, operation_id: str, point: Point) -> None:
+        values = _point_row(operation_id, point)
+        self._submit(lambda conn: conn.execute(_insert_ignore(conn, points, values)))
+
+    def update_operation(self, operation_id: str, **values: Any) -> None:
+        stmt = update(operations).where(operations.c.id == operation_id).values(**values)
+        self._submit(lambda conn: conn.execute(stmt))
+
+    def end_operation(self, operation_id: str, outcome: str, ended: float, **values: Any) -> None:
+        """The outcome, once: an operation that already ended keeps the outcome it had."""
+        stmt = (update(operations).where(operations.c.id == operation_id, operations.c.outcome == "running")
+                .values(outcome=outcome, ended=ended, **values))
+        self._submit(lambda conn: conn.execute(stmt))
+
+    def outage_began(self, outage_id: str, portal: str, endpoint: str, at: float, problem: Problem) -> None:
+        values = {"id": outage_id, "portal": portal, "endpoint": endpoint, "started": at, "ended": None,
+                  "category": problem.category.value, "label": problem.label, "message": problem.message}
+        self._submit(lambda conn: conn.execute(_insert_ignore(conn, outages, values)))
+
+    def outage_ended(self, outage_id: str, at: float) -> None:
+        stmt = update(outages).where(outages.c.id == outage_id).values(ended=at)
+        self._submit(lambda conn: conn.execute(stmt))
+
+    def notification_decided(self, key: str, text: str, at: float) -> None:
+        values = {"key": key, "text": text, "created": at, "sent": None, "attempts": 0, "last_error": ""}
+        self._submit(lambda conn: conn.execute(_insert_ignore(conn, notifications, values)))
+
+    def notification_tried(self, key: str, *, sent: float | None, attempts: int, error: str) -> None:
+        stmt = update(notifications).where(notifications.c.key == key).values(
+            sent=sent, attempts=attempts, last_error=error)
+        self._submit(lambda conn: conn.execute(stmt))
+
+    def save_state(self, key: str, state: dict[str, Any], at: float) -> None:
+        """What the watcher last knew about one endpoint, for apps that only read."""
+        values = {"key": key, "updated": at, "state": json.dumps(state)}
+
+        def write(conn: Connection) -> None:
+            conn.execute(delete(watch_state).where(watch_state.c.key == key))
+            conn.execute(watch_state.insert().values(**values))
+
+        self._submit(write)
+
+    def save_backup_files(self, portal: str, records: list[HistoryRecord], at: float) -> None:
+        """Backup files the portal listed that were not kept yet; the first call also marks "known since"."""
+        rows = [{"portal": portal, "id": r.id, "created_on": r.created_on.timestamp(), "file_name": r.file_name,
+                 "storage_type": int(r.storage_type), "first_seen": at,
+                 "expires_on": r.expires_on.timestamp() if r.expires_on else None} for r in records]
+
+        def write(conn: Connection) -> None:
+            conn.execute(_insert_ignore(conn, portals, {"name": portal, "backups_known_since": at}))
+            for row in rows:
+                conn.execute(_insert_ignore(conn, backup_files, row))
+
+        self._submit(write)
+
+    def prune(self, keep_days: float) -> None:
+        """Forget what is older than ``keep_days`` (operations with their points, outages, notifications)."""
+        before = self.clock() - keep_days * 86_400
+
+        def write(conn: Connection) -> None:
+            old = select(operations.c.id).where(operations.c.first_seen < before, operations.c.outcome != "running")
+            conn.execute(delete(points).where(points.c.operation_id.in_(old)))
+            conn.execute(delete(operations).where(operations.c.first_seen < before,
+                                                  operations.c.outcome != "running"))
+            conn.execute(delete(outages).where(outages.c.started < before, outages.c.ended.is_not(None)))
+            conn.execute(delete(notifications).where(notifications.c.created < before))
+            conn.execute(delete(backup_files).where(backup_files.c.created_on < before))
+
+        self._submit(write)
+
+    # ------------------------------------------------------------ reads (empty while the database is away)
+
+    def recent_operations(self, portal: str, kind: str, scope: str, limit: int = 50) -> list[StoredOperation]:
+        """The newest operations of one kind on one portal, newest first."""
+        query = (select(operations).where(operations.c.portal == portal, operations.c.kind == kind,
+                                          operations.c.scope == scope)
+                 .order_by(operations.c.first_seen.desc()).limit(limit))
+        return [StoredOperation(**row) for row in self._read(query)]
+
+    def operations(self, *, portal: str | None = None, kind: str | None = None, outcome: str | None = None,
+                   since: float | None = None, limit: int = 1000) -> list[StoredOperation]:
+        """Recorded operations, newest first, filtered as asked."""
+        query = select(operations)
+        for column, value in (("portal", portal), ("kind", kind), ("outcome", outcome)):
+            if value is not None:
+                query = query.where(operations.c[column] == value)
+        if since is not None:
+            query = query.where(operations.c.first_seen >= since)
+        query = query.order_by(operations.c.first_seen.desc()).limit(limit)
+        return [StoredOperation(**row) for row in self._read(query)]
+
+    def points_of(self, operation_id: str) -> list[Point]:
+        query = select(points).where(points.c.operation_id == operation_id).order_by(points.c.at)
+        return [_point(row) for row in self._read(query)]
+
+    def outages_since(self, since: float) -> list[dict[str, Any]]:
+        return self._read(select(outages).where(outages.c.started >= since).order_by(outages.c.started))
+
+    def kept_backups(self, portal: str, since: float) -> list[HistoryRecord]:
+        """Backup files kept for a portal, made since ``since``, oldest first."""
+        query = (select(backup_files).where(backup_files.c.portal == portal, backup_files.c.created_on >= since)
+                 .order_by(backup_files.c.created_on))
+        return [HistoryRecord(row["id"], row["file_name"], StorageType(row["storage_type"]),
+                              timewords.utc(row["created_on"]),
+                              timewords.utc(row["expires_on"]) if row["expires_on"] is not None else None)
+                for row in self._read(query)]
+
+    def backups_known_since(self, portal: str) -> float | None:
+        rows = self._read(select(portals.c.backups_known_since).where(portals.c.name == portal))
+        return rows[0]["backups_known_since"] if rows else None
+
+    def notified(self) -> dict[str, dict[str, Any]]:
+        """Every notification decided and not yet pruned: key -> its row."""
+        return {row["key"]: row for row in self._read(select(notifications))}
+
+    def states(self) -> dict[str, tuple[float, dict[str, Any]]]:
+        return {row["key"]: (row["updated"], json.loads(row["state"])) for row in self._read(select(watch_state))}
+
+    def _read(self, query: Any) -> list[dict[str, Any]]:
+        if self.problem and time.monotonic() - self._failed_at < QUIET_AFTER_FAILURE:
+            return []  # it just failed: answer at once rather than wait on it again
+        if not self._ready and not self.flush():
+            return []
+        try:
+            with self._engine.connect() as conn:
+                return [dict(row._mapping) for row in conn.execute(query)]
+        except (SQLAlchemyError, OSError) as exc:
+            self._failed(exc)
+            return []
+
+    def _failed(self, exc: BaseException) -> None:
+        self.problem = _sentence(exc, self.url, self.dropped)
+        self._failed_at = time.monotonic()
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _engine(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=4,
+                             connect_args={"connect_timeout": 3} if parsed.get_backend_name() == "postgresql" else {})
+    if parsed.database in (None, "", ":memory:"):
+        engine = create_engine("sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False})
+    else:
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 5})
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+        cursor = dbapi_conn.cursor()
+        if parsed.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")  # pages read while the watcher writes
+        cursor.close()
+
+    return engine
+
+
+def _insert_ignore(conn: Connection, table: Any, values: dict[str, Any]) -> Any:
+    """INSERT that leaves an existing row alone, so a write replayed after an outage is harmless."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table).values(**values).on_conflict_do_nothing()
+
+
+def _point_row(operation_id: str, p: Point) -> dict[str, Any]:
+    problem = p.problem
+    return {"operation_id": operation_id, "at": p.at, "percent": p.percent, "phase": p.phase.value,
+            "tenant_id": p.tenant_id, "error": p.error, "task_id": p.task_id,
+            "problem_category": problem.category.value if problem else None,
+            "problem_label": problem.label if problem else None,
+            "problem_message": problem.message if problem else None,
+            "problem_status": problem.status if problem else None}
+
+
+def _point(row: dict[str, Any]) -> Point:
+    problem = None
+    if row["problem_category"] is not None:
+        problem = Problem(Category(row["problem_category"]), row["problem_label"] or "",
+                          row["problem_message"] or "", row["problem_status"])
+    return Point(at=row["at"], percent=row["percent"], phase=Phase(row["phase"]), tenant_id=row["tenant_id"],
+                 error=row["error"] or "", task_id=row["task_id"] or "", problem=problem)
+
+
+def _sentence(exc: BaseException, url: str, dropped: int = 0) -> str:
+    """Why history is not being saved, in one sentence; never the password in the URL."""
+    text = str(exc).lower()
+    where = make_url(url).host or "the database file"
+    if "full" in text or "no space" in text:
+        why = "the disk is full"
+    elif "password" in text or "authentication" in text:
+        why = f"{where} refused the user name or password"
+    elif any(word in text for word in ("refused", "could not connect", "connection", "timeout", "unable to open")):
+        why = f"{where} is not reachable"
+    elif isinstance(exc, RuntimeError):
+        why = str(exc)
+    else:
+        why = f"the database reported an error ({type(exc).__name__})"
+    lost = f" ({dropped} of the oldest changes could not be kept)" if dropped else ""
+    return (f"History is not being saved: {why}. Watching goes on; what happens now is kept in memory "
+            f"and written when the database is back{lost}.")

@@ -1,0 +1,249 @@
+"""Secrets → a validated configuration, or demo mode when no portal is configured.
+
+Every mistake becomes a :class:`ConfigError` whose message names the key and says what is wrong,
+so the page can show one sentence instead of a traceback. The API key is never part of a message.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from lib import timewords
+from lib.links import loopback
+from lib.settings import access
+from lib.settings.errors import ConfigError
+
+REFRESH_DEFAULT = 5.0
+REFRESH_MIN, REFRESH_MAX = 2.0, 300.0
+IDLE_DEFAULT, IDLE_MAX = 60.0, 3600.0
+STALL_MINUTES_DEFAULT = 10.0
+KEEP_DAYS_DEFAULT = 180.0
+#: the project's folder: a relative SQLite path means a file beside app.py, wherever the app is started
+ROOT = Path(__file__).resolve().parent.parent
+HISTORY_DEFAULT = "sqlite:///.data/history.sqlite3"
+HISTORY_DEMO = "sqlite:///.data/demo-history.sqlite3"
+WATCHERS = ("app", "external")
+_NAME = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+_PORTAL_KEYS = {"url", "api_key", "label", "allow_insecure_http"}
+_TABLES = {
+    "portals": None,
+    "auth": None,  # Streamlit's own sign-in settings, checked by lib.settings.access
+    "monitor": {"refresh_seconds", "idle_seconds", "stall_minutes"},
+    "history": {"url", "keep_days", "watcher"},
+    "access": {"passcode", "allow"},
+    "notify": {"webhook_url", "remind_hours"},
+}
+
+
+@dataclass(frozen=True)
+class PortalConfig:
+    name: str
+    url: str
+    label: str
+    api_key: str | None = field(default=None, repr=False)
+    insecure: bool = False  # plain http to a non-loopback host, explicitly allowed
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.url).hostname or ""
+
+
+@dataclass(frozen=True)
+class AppConfig:
+    portals: tuple[PortalConfig, ...]
+    refresh_seconds: float = REFRESH_DEFAULT
+    stall_minutes: float = STALL_MINUTES_DEFAULT
+    passcode: str | None = field(default=None, repr=False)
+    webhook_url: str | None = field(default=None, repr=False)
+    demo: bool = False
+    idle_seconds: float = IDLE_DEFAULT
+    history_url: str = field(default=HISTORY_DEFAULT, repr=False)  # may hold a database password
+    keep_days: float = KEEP_DAYS_DEFAULT
+    watcher: str = "app"  # "external": a `python -m lib.watching.cli` records; the app only reads
+    remind_hours: float | None = None  # while stalled or overdue: a reminder this often, then "back to normal"
+    sign_in: access.SignIn | None = field(default=None, repr=False)  # [auth] + [access] allow: the providers, the list
+    #: settings the app changed to fit its limits, each one sentence, said once to the viewer
+    notes: tuple[str, ...] = ()
+
+    def portal(self, name: str | None) -> PortalConfig:
+        """The named portal, or the first one when the name is unknown or missing."""
+        for portal in self.portals:
+            if portal.name == name:
+                return portal
+        return self.portals[0]
+
+
+def load(secrets: Mapping[str, Any]) -> AppConfig:
+    """Validate the secrets. With no ``[portals.*]`` the result has no portals: demo mode."""
+    for key in secrets:
+        if key not in _TABLES:
+            raise ConfigError(f"Unknown setting '{key}' in secrets. Expected only: {', '.join(sorted(_TABLES))}.")
+    for table, allowed in _TABLES.items():
+        value = secrets.get(table)
+        if value is not None and not isinstance(value, Mapping):
+            raise ConfigError(f"'{table}' in secrets must be a table like [{table}], not a single value.")
+        for key in (value or {}) if allowed else ():
+            if key not in allowed:
+                raise ConfigError(f"Unknown setting '{table}.{key}'. Expected: {', '.join(sorted(allowed))}.")
+    portals = tuple(_portal(name, table) for name, table in (secrets.get("portals") or {}).items())
+    monitor = secrets.get("monitor") or {}
+    refresh = _number(monitor, "monitor.refresh_seconds", "refresh_seconds", REFRESH_DEFAULT)
+    stall = _number(monitor, "monitor.stall_minutes", "stall_minutes", STALL_MINUTES_DEFAULT)
+    passcode = (secrets.get("access") or {}).get("passcode")
+    if passcode is not None and (not isinstance(passcode, str) or not passcode.strip()):
+        raise ConfigError("'access.passcode' must be a non-empty text in quotes.")
+    webhook = (secrets.get("notify") or {}).get("webhook_url")
+    if webhook is not None and not _webhook_ok(webhook):
+        raise ConfigError("'notify.webhook_url' must be an https:// address (a Slack or Teams incoming webhook).")
+    notes: list[str] = []
+    refresh = _clamp(refresh, REFRESH_MIN, REFRESH_MAX, "monitor.refresh_seconds", "so the app checks every {}.", notes)
+    idle = _number(monitor, "monitor.idle_seconds", "idle_seconds", IDLE_DEFAULT)
+    idle = _clamp(idle, refresh, IDLE_MAX, "monitor.idle_seconds", "so the app checks every {} when nobody looks.",
+                  notes if "idle_seconds" in monitor else [])  # the default is not the admin's to be told about
+    stall = _clamp(stall * 60, 60.0, float("inf"), "monitor.stall_minutes",
+                   "so the app waits at least {} before it says a job may be stuck.", notes, unit=60.0) / 60
+    history = secrets.get("history") or {}
+    watcher = history.get("watcher", "app")
+    if watcher not in WATCHERS:
+        raise ConfigError("'history.watcher' must be \"app\" (the app watches) or \"external\" "
+                          "(a separate `python -m lib.watching.cli` watches; the app only reads).")
+    sign_in = access.load(secrets.get("auth"), (secrets.get("access") or {}).get("allow"))
+    notify = secrets.get("notify") or {}
+    remind = _number(notify, "notify.remind_hours", "remind_hours", 1.0) if "remind_hours" in notify else None
+    return AppConfig(
+        portals=portals,
+        refresh_seconds=refresh,
+        stall_minutes=stall,
+        passcode=passcode,
+        webhook_url=webhook,
+        demo=not portals,
+        idle_seconds=idle,
+        history_url=_database(history.get("url", HISTORY_DEMO if not portals else HISTORY_DEFAULT)),
+        keep_days=_number(history, "history.keep_days", "keep_days", KEEP_DAYS_DEFAULT),
+        watcher=watcher,
+        sign_in=sign_in,
+        remind_hours=remind,
+        notes=tuple(notes),
+    )
+
+
+def _clamp(value: float, low: float, high: float, where: str, then: str, notes: list[str], *,
+           unit: float = 1.0) -> float:
+    """``value`` within low..high; when it had to be moved, one sentence saying so goes to ``notes``."""
+    fitted = min(high, max(low, value))
+    if fitted != value:
+        side = "more than the longest" if value > high else "less than the shortest"
+        notes.append(f"'{where}' is {value / unit:g}, {side} allowed, {then.format(timewords.duration(fitted))}")
+    return fitted
+
+
+def _database(url: Any) -> str:
+    """Any SQLAlchemy URL; a relative SQLite file lives beside app.py."""
+    if not isinstance(url, str) or not url.strip():
+        raise ConfigError("'history.url' must be a database address in quotes, like "
+                          "\"sqlite:///.data/history.sqlite3\" or \"postgresql+psycopg://user:password@host/db\".")
+    try:
+        parsed = make_url(url.strip())
+    except ArgumentError:
+        raise ConfigError("'history.url' is not a database address SQLAlchemy understands; for PostgreSQL "
+                          "write postgresql+psycopg://user:password@host:5432/dbname.") from None
+    backend = parsed.get_backend_name()
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")  # the driver this app installs
+    if backend == "sqlite" and parsed.database and parsed.database != ":memory:":
+        path = Path(parsed.database)
+        parsed = parsed.set(database=str(path if path.is_absolute() else ROOT / path))
+    return parsed.render_as_string(hide_password=False)
+
+
+def _portal(name: str, table: Any) -> PortalConfig:
+    where = f"portals.{name}"
+    if not _NAME.match(str(name)):
+        raise ConfigError(f"The portal name '{name:.40}' may use only letters, digits, '-' and '_' (it goes in links).")
+    if not isinstance(table, Mapping):
+        raise ConfigError(f"'{where}' must be a table: [{where}] with url = \"https://…\".")
+    for key in table:
+        if key not in _PORTAL_KEYS:
+            raise ConfigError(f"Unknown setting '{where}.{key}'. Expected: {', '.join(sorted(_PORTAL_KEYS))}.")
+    url = table.get("url")
+    if not isinstance(url, str) or not url.strip():
+        raise ConfigError(f"'{where}.url' is missing: add url = \"https://yourportal.onlyoffice.com\".")
+    insecure_ok = table.get("allow_insecure_http", False)
+    if not isinstance(insecure_ok, bool):
+        raise ConfigError(f"'{where}.allow_insecure_http' must be true or false (no quotes).")
+    url, insecure = _url(where, url.strip(), insecure_ok)
+    key = table.get("api_key")
+    if key is not None:
+        if not isinstance(key, str):
+            raise ConfigError(f"'{where}.api_key' must be text in quotes.")
+        key = key.strip()
+        if key.lower().startswith("bearer "):
+            raise ConfigError(f"'{where}.api_key' should be the key alone (sk-…), without 'Bearer'.")
+        if not re.fullmatch(r"sk-[A-Za-z0-9]{16,128}", key):
+            raise ConfigError(f"'{where}.api_key' does not look like a DocSpace API key (it starts with sk-).")
+    label = table.get("label", name)
+    if not isinstance(label, str) or not label.strip():
+        raise ConfigError(f"'{where}.label' must be a non-empty text in quotes.")
+    return PortalConfig(name=str(name), url=url, label=label.strip()[:80], api_key=key or None, insecure=insecure)
+
+
+def _url(where: str, url: str, insecure_ok: bool) -> tuple[str, bool]:
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in 0..65535
+    except ValueError:
+        raise ConfigError(f"'{where}.url' is not a valid address (check brackets and the port number).") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname or " " in parts.netloc:
+        raise ConfigError(f"'{where}.url' must be a full address like https://yourportal.onlyoffice.com.")
+    if parts.username or parts.password:
+        raise ConfigError(f"'{where}.url' must not contain a user name or password; use api_key.")
+    if parts.query or parts.fragment or parts.path.strip("/"):
+        raise ConfigError(f"'{where}.url' must be the portal's address only, without a path or '?…'.")
+    insecure = False
+    if parts.scheme == "http" and not loopback(parts.hostname):
+        if not insecure_ok:
+            raise ConfigError(
+                f"'{where}.url' uses http://, which is not encrypted. Use https://, or set "
+                f"allow_insecure_http = true in [{where}] if you accept that risk.")
+        insecure = True
+    return f"{parts.scheme}://{parts.netloc}", insecure
+
+
+def _webhook_ok(url: object) -> bool:
+    """https, or http on this machine (a local relay, or a test's receiver)."""
+    if not isinstance(url, str):
+        return False
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - validates the port
+    except ValueError:
+        return False
+    return bool(parts.hostname) and (parts.scheme == "https" or (parts.scheme == "http" and loopback(parts.hostname)))
+
+
+def _positive(text: str) -> bool:
+    """A positive number written as text ("5", " 7.5 ")."""
+    try:
+        number = float(text.strip())
+    except ValueError:
+        return False
+    return math.isfinite(number) and number > 0
+
+
+
+def _number(table: Mapping[str, Any], where: str, key: str, default: float) -> float:
+    value = table.get(key, default)
+    if isinstance(value, str) and _positive(value):
+        raise ConfigError(f"'{where}' must be a number: write {value.strip()} without quotes.")
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != value or value <= 0:
+        raise ConfigError(f"'{where}' must be a positive number (for example 5), not {str(value)[:20]!r}.")
+    return float(value)

@@ -1,0 +1,44 @@
+"""Demo mode: simulated portals started in-process, so a fresh `streamlit run app.py` shows a live restore."""
+
+from __future__ import annotations
+
+import secrets as random_secrets
+from dataclasses import replace
+
+from lib.settings.config import AppConfig, PortalConfig
+from simulator import Simulator
+
+#: (name, label, scenario, speed): the restore finishes in about a minute, the backup in about two
+DEMO_PORTALS = (
+    ("demo", "Demo portal (restoring)", "restore", 10.0),
+    ("demo-backup", "Demo portal (backing up)", "backup", 2.5),
+    ("demo-overdue", "Demo portal (backup overdue)", "overdue", 1.0),
+)
+
+
+class Demo:
+    """Simulated portals on loopback, each with its own random API key."""
+
+    def __init__(self) -> None:
+        self.simulators: dict[str, Simulator] = {}
+        portals = []
+        for name, label, scenario, speed in DEMO_PORTALS:
+            key = "sk-" + random_secrets.token_hex(32)
+            sim = Simulator(scenario, speed=speed, api_key=key)
+            url = sim.start()
+            self.simulators[name] = sim
+            portals.append(PortalConfig(name=name, url=url, label=label, api_key=key))
+        self.portals = tuple(portals)
+
+    def config(self, base: AppConfig) -> AppConfig:
+        return replace(base, portals=self.portals, refresh_seconds=min(base.refresh_seconds, 3.0), demo=True)
+
+    def restart(self, name: str) -> None:
+        """Start the portal's job again from 0 (a new task id)."""
+        sim = self.simulators.get(name)
+        if sim is not None:
+            sim.set_scenario(sim.scenario)
+
+    def stop(self) -> None:
+        for sim in self.simulators.values():
+            sim.stop()

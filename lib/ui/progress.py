@@ -1,0 +1,169 @@
+"""The live progress view of a restore or a backup: hero sentence, numbers, bar, timeline, details.
+
+Words come from :mod:`lib.views.status`, the figure from :mod:`lib.views.charts`, the checking rhythm from
+:mod:`lib.views.rhythm`; this module only asks for the data and lays it out.
+"""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+
+import streamlit as st
+
+from lib import clock, timewords
+from lib.jobs.forecast import Past
+from lib.jobs.timeline import Timeline
+from lib.links import safe_download
+from lib.portal.models import Operation
+from lib.settings.config import PortalConfig
+from lib.text import clean, md_escape
+from lib.ui import chrome, state
+from lib.ui.state import Context
+from lib.views.export import timeline_csv
+from lib.views.progress import LiveView, live_view
+from lib.views.rhythm import Change
+from lib.views.status import Level, Status
+
+DUMP_CHOICES: dict[str, bool | None] = {
+    "Any restore touching this portal": None,
+    "This portal's own restore only": False,
+    "Server-wide restore (self-hosted)": True,
+}
+_METRIC_HELP = {
+    ("Time left", "—"): "An estimate appears once this phase has moved a few steps.",
+    ("Time left", "finishing"): "DocSpace holds the percent still while it finishes; no estimate is possible.",
+}
+_LEVEL_BOX = {
+    Level.OK: st.success, Level.FAILED: st.error, Level.WARNING: st.warning, Level.UNREACHABLE: st.error,
+    Level.UNAUTHORIZED: st.error, Level.RUNNING: st.info, Level.RESTORING: st.info, Level.IDLE: st.info,
+    Level.WAITING: st.info,
+}
+
+
+def progress_page(ctx: Context, operation: Operation) -> None:
+    """The live page for a restore or a backup."""
+    portal, source, noun = ctx.portal, ctx.source, operation.noun
+    if ctx.kiosk:
+        st.markdown(f"#### {md_escape(portal.label, 80)} · {noun} progress")
+    else:
+        st.title(f"{noun.capitalize()} progress")
+        chrome.notices(ctx)
+    if operation is Operation.BACKUP and chrome.needs_key(portal):
+        return
+    dump = DUMP_CHOICES[st.session_state.get(state.DUMP_CHOICE, next(iter(DUMP_CHOICES)))] \
+        if operation is Operation.RESTORE else None
+    key = f"{portal.name}:{noun}:{dump}"
+    view = state.view(key, lambda: source.progress(portal.name, operation, dump))
+    refresh, paused = state.refresh_seconds(ctx.config), state.paused()
+    every = view.watch.interval(refresh, paused)
+
+    @st.fragment(run_every=every)
+    def live() -> None:
+        if not paused:
+            view.timeline = source.progress(portal.name, operation, dump, look=every)
+        now = clock.now()
+        past = source.past(portal.name, operation, dump)
+        shown = live_view(view.timeline, past, ctx.tz, ctx.config.stall_minutes * 60, now)
+        status = shown.status
+        state.set_tab_title(f"{status.title} · {portal.label}")
+        _draw_status(status, portal, ctx.kiosk)
+        if status.ended:
+            _draw_ended(status.ended, past, portal, ctx.kiosk)
+        if operation is Operation.BACKUP and view.timeline.last_progress is not None:
+            _draw_download(view.timeline.last_progress.link, portal, status)
+        if shown.figure is not None:
+            st.plotly_chart(shown.figure, key=f"chart:{key}", alt="Percent done over time",
+                            config={"displaylogo": False, "displayModeBar": False})
+        if not ctx.kiosk:
+            chrome.history_notice(ctx)
+            if source.notifier.last_error:
+                st.caption(md_escape(source.notifier.last_error))
+        footer = view.watch.footer(view.timeline.last_poll_at, source.next_check(portal.name, noun, dump),
+                                   view.timeline.failures, now, ctx.tz, refresh, paused)
+        if footer:
+            st.caption(footer)
+        if not ctx.kiosk:
+            _details(shown, view.timeline, ctx.tz, noun, key)
+        change = view.watch.observe(view.timeline.phase.running, status.done)
+        if change is Change.ENDED_WATCHED:
+            st.toast(status.headline, icon=status.level.icon)
+        if change is not Change.NONE:
+            st.rerun()  # the timer's interval changes with the rhythm: only a full run can set it
+
+    live()
+    if not ctx.kiosk:
+        _controls(ctx, operation, dump, key, view)
+
+
+def _controls(ctx: Context, operation: Operation, dump: bool | None, key: str, view: state.View) -> None:
+    """After the end: "Watch again" (and in demo mode "Restart the demo"); the restore choice."""
+    if not view.watch.live:
+        cols = st.columns([1, 1, 3])
+        if cols[0].button("Watch again", icon=":material/autorenew:", help="Start checking this portal again."):
+            view.watch.watch_again()
+            ctx.source.check_now(ctx.portal.name, operation.noun, dump)
+            st.rerun()
+        if ctx.config.demo and cols[1].button("Restart the demo", help="Run the simulated job again from 0%."):
+            state.demo().restart(ctx.portal.name)
+            state.forget_view(key)
+            ctx.source.check_now(ctx.portal.name, operation.noun, dump)
+            st.rerun()
+    if operation is Operation.RESTORE:
+        with st.expander("Which restore to watch", icon=":material/tune:"):
+            st.radio("Restore", list(DUMP_CHOICES), key=state.DUMP_CHOICE, label_visibility="collapsed",
+                     help="Self-hosted servers can restore every portal at once (a 'dump'); "
+                          "DocSpace cloud always watches this portal.")
+
+
+def _draw_status(status: Status, portal: PortalConfig, big: bool) -> None:
+    headline = md_escape(status.headline, 200)
+    if big:
+        st.markdown(f"# {status.level.icon} {headline}")
+    else:
+        _LEVEL_BOX[status.level](f"#### {headline}", icon=status.level.icon)
+    if status.numbers:
+        for column, (label, value) in zip(st.columns(len(status.numbers)), status.numbers, strict=True):
+            column.metric(label, value, border=True, help=_METRIC_HELP.get((label, value)))
+    if status.percent is not None:
+        st.progress(status.percent / 100)
+    facts = ([status.eta] if status.eta else []) + list(status.facts)
+    if facts:
+        line = " · ".join(md_escape(f, 200) for f in facts)
+        st.markdown(f"### {line}" if big else line)
+    if status.portal_text:
+        said = "The portal says" if status.level is not Level.WARNING else "The portal's note"
+        box = st.error if status.level is Level.FAILED else st.warning
+        box(f"**{said}:** {md_escape(status.portal_text)}", icon=":material/chat:")
+    if status.notice:
+        (st.warning if status.level in (Level.WARNING, Level.RUNNING) else st.error)(
+            md_escape(status.notice, 600), icon=":material/warning:")
+    if status.level is Level.RESTORING:
+        chrome.restore_link(portal)
+
+
+def _draw_ended(sentence: str, past: Past, portal: PortalConfig, big: bool) -> None:
+    """How the last one ended, under the hero, with its timeline one click away."""
+    st.markdown(f"### {md_escape(sentence, 300)}" if big else md_escape(sentence, 300))
+    if past.last is not None and not big:
+        st.page_link("app_pages/history.py", label="See its timeline", icon=":material/timeline:",
+                     query_params={"portal": portal.name, "operation": past.last.id})
+
+
+def _draw_download(link: str, portal: PortalConfig, status: Status) -> None:
+    if not link or status.level not in (Level.OK, Level.WARNING):
+        return
+    url = safe_download(link, portal.url)
+    if url:
+        st.link_button("Download the backup", url, icon=":material/download:")
+    else:
+        st.caption("The portal gave this download location (not opened, as it points outside the portal):")
+        st.text(clean(link, 300))
+
+
+def _details(shown: LiveView, timeline: Timeline, tz: tzinfo, noun: str, key: str) -> None:
+    with st.expander("Details", expanded=False):
+        if shown.details:
+            st.markdown("  \n".join(f"**{name}:** {md_escape(value, 200)}" for name, value in shown.details))
+        st.caption(f"{shown.counts} Times in {timewords.zone_label(tz)}.")
+        st.download_button("Download the history (CSV)", lambda: timeline_csv(timeline, tz), on_click="ignore",
+                           file_name=f"{noun}-history.csv", mime="text/csv", key=f"csv:{key}")

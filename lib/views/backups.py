@@ -1,0 +1,77 @@
+"""The Backups page's decisions: the files, the schedule in words, the last and next backup, overdue.
+
+Pure: given the latest answer about the backup list and schedule (and whether a restore holds the
+portal), it says everything the page shows. The page only lays it out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import tzinfo
+
+from lib import timewords
+from lib.jobs import schedule as sched
+from lib.portal.errors import Category, DocSpaceError
+from lib.portal.models import HistoryRecord, Progress, Schedule
+from lib.views.portals import last_backup_time, newest_first
+from lib.watching.poller import Poll
+
+BackupsAnswer = tuple[list[HistoryRecord], Schedule | None]
+
+
+@dataclass(frozen=True)
+class Tile:
+    label: str
+    value: str
+    help: str | None = None
+
+
+@dataclass(frozen=True)
+class BackupsView:
+    """``state``: "checking" (no answer yet), "restoring", "problem" or "ok"."""
+
+    state: str
+    problem: str = ""  # one sentence with what to do, for "problem"
+    locked: bool = False  # the problem is the key (a lock icon, not a cloud)
+    overdue: tuple[str, str] | None = None  # (headline, the rest) when a scheduled backup did not happen
+    tiles: tuple[Tile, ...] = ()
+    schedule: str = ""  # "Every day at 02:00 UTC, keeps 7 copies, stored in a room in DocSpace."
+    files: tuple[HistoryRecord, ...] = ()
+    checked: str = ""  # when the list was read, and how often it is re-read
+
+
+def backups_view(poll: Poll[BackupsAnswer] | None, restore: Poll[Progress | None] | None, every: float,
+                 now: float, tz: tzinfo) -> BackupsView:
+    if poll is None:
+        return BackupsView("checking")
+    restoring = (restore is not None and restore.ok and isinstance(restore.result, Progress)
+                 and not restore.result.is_completed)
+    error = poll.result if isinstance(poll.result, DocSpaceError) else None
+    if (error is not None and error.category is Category.RESTORING) or (restoring and error is not None):
+        return BackupsView("restoring")
+    if error is not None:
+        return BackupsView("problem", error.message, error.category is Category.AUTH,
+                           checked=f"Last tried {timewords.clock(poll.at, tz, now, seconds=True)}; "
+                                   "we try again automatically.")
+    history, schedule = poll.result  # type: ignore[misc]
+    last = last_backup_time(history, schedule)
+    ago = timewords.ago(now - last.timestamp()) if last else "never"
+    tiles = [Tile("Last backup", ago, timewords.date_time(last, tz) if last else None)]
+    overdue, words = None, ""
+    if schedule is None:
+        tiles.append(Tile("Next scheduled", "no schedule"))
+    else:
+        late = sched.overdue_since(schedule, now)
+        if late is not None:
+            overdue = ("A scheduled backup is overdue.",
+                       f"The schedule expected one at {timewords.clock(late, tz, now)}; the last backup ran {ago}. "
+                       "Check the portal's backup settings and the backup service.")
+        nxt = sched.next_due(schedule, timewords.utc(now))
+        tiles += [Tile("Next scheduled", timewords.weekday_clock(nxt.timestamp(), tz, now) if nxt else "—",
+                       timewords.date_time(nxt, tz) if nxt else None),
+                  Tile("Backups kept", str(schedule.backups_stored or "—"))]
+        words = f"{sched.words(schedule, tz, timewords.utc(now))}, stored in {schedule.storage_type.words}."
+    return BackupsView("ok", overdue=overdue, tiles=tuple(tiles), schedule=words, files=tuple(newest_first(history)),
+                       checked=f"Checked {timewords.clock(poll.at, tz, now, seconds=True)} (times in "
+                               f"{timewords.zone_label(tz)}); the list is re-read every {timewords.duration(every)}.")
+

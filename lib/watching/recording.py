@@ -1,0 +1,209 @@
+"""One portal's restore or backup progress, recorded: in memory for viewers, in the database as it changes.
+
+Each answer goes into the :class:`~lib.jobs.timeline.Timeline`; only what changed reaches the store (an
+operation's first sight, its change points, its outcome, outage spans), never a row per poll.
+Viewers read :attr:`Recording.snapshot`, a copy replaced after every answer, so a page never sees a
+half-recorded history. It also decides which notifications an answer calls for.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import replace
+
+from lib import timewords
+from lib.db.store import HistoryStore, StoredOperation
+from lib.jobs import forecast
+from lib.jobs.eta import stalled_for
+from lib.jobs.phases import Phase
+from lib.jobs.timeline import Point, Timeline, new_id
+from lib.portal.errors import Category
+from lib.portal.models import Operation, Progress
+from lib.watching.poller import Poll
+
+#: the restore's Dump choice, as the database names it
+SCOPES: dict[bool | None, str] = {None: "any", False: "portal", True: "server"}
+_TERMINAL = {Phase.COMPLETED: "completed", Phase.FAILED: "failed", Phase.CANCELLED: "cancelled"}
+#: how many completed runs teach the estimate of the next one
+LEARN_FROM = 10
+
+Notify = Callable[[tuple[str, ...], str], object]
+log = logging.getLogger(__name__)
+
+
+class Recording:
+    def __init__(self, portal: str, label: str, operation: Operation, scope: str, store: HistoryStore,
+                 notify: Notify, *, stall_floor: float, remind_after: float | None = None):
+        self.portal, self.label, self.operation, self.scope = portal, label, operation, scope
+        self._store = store
+        self._notify = notify
+        self._stall_floor = stall_floor
+        self._remind_after = remind_after
+        self.timeline = Timeline(operation)
+        self._op: StoredOperation | None = None  # the current run's row, as written
+        self._watched: set[str] = set()  # operations seen running (only those get an outcome message)
+        self._told: set[str] = set()  # tasks whose outcome was told: one outcome message per task
+        self._outage: str | None = None
+        self._stall_told: float | None = None  # when this run's stall was first told
+        self._reminded = 0  # reminders sent since
+        self._past: list[tuple[StoredOperation, list[Point]]] = []  # recent completed runs, newest first
+        #: the newest operation that has ended, for "how it ended"
+        self.last_ended: StoredOperation | None = None
+        #: what earlier runs teach about this one ("done around …")
+        self.learned: forecast.History | None = None
+        self.snapshot = self.timeline.snapshot()
+
+    @property
+    def stored(self) -> bool:
+        """Whether the current run is an operation in the database (an idle spell is not)."""
+        return self._op is not None and self._op.id == self.timeline.run_id
+
+    def resume(self) -> None:
+        """Continue from the database: the newest operation, with its points, and the ones before it."""
+        recent = self._store.recent_operations(self.portal, self.operation.noun, self.scope, limit=50)
+        if not recent:
+            return
+        newest, earlier = recent[0], recent[1:]
+        runs = [op.as_run() for op in reversed(earlier) if op.ended is not None]
+        self.timeline = Timeline.resume(self.operation, newest.id, self._store.points_of(newest.id), runs)
+        self._op = newest
+        if newest.running:
+            self._watched.add(newest.id)
+        self.last_ended = next((op for op in recent if not op.running), None)
+        self._past = [(op, self._store.points_of(op.id)) for op in recent if op.outcome == "completed"][:LEARN_FROM]
+        self._learn()
+        self.snapshot = self.timeline.snapshot()
+
+    def record(self, poll: Poll[Progress | None]) -> None:
+        t = self.timeline
+        run_before, failures_before = t.run_id, t.failures
+        changed = t.record(poll.at, poll.result)
+        if t.run_id != run_before and self._op is not None and self._op.id == run_before and self._op.running:
+            self._vanished()
+        if changed:
+            self._changed(t.points[-1])
+        self._outages(poll, failures_before)
+        self._stalled(poll.at)
+        self.snapshot = t.snapshot()
+
+    # ------------------------------------------------------------ what reaches the database
+
+    def _changed(self, point: Point) -> None:
+        t = self.timeline
+        if not self.stored:
+            if point.problem is not None or point.percent is None or point.phase is Phase.IDLE:
+                return  # nothing is running: no operation to keep
+            self._begin(point)
+            return
+        self._store.add_point(t.run_id, point)
+        if point.problem is not None:
+            return
+        log.info("%s: %s %s%% · %s", self.portal, self.operation.noun, point.percent, point.phase.value)
+        outcome = _TERMINAL.get(point.phase)
+        progress = t.last_progress
+        text = (progress.error or progress.warning) if progress else ""
+        values = {"last_percent": point.percent or 0, "portal_text": text, "last_seen": point.at,
+                  "task_id": point.task_id}
+        assert self._op is not None
+        if outcome is None:
+            self._store.update_operation(t.run_id, **values)
+            self._op = replace(self._op, **values)
+            return
+        if not self._op.running:
+            return
+        self._store.end_operation(t.run_id, outcome, point.at, **values)
+        self._ended(replace(self._op, outcome=outcome, ended=point.at, **values))
+        if t.run_id in self._watched:
+            self._tell_outcome(point, outcome, text)
+
+    def _begin(self, point: Point) -> None:
+        t = self.timeline
+        seen = point.phase not in _TERMINAL
+        progress = t.last_progress
+        op = StoredOperation(
+            id=t.run_id, portal=self.portal, kind=self.operation.noun, scope=self.scope, task_id=point.task_id,
+            first_seen=point.at, first_percent=point.percent or 0, started=point.at if point.percent == 0 else None,
+            ended=None if seen else point.at, outcome="running" if seen else _TERMINAL[point.phase],
+            last_percent=point.percent or 0, portal_text=(progress.error or progress.warning) if progress else "",
+            last_seen=point.at)
+        self._store.begin_operation(op)
+        self._store.add_point(t.run_id, point)
+        self._op = op
+        log.info("%s: %s seen at %s%% (%s)", self.portal, self.operation.noun, point.percent, point.phase.value)
+        if seen:
+            self._watched.add(t.run_id)
+        else:
+            self._ended(op)
+
+    def _vanished(self) -> None:
+        """The job went away unfinished (a new task, or no job at all): it ended at its last answer."""
+        assert self._op is not None
+        run = next((r for r in reversed(self.timeline.runs) if r.id == self._op.id), None)
+        ended = run.ended if run is not None else self._op.last_seen
+        outcome = _TERMINAL.get(run.outcome, "vanished") if run is not None else "vanished"
+        self._store.end_operation(self._op.id, outcome, ended)
+        self._ended(replace(self._op, outcome=outcome, ended=ended))
+        self._op = None
+        log.info("%s: the %s went away without a final answer (%s)", self.portal, self.operation.noun, outcome)
+
+    def _ended(self, op: StoredOperation) -> None:
+        self._op = op
+        self.last_ended = op
+        if op.outcome == "completed":
+            self._past = [(op, list(self.timeline.points)), *self._past][:LEARN_FROM]
+            self._learn()
+
+    def _learn(self) -> None:
+        self.learned = forecast.learn(self._past, self.operation.noun) if self._past else None
+
+    def _outages(self, poll: Poll[Progress | None], failures_before: int) -> None:
+        t = self.timeline
+        endpoint = self.operation.noun
+        if t.failures and not failures_before and t.last_problem is not None:
+            self._outage = new_id()
+            self._store.outage_began(self._outage, self.portal, endpoint, poll.at, t.last_problem)
+            if t.last_problem.category is Category.RESTORING:
+                log.info("%s: %s checks wait while the portal is being restored", self.portal, endpoint)
+            else:
+                log.warning("%s: %s check failed: %s", self.portal, endpoint, t.last_problem.message)
+        elif not t.failures and failures_before and self._outage is not None:
+            self._store.outage_ended(self._outage, poll.at)
+            self._outage = None
+            log.info("%s: %s answers again", self.portal, endpoint)
+
+    # ------------------------------------------------------------ notifications
+
+    def _tell_outcome(self, point: Point, outcome: str, text: str) -> None:
+        task = point.task_id or self.timeline.run_id
+        if task in self._told:
+            return  # the same task again (answers that waver): never "failed" and then "completed"
+        self._told.add(task)
+        noun, label = self.operation.noun, self.label
+        words = {"completed": f"✅ {label}: the {noun} completed." if (point.percent or 0) >= 100 else
+                 f"⚠️ {label}: DocSpace reports the {noun} complete at {point.percent}%.",
+                 "failed": f"❌ {label}: the {noun} failed at {point.percent}%: {text[:300]}",
+                 "cancelled": f"⚠️ {label}: the {noun} was cancelled."}
+        self._notify((self.portal, noun, self.timeline.run_id, outcome), words[outcome])
+
+    def _stalled(self, now: float) -> None:
+        """Told once; with ``remind_hours``, again every so often while it lasts, then "moving again"."""
+        t = self.timeline
+        noun, key = self.operation.noun, (self.portal, self.operation.noun, t.run_id)
+        stalled = stalled_for(t, now, self._stall_floor) if t.run_id in self._watched else None
+        pct = t.last_progress.progress if t.last_progress is not None else 0
+        if stalled is not None:
+            if self._stall_told is None:
+                self._stall_told, self._reminded = now, 0
+                self._notify((*key, "stalled"), f"⚠️ {self.label}: the {noun} has made no progress for "
+                                                f"{timewords.duration(stalled)} (at {pct}%).")
+            elif self._remind_after and int((now - self._stall_told) // self._remind_after) > self._reminded:
+                self._reminded = n = int((now - self._stall_told) // self._remind_after)
+                self._notify((*key, f"stalled-reminder-{n}"), f"⏰ {self.label}: still no progress on the {noun} "
+                                                               f"after {timewords.duration(stalled)} (at {pct}%).")
+        elif self._stall_told is not None:
+            self._stall_told = None
+            if self._remind_after:
+                words = "is moving again" if t.phase.running else f"has ended ({t.phase.value})"
+                self._notify((*key, "stall-over"), f"✅ {self.label}: the {noun} {words}, at {pct}%.")
+

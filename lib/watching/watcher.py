@@ -1,0 +1,360 @@
+"""The watcher: polls every configured portal on its own thread, whether or not anyone is looking.
+
+Per portal and endpoint there is one :class:`~lib.watching.poller.Poller`, and only this watcher fetches, so
+the portal gets one request per interval however many viewers there are. A viewer's tick only reads
+the latest recorded history and says it is looking (:meth:`Watcher.progress`), which keeps the
+interval at ``refresh_seconds``; with nobody looking and nothing running, ``idle_seconds``. Fetches
+run on a small pool, so a slow portal never holds up another, and no page ever waits on a portal
+(except the very first view of one, for up to :data:`FIRST_WAIT` seconds). One watcher runs per
+process: starting a new one (new settings, "Clear cache") stops the old.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from lib import timewords
+from lib.db.store import HistoryStore
+from lib.jobs.forecast import Past
+from lib.jobs.phases import Phase
+from lib.jobs.schedule import overdue_since
+from lib.jobs.timeline import Problem, Timeline
+from lib.portal.client import DocSpaceClient, post_webhook
+from lib.portal.models import HistoryRecord, Operation, Progress, Schedule
+from lib.settings.config import AppConfig, PortalConfig
+from lib.watching import endpoint_state
+from lib.watching.notify import Notifier
+from lib.watching.poller import Poll, Poller
+from lib.watching.recording import SCOPES, Recording
+
+#: the first view of a portal waits this long for the first answer; later views never wait
+FIRST_WAIT = 3.0
+#: the backup list and schedule: every 10 minutes, every minute while someone looks at them
+BACKUPS_IDLE, BACKUPS_LOOKED = 600.0, 60.0
+#: a look counts for twice the viewer's interval (at least this long)
+LOOK_GRACE = 15.0
+#: a restore choice nobody has looked at for this long is no longer polled
+FORGET_AFTER = 600.0
+PRUNE_EVERY = 6 * 3600.0
+
+BackupsAnswer = tuple[list[HistoryRecord], Schedule | None]
+
+_current: Watcher | None = None
+_current_lock = threading.Lock()
+
+
+@dataclass
+class Endpoint:
+    """One thing watched on one portal: restore or backup progress, or the backup list."""
+
+    portal: PortalConfig
+    kind: str  # "restore", "backup" or "backups"
+    dump: bool | None
+    poller: Poller[Any]
+    recording: Recording | None
+    default: bool  # watched with nobody looking
+    looks: dict[float, float] = field(default_factory=dict)  # a viewer's interval -> until when it counts
+    in_flight: bool = False
+    answered: bool = False  # the first answer has been recorded
+    saved: tuple[Any, float] | None = None  # (signature, when) of the state last written for readers
+    #: backup files already kept in the database; None until the first answer is saved (which also
+    #: marks when the app first knew this portal's backups)
+    files: set[str] | None = None
+    overdue: tuple[float, float, int] | None = None  # (the missed run's time, when first told, reminders sent)
+    waited: bool = False  # a viewer already waited once for the first answer
+
+    def interval(self, now: float, refresh: float, idle: float) -> float:
+        wanted = [every for every, until in self.looks.items() if until > now]
+        if self.kind == "backups":
+            return max(BACKUPS_LOOKED, min(wanted)) if wanted else BACKUPS_IDLE
+        running = self.recording is not None and self.recording.timeline.phase.running
+        if running:
+            return refresh
+        return min(idle, max(refresh, min(wanted))) if wanted else idle  # a viewer never slows it down
+
+    def forgotten(self, now: float) -> bool:
+        last = max(self.looks.values(), default=0.0)
+        return not self.default and now - last > FORGET_AFTER
+
+
+class Watcher:
+    def __init__(self, config: AppConfig, store: HistoryStore, *, clock: Callable[[], float] = time.time,
+                 send: Callable[[str, dict[str, Any]], None] = post_webhook, keep_days: float = 180.0,
+                 heartbeat: float | None = None):
+        """``heartbeat``: also write what it knows this often when nothing changed, for apps that only
+        read (the headless watcher sets it; an app that watches itself writes on change only)."""
+        self.config = config
+        self.store = store
+        self.clock = clock
+        self.keep_days = keep_days
+        self.heartbeat = heartbeat
+        self.notifier = Notifier(config.webhook_url, store, send=send, clock=clock)
+        self._clients = {p.name: DocSpaceClient(p.url, p.api_key) for p in config.portals}
+        self._endpoints: dict[tuple[str, str, bool | None], Endpoint] = {}
+        self._lock = threading.RLock()
+        self._cond = threading.Condition(self._lock)
+        self._stopping = threading.Event()
+        # a thread per endpoint: portals that hang (up to 33 s a fetch) must not hold up the others
+        self._pool = ThreadPoolExecutor(max_workers=min(64, 2 + 3 * len(config.portals)),
+                                        thread_name_prefix="watch-fetch")
+        self._thread: threading.Thread | None = None
+        self._pruned = 0.0
+        self._remind_after = config.remind_hours * 3600 if config.remind_hours else None
+        for portal in config.portals:
+            self._endpoint(portal.name, "restore", None, default=True)
+            if portal.api_key:
+                self._endpoint(portal.name, "backup", None, default=True)
+                self._endpoint(portal.name, "backups", None, default=True)
+
+    # ------------------------------------------------------------ life
+
+    def start(self) -> Watcher:
+        """Watch from now on, on a thread of its own; any other watcher in this process stops."""
+        global _current
+        with _current_lock:
+            previous, _current = _current, self
+        if previous is not None and previous is not self:
+            previous.stop()
+        self.notifier.load()
+        self.notifier.start()
+        self._thread = threading.Thread(target=self._loop, name="watcher", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        global _current
+        if self._stopping.is_set():
+            return
+        self._stopping.set()
+        with self._cond:
+            self._cond.notify_all()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(10)
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self.notifier.stop()
+        self.store.flush()
+        for client in self._clients.values():
+            client.close()
+        with _current_lock:
+            if _current is self:
+                _current = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive() and not self._stopping.is_set()
+
+    # ------------------------------------------------------------ what viewers read
+
+    def progress(self, portal: str, operation: Operation, dump: bool | None = None, *,
+                 look: float | None = None, wait: bool = True) -> Timeline:
+        """The recorded history of a restore or backup; ``look``: the viewer's interval (it is looking);
+        ``wait``: False never waits for a first answer (a page of many portals draws at once)."""
+        kind = operation.noun
+        with self._cond:
+            ep = self._endpoint(portal, kind, dump if operation is Operation.RESTORE else None)
+            self._look(ep, look, wait)
+            assert ep.recording is not None
+            return ep.recording.snapshot
+
+    def latest(self, portal: str, kind: str, dump: bool | None = None) -> Poll[Any] | None:
+        """The last answer (or error) of one endpoint, without looking."""
+        ep = self._endpoints.get((portal, kind, dump))
+        return ep.poller.latest if ep is not None else None
+
+    def next_check(self, portal: str, kind: str, dump: bool | None = None) -> float | None:
+        ep = self._endpoints.get((portal, kind, dump))
+        if ep is None:
+            return None
+        return ep.poller.due_at(ep.interval(self.clock(), self.config.refresh_seconds, self.config.idle_seconds))
+
+    def backups(self, portal: str, *, look: float | None = None, wait: bool = True) -> Poll[BackupsAnswer] | None:
+        with self._cond:
+            ep = self._endpoint(portal, "backups", None)
+            self._look(ep, look, wait)
+            return ep.poller.latest
+
+    def overview(self, portal: str, *, look: float | None = None) -> tuple[Timeline, Timeline | None, Any]:
+        """Restore and backup histories and the backup list (None without a key or answer), for /portals.
+        Never waits: every line draws at once from what is known, and fills in on later ticks."""
+        restore = self.progress(portal, Operation.RESTORE, look=look, wait=False)
+        if not self.config.portal(portal).api_key:
+            return restore, None, None
+        answer = self.backups(portal, look=look, wait=False)
+        backup = self.progress(portal, Operation.BACKUP, look=look, wait=False)
+        return restore, backup, answer.result if answer else None
+
+    def past(self, portal: str, operation: Operation, dump: bool | None = None) -> Past:
+        """The newest operation that ended, and what earlier runs teach about the next one."""
+        ep = self._endpoints.get((portal, operation.noun, dump if operation is Operation.RESTORE else None))
+        if ep is None or ep.recording is None:
+            return Past(None, None)
+        return Past(ep.recording.last_ended, ep.recording.learned)
+
+    def check_now(self, portal: str, kind: str, dump: bool | None = None) -> None:
+        with self._cond:
+            self._endpoint(portal, kind, dump).poller.hurry()
+            self._cond.notify_all()
+
+
+    # ------------------------------------------------------------ the watching
+
+    def step(self) -> list[Future[None]]:
+        """Start every fetch that is due; returns them (the loop does not wait for them)."""
+        now = self.clock()
+        started = []
+        with self._lock:
+            for ep in list(self._endpoints.values()):
+                if ep.in_flight or ep.forgotten(now):
+                    continue
+                interval = ep.interval(now, self.config.refresh_seconds, self.config.idle_seconds)
+                if ep.poller.due_at(interval) <= now and not self._stopping.is_set():
+                    ep.in_flight = True
+                    try:
+                        started.append(self._pool.submit(self._fetch, ep, interval))
+                    except RuntimeError:  # stopping: the pool is closed
+                        ep.in_flight = False
+        return started
+
+    def sync(self, timeout: float = 15.0) -> None:
+        """Fetch whatever is due now and wait until every fetch has been recorded (tests, the CLI)."""
+        for future in self.step():
+            future.result(timeout)
+        with self._cond:
+            self._cond.wait_for(lambda: not any(ep.in_flight for ep in self._endpoints.values()), timeout)
+        self.store.flush()
+
+    def _loop(self) -> None:
+        while not self._stopping.is_set():
+            self.step()
+            now = self.clock()
+            if self.store.pending:
+                self.store.flush()
+            if now - self._pruned > PRUNE_EVERY:
+                self._pruned = now
+                self.store.prune(self.keep_days)
+            with self._cond:
+                self._cond.wait(self._nap(now))
+
+    def _nap(self, now: float) -> float:
+        """Real seconds to sleep: until the next fetch is due, between 0.05 and 1."""
+        with self._lock:
+            due = [ep.poller.due_at(ep.interval(now, self.config.refresh_seconds, self.config.idle_seconds))
+                   for ep in self._endpoints.values() if not ep.in_flight]
+        return min(1.0, max(0.05, min(due, default=1.0) - now))
+
+    def _fetch(self, ep: Endpoint, interval: float) -> None:
+        """On a pool thread: one fetch, recorded. Not under the watcher's lock, so viewers never wait
+        on the portal or the database; an endpoint has one fetch at a time, so its recording has one writer."""
+        try:
+            poll = ep.poller.fetch(interval)
+            if ep.recording is not None:
+                self._recorded(ep, poll)
+                state = endpoint_state.timeline_state(ep.recording.timeline, ep.recording.stored)
+                self._save(ep, state, endpoint_state.signature(state), poll.at)
+            else:
+                self._backups_answered(ep, poll)
+        finally:
+            with self._cond:
+                ep.in_flight = False
+                ep.answered = True
+                self._cond.notify_all()
+
+    def _recorded(self, ep: Endpoint, poll: Poll[Progress | None]) -> None:
+        assert ep.recording is not None
+        before = ep.recording.timeline.phase
+        ep.recording.record(poll)
+        if ep.kind == "backup" and before is not Phase.COMPLETED and ep.recording.timeline.phase is Phase.COMPLETED:
+            backups = self._endpoints.get((ep.portal.name, "backups", None))
+            if backups is not None:
+                backups.poller.hurry()  # the new file is in the list now
+
+    def _save(self, ep: Endpoint, state: dict[str, Any], signature: Any, at: float) -> None:
+        """Tell readers (an app with watcher = "external") what changed, and with a heartbeat, that it still looks."""
+        if ep.saved is not None and ep.saved[0] == signature and (self.heartbeat is None or
+                                                                  at - ep.saved[1] < self.heartbeat):
+            return
+        state = state | {"at": at, "retry_at": ep.poller.latest.retry_at if ep.poller.latest else None}
+        self.store.save_state(endpoint_state.key(ep.portal.name, ep.kind, SCOPES[ep.dump]), state, at)
+        ep.saved = (signature, at)
+
+    def _backups_answered(self, ep: Endpoint, poll: Poll[BackupsAnswer]) -> None:
+        problem = None if poll.ok else Problem.of(poll.result)  # type: ignore[arg-type]
+        state = {"failures": poll.failures,
+                 "problem": None if problem is None else endpoint_state.problem_json(problem),
+                 "answer": endpoint_state.backups_state(*poll.result) if poll.ok else None}  # type: ignore[misc]
+        self._save(ep, state, json.dumps(state, sort_keys=True), poll.at)
+        if not poll.ok:
+            return
+        history, schedule = poll.result  # type: ignore[misc]
+        kept = ep.files or set()
+        new = [r for r in history if r.id not in kept]
+        if new or ep.files is None:
+            self.store.save_backup_files(ep.portal.name, new, poll.at)
+            ep.files = kept | {r.id for r in new}
+        self._overdue(ep, overdue_since(schedule, poll.at) if schedule else None, poll.at)
+
+    def _overdue(self, ep: Endpoint, late: float | None, now: float) -> None:
+        """Told once per missed run; with ``remind_hours``, again while it lasts, then "back on schedule"."""
+        portal = ep.portal
+        if late is not None:
+            key = (portal.name, "schedule", str(int(late)))
+            if ep.overdue is None or ep.overdue[0] != late:
+                ep.overdue = (late, now, 0)
+                self.notifier.notify((*key, "overdue"), f"⚠️ {portal.label}: a scheduled backup is overdue (expected "
+                                                        f"{timewords.duration(now - late)} ago).")
+            elif self._remind_after and int((now - ep.overdue[1]) // self._remind_after) > ep.overdue[2]:
+                n = int((now - ep.overdue[1]) // self._remind_after)
+                ep.overdue = (late, ep.overdue[1], n)
+                self.notifier.notify((*key, f"overdue-reminder-{n}"), f"⏰ {portal.label}: still no backup since the "
+                                     f"one scheduled {timewords.duration(now - late)} ago.")
+        elif ep.overdue is not None:
+            key = (portal.name, "schedule", str(int(ep.overdue[0])))
+            ep.overdue = None
+            if self._remind_after:
+                self.notifier.notify((*key, "back-on-schedule"), f"✅ {portal.label}: a backup was made; "
+                                                                 "backups are on schedule again.")
+
+    # ------------------------------------------------------------ endpoints
+
+    def _endpoint(self, portal: str, kind: str, dump: bool | None, *, default: bool = False) -> Endpoint:
+        key = (portal, kind, dump)
+        ep = self._endpoints.get(key)
+        if ep is not None:
+            return ep
+        config = self.config.portal(portal)
+        client = self._clients[config.name]
+        recording = None
+        if kind == "backups":
+            fetch: Callable[[], Any] = lambda: (client.get_backup_history(), client.get_backup_schedule())  # noqa: E731
+        else:
+            operation = Operation.RESTORE if kind == "restore" else Operation.BACKUP
+            fetch = (lambda: client.get_restore_progress(dump)) if kind == "restore" else client.get_backup_progress
+            recording = Recording(config.name, config.label, operation, SCOPES[dump], self.store,
+                                  self.notifier.notify, stall_floor=self.config.stall_minutes * 60,
+                                  remind_after=self._remind_after)
+            recording.resume()
+        ep = Endpoint(config, kind, dump, Poller(fetch, clock=self.clock), recording, default)
+        self._endpoints[key] = ep
+        return ep
+
+    def _look(self, ep: Endpoint, every: float | None, wait: bool = True) -> None:
+        if every is None:
+            return
+        now = self.clock()
+        ep.looks = {e: u for e, u in ep.looks.items() if u > now}
+        ep.looks[every] = now + max(2 * every, LOOK_GRACE)
+        if wait and not ep.answered and self.running and not ep.waited:
+            ep.waited = True
+            self._cond.notify_all()
+            self._cond.wait_for(lambda: ep.answered, FIRST_WAIT)
+
+
+def current() -> Watcher | None:
+    """The watcher running in this process, if any."""
+    return _current
