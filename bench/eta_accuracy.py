@@ -21,10 +21,10 @@ import random
 import statistics
 from dataclasses import dataclass
 
-from lib.db.store import StoredOperation
 from lib.jobs.eta import estimate
-from lib.jobs.forecast import History, done_by, learn
+from lib.jobs.forecast import EarlierRuns, done_by, learn
 from lib.jobs.phases import DATA_PHASE_END
+from lib.jobs.recorded import RecordedOperation
 from lib.jobs.timeline import Point, Timeline
 from lib.portal.client import DocSpaceClient
 from lib.portal.models import Operation, Progress, TaskStatus
@@ -170,7 +170,7 @@ def run_polls(shape: Shape, operation: Operation, rng: random.Random, task: str)
 
 
 def recorded(polls: list[tuple[float, Progress]], operation: Operation, start: float, task: str,
-             *, from_start: bool) -> tuple[StoredOperation, list[Point]]:
+             *, from_start: bool) -> tuple[RecordedOperation, list[Point]]:
     """An earlier run as the store keeps it; ``from_start=False``: the app first saw it mid data phase."""
     if not from_start:
         polls = [(t, p) for t, p in polls if p.progress >= 40]
@@ -179,14 +179,14 @@ def recorded(polls: list[tuple[float, Progress]], operation: Operation, start: f
         timeline.record(start + t, p)
     points = timeline.points
     first, last = points[0], points[-1]
-    op = StoredOperation(id=task, portal="bench", kind=operation.noun, scope="any", task_id=task,
+    op = RecordedOperation(id=task, portal="bench", kind=operation.noun, scope="any", task_id=task,
                          first_seen=first.at, first_percent=first.percent or 0,
                          started=first.at if first.percent == 0 else None, ended=last.at, outcome="completed",
                          last_percent=100, portal_text="", last_seen=last.at)
     return op, points
 
 
-def sequence(scenario: Scenario, seed: int, model: str) -> tuple[History, list[tuple[float, Progress]], Shape]:
+def sequence(scenario: Scenario, seed: int, model: str) -> tuple[EarlierRuns, list[tuple[float, Progress]], Shape]:
     rng = random.Random(seed)
     op = scenario.operation
     past, start = [], 1_800_000_000.0

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from lib.db.store import StoredOperation
 from lib.jobs.eta import Estimate, estimate
 from lib.jobs.forecast import (
     MARGIN,
     RECENT,
     DoneBy,
-    History,
+    EarlierRuns,
     PastRun,
     before_start_words,
     done_by,
@@ -18,6 +17,7 @@ from lib.jobs.forecast import (
     done_by_words,
     learn,
 )
+from lib.jobs.recorded import RecordedOperation
 from lib.jobs.timeline import Point, Timeline
 from lib.portal.errors import PortalUnreachable
 from lib.portal.models import Operation, Progress
@@ -44,11 +44,11 @@ def backup_polls(data: float, plateau: float) -> list[Poll]:
 
 
 def stored(polls: list[Poll], start: float, *, op: Operation = Operation.RESTORE, outcome: str = "completed",
-           name: str = "") -> tuple[StoredOperation, list[Point]]:
+           name: str = "") -> tuple[RecordedOperation, list[Point]]:
     t = timeline(*polls, op=op, start=start)
     seen = t.progress_points
     first, last = seen[0], seen[-1]
-    row = StoredOperation(id=name or f"op-{start}", portal="production", kind=op.noun, scope="any",
+    row = RecordedOperation(id=name or f"op-{start}", portal="production", kind=op.noun, scope="any",
                           task_id=name, first_seen=first.at, first_percent=first.percent or 0,
                           started=first.at if first.percent == 0 else None,
                           ended=None if outcome == "running" else last.at, outcome=outcome,
@@ -57,7 +57,7 @@ def stored(polls: list[Poll], start: float, *, op: Operation = Operation.RESTORE
 
 
 def three_restores(datas: tuple[float, ...] = (1200, 1300, 1100), plateaus: tuple[float, ...] = (600, 650, 550),
-                   **kw: object) -> History:
+                   **kw: object) -> EarlierRuns:
     past = [stored(restore_polls(60, d, p), T0 - (i + 1) * DAY) for i, (d, p) in enumerate(zip(datas, plateaus,
                                                                                                  strict=True))]
     return learn(past, "restore", **kw)  # type: ignore[arg-type]
@@ -258,7 +258,7 @@ def test_the_label_counts_the_runs() -> None:
     ((20, 40), "The last 2 restores here took under a minute each"),
 ])
 def test_before_start_words(totals: tuple[float, ...], words: str) -> None:
-    history = History("restore", tuple(PastRun(T0, total, None, None) for total in totals))
+    history = EarlierRuns("restore", tuple(PastRun(T0, total, None, None) for total in totals))
     assert before_start_words(history) == words
 
 

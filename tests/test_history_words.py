@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from lib.db.store import HistoryStore, StoredOperation
+from lib.db.store import HistoryStore
 from lib.jobs.forecast import Past, learn
 from lib.jobs.phases import Phase
+from lib.jobs.recorded import RecordedOperation
 from lib.jobs.timeline import Point
 from lib.portal.models import Operation, TaskStatus
 from lib.settings.config import AppConfig, PortalConfig
@@ -25,8 +26,8 @@ NOW = T0 + 3 * 86_400  # three days later, 08:00 UTC
 
 
 def op(outcome: str, *, started: float | None = T0, ended: float | None = T0 + 2520, pct: int = 100,
-       text: str = "", kind: str = "restore", op_id: str = "op") -> StoredOperation:
-    return StoredOperation(op_id, "prod", kind, "any", "task", started or T0 + 600, 0 if started else 40, started,
+       text: str = "", kind: str = "restore", op_id: str = "op") -> RecordedOperation:
+    return RecordedOperation(op_id, "prod", kind, "any", "task", started or T0 + 600, 0 if started else 40, started,
                            ended, outcome, pct, text, ended or T0)
 
 
@@ -40,7 +41,7 @@ def op(outcome: str, *, started: float | None = T0, ended: float | None = T0 + 2
     (op("cancelled", pct=45, kind="backup"), "The last backup was cancelled on Jan 15 at 08:42 at 45%."),
     (op("vanished", pct=60), "The last restore was last seen on Jan 15 at 08:42 at 60%; how it ended is not known."),
 ])
-def test_how_the_last_one_ended(stored: StoredOperation | None, words: str) -> None:
+def test_how_the_last_one_ended(stored: RecordedOperation | None, words: str) -> None:
     noun = stored.kind if stored else "restore"
     assert ended_words(stored, noun, NOW, UTC) == words
 

@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 import requests
 
-from lib.portal.models import Operation, parse_history, parse_progress, parse_schedule
+from lib.portal.models import Operation, parse_backup_files, parse_progress, parse_schedule
 from simulator import (
     DURATION,
     FAULTS,
@@ -232,7 +232,7 @@ def test_seeded_history_and_schedule(portal: Simulator) -> None:
         "cronParams": {"period": 0, "hour": 2, "day": 0}, "backupsStored": 7,
         "lastBackupTime": max(r["createdOn"] for r in daily), "dump": False}
     # and lib.portal.models (the dashboard's reader) takes all of it
-    assert len(parse_history(history)) == 6 and parse_schedule(response(portal, SCHEDULE)).hour == 2
+    assert len(parse_backup_files(history)) == 6 and parse_schedule(response(portal, SCHEDULE)).hour == 2
 
 
 def test_overdue_has_no_job_and_a_3_day_old_last_backup(manual_clock: ManualClock) -> None:
@@ -519,7 +519,7 @@ def test_wrong_shape_history_is_a_bare_string_and_odd_history_still_parses(porta
     portal.inject("odd", path="schedule")
     odd = get(portal, HISTORY, AUTH).json()["response"]
     assert {r["storageType"] for r in odd} == {"Documents", "DataStore"} and odd[0]["createdOn"].endswith("Z")
-    assert [r.id for r in parse_history(odd)] == [r["id"] for r in plain]
+    assert [r.id for r in parse_backup_files(odd)] == [r["id"] for r in plain]
     assert get(portal, SCHEDULE, AUTH).json()["response"]["cronParams"]["period"] == "EveryDay"
 
 

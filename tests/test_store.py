@@ -14,8 +14,9 @@ from sqlalchemy import create_engine, func, select
 from sqlalchemy.exc import OperationalError
 
 from lib.db import schema
-from lib.db.store import HistoryStore, StoredOperation, _sentence
+from lib.db.store import HistoryStore, _sentence
 from lib.jobs.phases import Phase
+from lib.jobs.recorded import RecordedOperation
 from lib.jobs.timeline import Point, Problem
 from lib.portal.errors import Category
 from tests.factories import T0, ManualClock
@@ -29,11 +30,11 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return request.getfixturevalue("pg_url")
 
 
-def operation(op_id: str = "op1", *, first_seen: float = T0, outcome: str = "running", **kw) -> StoredOperation:
+def operation(op_id: str = "op1", *, first_seen: float = T0, outcome: str = "running", **kw) -> RecordedOperation:
     fields = dict(id=op_id, portal="prod", kind="restore", scope="any", task_id="task-1", first_seen=first_seen,
                   first_percent=0, started=first_seen, ended=None, outcome=outcome, last_percent=0,
                   portal_text="", last_seen=first_seen)
-    return StoredOperation(**(fields | kw))
+    return RecordedOperation(**(fields | kw))
 
 
 def rows(url: str, table) -> int:
@@ -209,10 +210,10 @@ def test_a_database_from_a_newer_app_is_left_alone(url: str) -> None:
 def test_backup_files_are_kept_after_the_portal_forgets_them(url: str) -> None:
     from datetime import UTC, datetime
 
-    from lib.portal.models import HistoryRecord, StorageType
+    from lib.portal.models import BackupFile, StorageType
 
     store = HistoryStore(url)
-    day = [HistoryRecord(f"id{i}", f"f{i}.tar.gz", StorageType.DOCUMENTS,
+    day = [BackupFile(f"id{i}", f"f{i}.tar.gz", StorageType.DOCUMENTS,
                          datetime.fromtimestamp(T0 + i * 86_400, UTC), None) for i in range(3)]
     store.save_backup_files("prod", day[:2], T0)
     store.save_backup_files("prod", day[1:], T0 + 2 * 86_400)  # the portal dropped the oldest meanwhile

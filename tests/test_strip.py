@@ -6,9 +6,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from lib.db.store import StoredOperation
 from lib.jobs.backups_made import Backup, merged_backups, size_words
-from lib.portal.models import HistoryRecord, Period, Schedule, StorageType
+from lib.jobs.recorded import RecordedOperation
+from lib.portal.models import BackupFile, Period, Schedule, StorageType
 from lib.timewords import zone
 from lib.views.strip import KINDS, DayCell, day_cells, strip_summary, strip_text
 from tests.factories import HOSTILE, T0
@@ -38,14 +38,14 @@ def listed(*moments: datetime, size: int | None = None) -> list[Backup]:
 
 
 def op(kind: str, outcome: str, first_seen: float, ended: float | None, *, started: float | None = None,
-       task: str = "", text: str = "", percent: int = 100) -> StoredOperation:
-    return StoredOperation(id=f"{kind}-{first_seen}", portal="production", kind=kind, scope="any", task_id=task,
+       task: str = "", text: str = "", percent: int = 100) -> RecordedOperation:
+    return RecordedOperation(id=f"{kind}-{first_seen}", portal="production", kind=kind, scope="any", task_id=task,
                            first_seen=first_seen, first_percent=0 if started is not None else 40, started=started,
                            ended=ended, outcome=outcome, last_percent=percent, portal_text=text,
                            last_seen=ended if ended is not None else first_seen)
 
 
-def cells(*, backups: list[Backup] = (), operations: list[StoredOperation] = (),  # type: ignore[assignment]
+def cells(*, backups: list[Backup] = (), operations: list[RecordedOperation] = (),  # type: ignore[assignment]
           schedule: Schedule | None = None, watched_since: float | None = None, now: float = T0, tz=UTC,
           days: int = 30) -> list[DayCell]:
     return day_cells(now, tz, days, backups=list(backups), operations=list(operations), schedule=schedule,
@@ -140,7 +140,7 @@ def test_the_size_is_said_only_when_known() -> None:
 
 
 def test_the_portal_list_carries_no_size() -> None:
-    record = HistoryRecord("9b0c", "portal_2027-01-14.tar.gz", StorageType.DOCUMENTS, at(14), None)
+    record = BackupFile("9b0c", "portal_2027-01-14.tar.gz", StorageType.DOCUMENTS, at(14), None)
     assert Backup.listed(record) == Backup(at(14), None, "portal list", "9b0c")
 
 

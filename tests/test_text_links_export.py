@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from lib.links import safe_download
 from lib.portal.errors import PortalUnreachable
-from lib.portal.models import HistoryRecord, StorageType
+from lib.portal.models import BackupFile, StorageType
 from lib.text import MAX_LEN, clean, md_escape
 from lib.views.export import backups_csv, timeline_csv
 from tests.factories import HOSTILE_TEXTS, completed, progress, timeline
@@ -196,8 +196,8 @@ def test_timeline_csv_defuses_formulas_in_the_task_id() -> None:
     assert row[4] == "'=cmd|'/c calc'!A1"
 
 
-def record(file_name: str = "backup.tar.gz", *, expires: datetime | None = None, rid: str = "r1") -> HistoryRecord:
-    return HistoryRecord(rid, file_name, StorageType.DATASTORE, datetime(2027, 1, 15, 2, 0, tzinfo=UTC), expires)
+def record(file_name: str = "backup.tar.gz", *, expires: datetime | None = None, rid: str = "r1") -> BackupFile:
+    return BackupFile(rid, file_name, StorageType.DATASTORE, datetime(2027, 1, 15, 2, 0, tzinfo=UTC), expires)
 
 
 def test_backups_csv_header_zone_and_never_expiring() -> None:

@@ -13,7 +13,7 @@ import json
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -27,45 +27,16 @@ from lib import timewords
 from lib.db import schema
 from lib.db.schema import backup_files, notifications, operations, outages, points, portals, watch_state
 from lib.jobs.phases import Phase
-from lib.jobs.timeline import Point, Problem, Run
+from lib.jobs.recorded import RecordedOperation
+from lib.jobs.timeline import Point, Problem
 from lib.portal.errors import Category
-from lib.portal.models import HistoryRecord, Operation, StorageType
+from lib.portal.models import BackupFile, StorageType
 
 #: writes kept in memory while the database is away; past this the oldest are dropped (and said)
 MAX_PENDING = 50_000
 #: after a failure, reads answer "nothing" at once for this long instead of waiting on the database again
 QUIET_AFTER_FAILURE = 10.0
 Write = Callable[[Connection], None]
-
-
-@dataclass(frozen=True)
-class StoredOperation:
-    """One restore or backup as recorded: from first sight to its outcome."""
-
-    id: str
-    portal: str
-    kind: str
-    scope: str
-    task_id: str
-    first_seen: float
-    first_percent: int
-    started: float | None
-    ended: float | None
-    outcome: str
-    last_percent: int
-    portal_text: str
-    last_seen: float
-
-    @property
-    def running(self) -> bool:
-        return self.outcome == "running"
-
-    def as_run(self) -> Run:
-        """As the in-memory history lists past operations."""
-        outcome = Phase(self.outcome) if self.outcome in ("completed", "failed", "cancelled") else Phase.IDLE
-        return Run(id=self.id, task_id=self.task_id, operation=Operation.parse(self.kind), first_seen=self.first_seen,
-                   first_percent=self.first_percent, ended=self.ended or self.last_seen, outcome=outcome,
-                   percent=self.last_percent)
 
 
 class HistoryStore:
@@ -127,7 +98,7 @@ class HistoryStore:
 
     # ------------------------------------------------------------ writes
 
-    def begin_operation(self, op: StoredOperation) -> None:
+    def begin_operation(self, op: RecordedOperation) -> None:
         values = asdict(op)
         self._submit(lambda conn: conn.execute(_insert_ignore(conn, operations, values)))
 
@@ -173,7 +144,7 @@ class HistoryStore:
 
         self._submit(write)
 
-    def save_backup_files(self, portal: str, records: list[HistoryRecord], at: float) -> None:
+    def save_backup_files(self, portal: str, records: list[BackupFile], at: float) -> None:
         """Backup files the portal listed that were not kept yet; the first call also marks "known since"."""
         rows = [{"portal": portal, "id": r.id, "created_on": r.created_on.timestamp(), "file_name": r.file_name,
                  "storage_type": int(r.storage_type), "first_seen": at,
@@ -203,15 +174,15 @@ class HistoryStore:
 
     # ------------------------------------------------------------ reads (empty while the database is away)
 
-    def recent_operations(self, portal: str, kind: str, scope: str, limit: int = 50) -> list[StoredOperation]:
+    def recent_operations(self, portal: str, kind: str, scope: str, limit: int = 50) -> list[RecordedOperation]:
         """The newest operations of one kind on one portal, newest first."""
         query = (select(operations).where(operations.c.portal == portal, operations.c.kind == kind,
                                           operations.c.scope == scope)
                  .order_by(operations.c.first_seen.desc()).limit(limit))
-        return [StoredOperation(**row) for row in self._read(query)]
+        return [RecordedOperation(**row) for row in self._read(query)]
 
     def operations(self, *, portal: str | None = None, kind: str | None = None, outcome: str | None = None,
-                   since: float | None = None, limit: int = 1000) -> list[StoredOperation]:
+                   since: float | None = None, limit: int = 1000) -> list[RecordedOperation]:
         """Recorded operations, newest first, filtered as asked."""
         query = select(operations)
         for column, value in (("portal", portal), ("kind", kind), ("outcome", outcome)):
@@ -220,7 +191,7 @@ class HistoryStore:
         if since is not None:
             query = query.where(operations.c.first_seen >= since)
         query = query.order_by(operations.c.first_seen.desc()).limit(limit)
-        return [StoredOperation(**row) for row in self._read(query)]
+        return [RecordedOperation(**row) for row in self._read(query)]
 
     def points_of(self, operation_id: str) -> list[Point]:
         query = select(points).where(points.c.operation_id == operation_id).order_by(points.c.at)
@@ -229,11 +200,11 @@ class HistoryStore:
     def outages_since(self, since: float) -> list[dict[str, Any]]:
         return self._read(select(outages).where(outages.c.started >= since).order_by(outages.c.started))
 
-    def kept_backups(self, portal: str, since: float) -> list[HistoryRecord]:
+    def kept_backups(self, portal: str, since: float) -> list[BackupFile]:
         """Backup files kept for a portal, made since ``since``, oldest first."""
         query = (select(backup_files).where(backup_files.c.portal == portal, backup_files.c.created_on >= since)
                  .order_by(backup_files.c.created_on))
-        return [HistoryRecord(row["id"], row["file_name"], StorageType(row["storage_type"]),
+        return [BackupFile(row["id"], row["file_name"], StorageType(row["storage_type"]),
                               timewords.utc(row["created_on"]),
                               timewords.utc(row["expires_on"]) if row["expires_on"] is not None else None)
                 for row in self._read(query)]

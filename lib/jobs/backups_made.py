@@ -11,13 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
 
 from lib import timewords
-from lib.portal.models import HistoryRecord, Schedule
-
-if TYPE_CHECKING:
-    from lib.db.store import StoredOperation
+from lib.jobs.recorded import RecordedOperation
+from lib.portal.models import BackupFile, Schedule
 
 #: a backup may be stamped a little before its scheduled minute and still be that run
 EARLY = timedelta(minutes=5)
@@ -38,12 +35,12 @@ class Backup:
     began: datetime | None = None
 
     @classmethod
-    def listed(cls, record: HistoryRecord) -> Backup:
+    def listed(cls, record: BackupFile) -> Backup:
         """From ``getbackuphistory``: DocSpace's record carries no size, so it is not known."""
         return cls(record.created_on, None, PORTAL_LIST, record.id)
 
     @classmethod
-    def recorded(cls, op: StoredOperation) -> Backup | None:
+    def recorded(cls, op: RecordedOperation) -> Backup | None:
         """A backup operation this app saw complete; None for anything else."""
         if op.kind != "backup" or op.outcome != "completed" or op.ended is None:
             return None
@@ -51,7 +48,7 @@ class Backup:
         return cls(timewords.utc(op.ended), None, RECORDED, op.task_id, timewords.utc(began))
 
 
-def merged_backups(listed: list[Backup], operations: list[StoredOperation],
+def merged_backups(listed: list[Backup], operations: list[RecordedOperation],
                    schedule: Schedule | None) -> list[Backup]:
     """Every backup made, each once: the portal's list first, then the app's recordings, then lastBackupTime.
 
@@ -76,7 +73,7 @@ def merged_backups(listed: list[Backup], operations: list[StoredOperation],
     return sorted(kept, key=lambda b: b.created)
 
 
-def known_since(made: list[Backup], operations: list[StoredOperation], watched_since: float | None) -> float | None:
+def known_since(made: list[Backup], operations: list[RecordedOperation], watched_since: float | None) -> float | None:
     """From when on the app can tell a missing backup: the first backup on record (any source), the first
     backup operation recorded, or when watching the portal's backups began, whichever is earliest."""
     times = [b.created.timestamp() for b in made]
@@ -116,3 +113,15 @@ def size_words(size: int) -> str:
 
 def _utc_dt(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def last_backup_time(history: list[BackupFile], schedule: Schedule | None) -> datetime | None:
+    """The newest of the schedule's lastBackupTime and the newest history record."""
+    times = [r.created_on for r in history]
+    if schedule is not None and schedule.last_backup_time is not None:
+        times.append(schedule.last_backup_time)
+    return max(times) if times else None
+
+
+def newest_first(history: list[BackupFile]) -> list[BackupFile]:
+    return sorted(history, key=lambda r: r.created_on, reverse=True)

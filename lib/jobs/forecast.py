@@ -34,16 +34,14 @@ import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 from lib import timewords
 from lib.jobs.eta import Estimate
 from lib.jobs.phases import DATA_PHASE_END, Phase
+from lib.jobs.recorded import RecordedOperation
 from lib.jobs.timeline import Point, Timeline
 from lib.portal.models import Operation
-
-if TYPE_CHECKING:
-    from lib.db.store import StoredOperation
 
 #: where each kind holds still until it is done, and where its data phase begins
 PLATEAU = {"restore": 75, "backup": 90}
@@ -72,7 +70,7 @@ class PastRun:
 
 
 @dataclass(frozen=True, slots=True)
-class History:
+class EarlierRuns:
     """The newest earlier runs of one kind on one portal, newest first, and the plateau model to use."""
 
     kind: str  # "restore" or "backup"
@@ -103,8 +101,8 @@ class History:
 class Past(NamedTuple):
     """What the history says before this run: how the last one ended, and what earlier runs teach."""
 
-    last: StoredOperation | None
-    learned: History | None
+    last: RecordedOperation | None
+    learned: EarlierRuns | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,8 +128,8 @@ class DoneBy:
 # ---------------------------------------------------------------- learning
 
 
-def learn(past: Sequence[tuple[StoredOperation, list[Point]]], kind: str | Operation, *,
-          model: str = "auto", recent: int = RECENT) -> History:
+def learn(past: Sequence[tuple[RecordedOperation, list[Point]]], kind: str | Operation, *,
+          model: str = "auto", recent: int = RECENT) -> EarlierRuns:
     """What earlier runs of ``kind`` teach: only completed ones, the newest ``recent`` with any usable part."""
     noun = kind.noun if isinstance(kind, Operation) else kind
     if model not in MODELS:
@@ -145,11 +143,11 @@ def learn(past: Sequence[tuple[StoredOperation, list[Point]]], kind: str | Opera
             runs.append(run)
         if len(runs) >= recent:
             break
-    history = History(noun, tuple(runs))
-    return History(noun, tuple(runs), _choose(history) if model == "auto" else model)
+    history = EarlierRuns(noun, tuple(runs))
+    return EarlierRuns(noun, tuple(runs), _choose(history) if model == "auto" else model)
 
 
-def _past_run(op: StoredOperation, points: list[Point], kind: str) -> PastRun:
+def _past_run(op: RecordedOperation, points: list[Point], kind: str) -> PastRun:
     marks = _marks(points, kind)
     end = marks.end
     start = op.started if op.started is not None else marks.start
@@ -159,7 +157,7 @@ def _past_run(op: StoredOperation, points: list[Point], kind: str) -> PastRun:
     return PastRun(op.ended or 0.0, total, data, plateau)
 
 
-def _choose(history: History) -> str:
+def _choose(history: EarlierRuns) -> str:
     """The plateau model that predicted each earlier run best from the others; "share" until there are 3."""
     both = [r for r in history.runs if r.share is not None]
     if len(both) < 3:
@@ -176,7 +174,7 @@ def _choose(history: History) -> str:
 # ---------------------------------------------------------------- the estimate
 
 
-def done_by(timeline: Timeline, now: float, history: History | None,
+def done_by(timeline: Timeline, now: float, history: EarlierRuns | None,
             current_phase_estimate: Estimate | None) -> DoneBy | None:
     """When the whole job should be done, as a range; None without earlier runs or while nothing runs."""
     if history is None or not history.runs or not timeline.phase.running:
@@ -209,7 +207,7 @@ def done_by(timeline: Timeline, now: float, history: History | None,
     return None
 
 
-def _plateau(history: History, data_lo: float | None, data_hi: float | None) -> tuple[float, float, int] | None:
+def _plateau(history: EarlierRuns, data_lo: float | None, data_hi: float | None) -> tuple[float, float, int] | None:
     """The plateau's length as a range, scaled to this run's data phase when the model and the data allow."""
     shares = history.shares
     if history.model == "share" and shares and data_lo is not None and data_hi is not None:
@@ -292,7 +290,7 @@ def done_by_short(done: DoneBy, tz: tzinfo, now: float) -> str:
     return f"{first}–{last}"
 
 
-def before_start_words(history: History | None) -> str | None:
+def before_start_words(history: EarlierRuns | None) -> str | None:
     """``The last 3 restores here took 35–42 min``; None without earlier runs seen from the start."""
     if history is None or not history.totals:
         return None

@@ -41,11 +41,11 @@ from lib.portal.errors import (
     UnexpectedResponse,
 )
 from lib.portal.models import (
-    HistoryRecord,
+    BackupFile,
     PayloadError,
     Progress,
     Schedule,
-    parse_history,
+    parse_backup_files,
     parse_progress,
     parse_schedule,
 )
@@ -142,8 +142,8 @@ class DocSpaceClient:
     def get_backup_progress(self, dump: bool = False) -> Progress | None:
         return self._get(_BACKUP + "getbackupprogress", _dump(dump), _optional(parse_progress))
 
-    def get_backup_history(self, dump: bool = False) -> list[HistoryRecord]:
-        return self._get(_BACKUP + "getbackuphistory", _dump(dump), parse_history)
+    def get_backup_history(self, dump: bool = False) -> list[BackupFile]:
+        return self._get(_BACKUP + "getbackuphistory", _dump(dump), parse_backup_files)
 
     def get_backup_schedule(self, dump: bool = False) -> Schedule | None:
         return self._get(_BACKUP + "getbackupschedule", _dump(dump), _optional(parse_schedule))

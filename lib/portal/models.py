@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import IntEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 
 class PayloadError(ValueError):
@@ -149,7 +149,7 @@ class Progress:
 
 
 @dataclass(frozen=True, slots=True)
-class HistoryRecord:
+class BackupFile:
     """One backup file the portal still has."""
 
     id: str
@@ -170,6 +170,13 @@ class Schedule:
     backups_stored: int | None
     last_backup_time: datetime | None
     dump: bool = False
+
+
+class BackupsAnswer(NamedTuple):
+    """The backup list and the schedule, read together (getbackuphistory + getbackupschedule)."""
+
+    files: list[BackupFile]
+    schedule: Schedule | None
 
 
 # ---------------------------------------------------------------- parsing helpers
@@ -263,13 +270,13 @@ def parse_progress(value: Any) -> Progress:
     )
 
 
-def parse_history_record(value: Any) -> HistoryRecord:
+def parse_backup_file(value: Any) -> BackupFile:
     data = _obj(value, "history record")
     created = parse_datetime(data.get("createdOn"), "createdOn")
     if created is None:
         raise PayloadError("history record has no 'createdOn'")
     storage = data.get("storageType")
-    return HistoryRecord(
+    return BackupFile(
         id=_text(data, "id", required=True),
         file_name=_text(data, "fileName"),
         storage_type=StorageType.UNKNOWN if storage is None else StorageType.parse(storage),
@@ -278,12 +285,12 @@ def parse_history_record(value: Any) -> HistoryRecord:
     )
 
 
-def parse_history(value: Any) -> list[HistoryRecord]:
+def parse_backup_files(value: Any) -> list[BackupFile]:
     if value is None:
         return []
     if not isinstance(value, list):
         raise PayloadError(f"backup history must be a list, not {type(value).__name__}")
-    return [parse_history_record(item) for item in value]
+    return [parse_backup_file(item) for item in value]
 
 
 def parse_schedule(value: Any) -> Schedule:

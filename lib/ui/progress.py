@@ -55,7 +55,7 @@ def progress_page(ctx: Context, operation: Operation) -> None:
     key = f"{portal.name}:{noun}:{dump}"
     view = state.view(key, lambda: source.progress(portal.name, operation, dump))
     refresh, paused = state.refresh_seconds(ctx.config), state.paused()
-    every = view.watch.interval(refresh, paused)
+    every = view.rhythm.interval(refresh, paused)
 
     @st.fragment(run_every=every)
     def live() -> None:
@@ -78,13 +78,13 @@ def progress_page(ctx: Context, operation: Operation) -> None:
             chrome.history_notice(ctx)
             if source.notifier.last_error:
                 st.caption(md_escape(source.notifier.last_error))
-        footer = view.watch.footer(view.timeline.last_poll_at, source.next_check(portal.name, noun, dump),
+        footer = view.rhythm.footer(view.timeline.last_poll_at, source.next_check(portal.name, noun, dump),
                                    view.timeline.failures, now, ctx.tz, refresh, paused)
         if footer:
             st.caption(footer)
         if not ctx.kiosk:
             _details(shown, view.timeline, ctx.tz, noun, key)
-        change = view.watch.observe(view.timeline.phase.running, status.done)
+        change = view.rhythm.observe(view.timeline.phase.running, status.done)
         if change is Change.ENDED_WATCHED:
             st.toast(status.headline, icon=status.level.icon)
         if change is not Change.NONE:
@@ -97,10 +97,10 @@ def progress_page(ctx: Context, operation: Operation) -> None:
 
 def _controls(ctx: Context, operation: Operation, dump: bool | None, key: str, view: state.View) -> None:
     """After the end: "Watch again" (and in demo mode "Restart the demo"); the restore choice."""
-    if not view.watch.live:
+    if not view.rhythm.live:
         cols = st.columns([1, 1, 3])
         if cols[0].button("Watch again", icon=":material/autorenew:", help="Start checking this portal again."):
-            view.watch.watch_again()
+            view.rhythm.live_again()
             ctx.source.check_now(ctx.portal.name, operation.noun, dump)
             st.rerun()
         if ctx.config.demo and cols[1].button("Restart the demo", help="Run the simulated job again from 0%."):

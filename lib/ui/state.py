@@ -21,7 +21,7 @@ from lib.db.store import HistoryStore
 from lib.jobs.timeline import Timeline
 from lib.settings.config import AppConfig, PortalConfig, load
 from lib.settings.errors import ConfigError
-from lib.views.rhythm import Watch
+from lib.views.rhythm import Rhythm
 from lib.watching.reader import DatabaseReader
 from lib.watching.watcher import Watcher
 
@@ -51,7 +51,7 @@ class View:
     """One live page's history as this viewer last read it, and its checking rhythm."""
 
     timeline: Timeline
-    watch: Watch = field(default_factory=Watch)
+    rhythm: Rhythm = field(default_factory=Rhythm)
 
 
 #: where pages read from: the watcher in this process, or the database another process writes

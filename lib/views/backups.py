@@ -11,12 +11,10 @@ from datetime import tzinfo
 
 from lib import timewords
 from lib.jobs import schedule as sched
+from lib.jobs.backups_made import last_backup_time, newest_first
 from lib.portal.errors import Category, DocSpaceError
-from lib.portal.models import HistoryRecord, Progress, Schedule
-from lib.views.portals import last_backup_time, newest_first
+from lib.portal.models import BackupFile, BackupsAnswer, Progress
 from lib.watching.poller import Poll
-
-BackupsAnswer = tuple[list[HistoryRecord], Schedule | None]
 
 
 @dataclass(frozen=True)
@@ -36,7 +34,7 @@ class BackupsView:
     overdue: tuple[str, str] | None = None  # (headline, the rest) when a scheduled backup did not happen
     tiles: tuple[Tile, ...] = ()
     schedule: str = ""  # "Every day at 02:00 UTC, keeps 7 copies, stored in a room in DocSpace."
-    files: tuple[HistoryRecord, ...] = ()
+    files: tuple[BackupFile, ...] = ()
     checked: str = ""  # when the list was read, and how often it is re-read
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from lib import timewords
 from lib.jobs.timeline import Timeline
-from lib.portal.models import HistoryRecord
+from lib.portal.models import BackupFile
 from lib.text import clean
 
 
@@ -31,7 +31,7 @@ def timeline_csv(timeline: Timeline, tz: tzinfo) -> str:
     return out.getvalue()
 
 
-def backup_table(records: list[HistoryRecord], tz: tzinfo) -> dict[str, list[str]]:
+def backup_table(records: list[BackupFile], tz: tzinfo) -> dict[str, list[str]]:
     """The backup files as the Backups page shows them: one list per column, headed."""
     zone = timewords.zone_label(tz)
     return {
@@ -42,7 +42,7 @@ def backup_table(records: list[HistoryRecord], tz: tzinfo) -> dict[str, list[str
     }
 
 
-def backups_csv(records: list[HistoryRecord], tz: tzinfo) -> str:
+def backups_csv(records: list[BackupFile], tz: tzinfo) -> str:
     """The same table as CSV, with each file's id."""
     return table_csv({**backup_table(records, tz), "Id": [r.id for r in records]})
 

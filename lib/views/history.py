@@ -12,8 +12,9 @@ from datetime import tzinfo
 from typing import Any
 
 from lib import timewords
-from lib.db.store import HistoryStore, StoredOperation
+from lib.db.store import HistoryStore
 from lib.jobs.backups_made import Backup
+from lib.jobs.recorded import RecordedOperation
 from lib.text import clean
 from lib.views import strip
 
@@ -61,7 +62,7 @@ def _portal_strip(store: HistoryStore, portal: str, backups: Any, now: float, tz
     return Strip(cells, strip.strip_summary(cells), notable)
 
 
-def took(op: StoredOperation) -> str:
+def took(op: RecordedOperation) -> str:
     """``42 min``; ``at least 20 min`` when the start was not seen; ``seen for 3 min`` when the end was
     not seen either; empty while it runs."""
     if op.ended is None:
@@ -73,7 +74,7 @@ def took(op: StoredOperation) -> str:
     return f"at least {timewords.duration(op.ended - op.first_seen)}"
 
 
-def operations_table(ops: list[StoredOperation], labels: dict[str, str], tz: tzinfo) -> dict[str, list[str]]:
+def operations_table(ops: list[RecordedOperation], labels: dict[str, str], tz: tzinfo) -> dict[str, list[str]]:
     """The recorded operations as the History page lists them, newest first, one list per column."""
     zone = timewords.zone_label(tz)
     return {

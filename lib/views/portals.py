@@ -1,17 +1,17 @@
-"""One line per portal for the overview page, and the backups page's summary: pure decisions."""
+"""The All portals page's decisions: one line per configured portal, its health, activity and last backup."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from lib import timewords
+from lib.jobs.backups_made import last_backup_time
 from lib.jobs.eta import stalled_for
 from lib.jobs.phases import Phase
 from lib.jobs.schedule import overdue_since
 from lib.jobs.timeline import Timeline
 from lib.portal.errors import SLOW, Category, DocSpaceError, PortalRestoring
-from lib.portal.models import HistoryRecord, Schedule
+from lib.portal.models import BackupsAnswer
 from lib.views.status import Level
 
 
@@ -23,16 +23,8 @@ class PortalLine:
     note: str = ""
 
 
-def last_backup_time(history: list[HistoryRecord], schedule: Schedule | None) -> datetime | None:
-    """The newest of the schedule's lastBackupTime and the newest history record."""
-    times = [r.created_on for r in history]
-    if schedule is not None and schedule.last_backup_time is not None:
-        times.append(schedule.last_backup_time)
-    return max(times) if times else None
-
-
 def portal_line(restore: Timeline, backup: Timeline | None,
-                backups: tuple[list[HistoryRecord], Schedule | None] | DocSpaceError | None,
+                backups: BackupsAnswer | DocSpaceError | None,
                 now: float, stall_floor: float) -> PortalLine:
     """Health of one portal from its restore and backup timelines and its backup list."""
     level, activity, note = Level.OK, "idle", ""
@@ -106,7 +98,3 @@ def _activity(timeline: Timeline) -> str:
     if timeline.phase is Phase.OTHER:
         return f"{Phase.OTHER.value} ({progress.operation_code or '?'}) · {progress.progress}%"
     return f"{timeline.operation.verb} · {progress.progress}% · {timeline.phase.value}"
-
-
-def newest_first(history: list[HistoryRecord]) -> list[HistoryRecord]:
-    return sorted(history, key=lambda r: r.created_on, reverse=True)

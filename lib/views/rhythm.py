@@ -2,7 +2,7 @@
 
 Live: a check at the viewer's interval until the job ends. After the end: one quiet look a minute
 for the next job, so a wall screen picks up a new restore with nobody at the keyboard. Paused: no
-checks at all, for this tab only. The page keeps one :class:`Watch` per page and portal in session
+checks at all, for this tab only. The page keeps one :class:`Rhythm` per page and portal in session
 state; this module decides, the page only draws.
 """
 
@@ -28,7 +28,7 @@ class Change(Enum):
 
 
 @dataclass
-class Watch:
+class Rhythm:
     live: bool = True
     seen_running: bool = False
 
@@ -52,7 +52,7 @@ class Watch:
             return Change.ENDED_WATCHED if watched else Change.ENDED
         return Change.NONE
 
-    def watch_again(self) -> None:
+    def live_again(self) -> None:
         self.live = True
 
     def footer(self, last_check: float | None, next_at: float | None, failures: int, now: float, tz: tzinfo,

@@ -9,19 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import tzinfo
 from enum import StrEnum
-from typing import TYPE_CHECKING
 
 from lib import timewords
 from lib.jobs import forecast
 from lib.jobs.eta import DEFAULT_STALL_FLOOR, Estimate, estimate, stalled_for
 from lib.jobs.forecast import Past
 from lib.jobs.phases import Phase
+from lib.jobs.recorded import RecordedOperation
 from lib.jobs.timeline import Problem, Timeline
 from lib.portal.errors import SLOW, Category
-
-if TYPE_CHECKING:
-    from lib.db.store import StoredOperation
-    from lib.portal.models import Progress
+from lib.portal.models import Progress
 
 
 class Level(StrEnum):
@@ -152,7 +149,7 @@ def _ended(timeline: Timeline, progress: Progress, facts: list[str], notice: str
 
 
 def _running(timeline: Timeline, progress: Progress, facts: list[str], notice: str, now: float, tz: tzinfo,
-             stall_floor: float, learned: forecast.History | None) -> Status:
+             stall_floor: float, learned: forecast.EarlierRuns | None) -> Status:
     noun, pct, phase, problem = timeline.operation.noun, progress.progress, timeline.phase, timeline.last_problem
     changed = timeline.last_change_at
     if changed is not None:
@@ -240,7 +237,7 @@ def _last_known(pct: int, problem: Problem, last_ok: float, now: float, tz: tzin
     return f"{pct}% as of {at}: the portal has not answered for {timewords.duration(now - last_ok)}. {problem.message}"
 
 
-def ended_words(op: StoredOperation | None, noun: str, now: float, tz: tzinfo) -> str:
+def ended_words(op: RecordedOperation | None, noun: str, now: float, tz: tzinfo) -> str:
     """How the last recorded operation ended, in one sentence, for a page where nothing runs now."""
     if op is None:
         return f"No {noun} has been recorded here yet."

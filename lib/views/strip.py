@@ -27,15 +27,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from typing import TYPE_CHECKING
 
 from lib import text, timewords
 from lib.jobs.backups_made import EARLY, RECORDED, Backup, known_since, merged_backups, norm_id, same_backup, size_words
+from lib.jobs.recorded import RecordedOperation
 from lib.jobs.schedule import GRACE, next_due
 from lib.portal.models import Period, Schedule
-
-if TYPE_CHECKING:
-    from lib.db.store import StoredOperation
 
 #: how much of the portal's own error text a cell quotes
 PORTAL_TEXT_LEN = 80
@@ -108,7 +105,7 @@ class _Fact:
 
 
 def day_cells(now: float, tz: tzinfo, days: int = 30, *, backups: list[Backup],
-              operations: list[StoredOperation], schedule: Schedule | None,
+              operations: list[RecordedOperation], schedule: Schedule | None,
               watched_since: float | None) -> list[DayCell]:
     """One cell per day for the last ``days`` days in the viewer's zone, oldest first; the last is today.
 
@@ -222,16 +219,16 @@ def strip_text(cells: list[DayCell]) -> str:
 # ---------------------------------------------------------------- operations
 
 
-def _unique_operations(ops: list[StoredOperation]) -> list[StoredOperation]:
+def _unique_operations(ops: list[RecordedOperation]) -> list[RecordedOperation]:
     """One row per task (a task recorded under two scopes counts once), keeping the most finished one."""
-    out: dict[tuple[str, str], StoredOperation] = {}
+    out: dict[tuple[str, str], RecordedOperation] = {}
     for op in sorted(ops, key=lambda o: (o.outcome == "running", o.first_seen)):
         key = (op.kind, norm_id(op.task_id) or op.id)
         out.setdefault(key, op)
     return sorted(out.values(), key=lambda o: o.first_seen)
 
 
-def _operation_fact(op: StoredOperation, tz: tzinfo, now: float, made: list[Backup]) -> _Fact | None:
+def _operation_fact(op: RecordedOperation, tz: tzinfo, now: float, made: list[Backup]) -> _Fact | None:
     noun = op.kind
     end = op.ended if op.ended is not None else op.last_seen
     at = timewords.clock(end, tz)
@@ -256,7 +253,7 @@ def _operation_fact(op: StoredOperation, tz: tzinfo, now: float, made: list[Back
                  f"a {noun} was seen until {at}; how it ended is not known")
 
 
-def _backup_of(op: StoredOperation, made: list[Backup]) -> bool:
+def _backup_of(op: RecordedOperation, made: list[Backup]) -> bool:
     """Whether a backup in the list is this (unfinished-looking) operation's file."""
     began = timewords.utc(op.started if op.started is not None else op.first_seen)
     probe = Backup(timewords.utc(op.last_seen), None, RECORDED, op.task_id, began)
@@ -281,7 +278,7 @@ def _dues(schedule: Schedule | None, start: float, end: float) -> list[float]:
 
 
 def _due_fact(schedule: Schedule, due: float, now: float, tz: tzinfo, known: float | None,
-              made: list[Backup], ops: list[StoredOperation]) -> _Fact | None:
+              made: list[Backup], ops: list[RecordedOperation]) -> _Fact | None:
     """What a scheduled instant says: nothing (it was kept, or nothing was known), missed, or due."""
     lo, hi = due - EARLY.total_seconds(), due + GRACE.total_seconds()
     if any(lo <= b.created.timestamp() <= hi for b in made):

@@ -15,7 +15,7 @@ from typing import Any
 from lib.jobs.phases import Phase
 from lib.jobs.timeline import Point, Problem, Run, Timeline
 from lib.portal.errors import Category
-from lib.portal.models import HistoryRecord, Operation, Period, Progress, Schedule, StorageType, TaskStatus
+from lib.portal.models import BackupFile, BackupsAnswer, Operation, Period, Progress, Schedule, StorageType, TaskStatus
 
 #: an idle spell's points are kept in the state (they belong to no operation); the newest this many
 IDLE_POINTS = 20
@@ -60,13 +60,13 @@ def rebuild(operation: Operation, state: dict[str, Any] | None, points: list[Poi
     return timeline
 
 
-def backups_state(history: list[HistoryRecord], schedule: Schedule | None) -> dict[str, Any]:
+def backups_state(history: list[BackupFile], schedule: Schedule | None) -> dict[str, Any]:
     return {"history": [_record_json(r) for r in history],
             "schedule": None if schedule is None else _schedule_json(schedule)}
 
 
-def backups_from(state: dict[str, Any]) -> tuple[list[HistoryRecord], Schedule | None]:
-    history = [HistoryRecord(r["id"], r["file_name"], StorageType(r["storage_type"]),
+def backups_from(state: dict[str, Any]) -> BackupsAnswer:
+    history = [BackupFile(r["id"], r["file_name"], StorageType(r["storage_type"]),
                              datetime.fromisoformat(r["created_on"]),
                              datetime.fromisoformat(r["expires_on"]) if r["expires_on"] else None)
                for r in state["history"]]
@@ -74,7 +74,7 @@ def backups_from(state: dict[str, Any]) -> tuple[list[HistoryRecord], Schedule |
     schedule = None if s is None else Schedule(
         Period(s["period"]), s["hour"], s["day"], StorageType(s["storage_type"]), s["backups_stored"],
         datetime.fromisoformat(s["last_backup_time"]) if s["last_backup_time"] else None, s["dump"])
-    return history, schedule
+    return BackupsAnswer(history, schedule)
 
 
 # ---------------------------------------------------------------- values <-> JSON
@@ -106,7 +106,7 @@ def _point(d: dict[str, Any]) -> Point:
                  None if d["problem"] is None else problem_from(d["problem"]))
 
 
-def _record_json(r: HistoryRecord) -> dict[str, Any]:
+def _record_json(r: BackupFile) -> dict[str, Any]:
     return {"id": r.id, "file_name": r.file_name, "storage_type": int(r.storage_type),
             "created_on": r.created_on.isoformat(), "expires_on": r.expires_on.isoformat() if r.expires_on else None}
 

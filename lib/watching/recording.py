@@ -13,10 +13,11 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from lib import timewords
-from lib.db.store import HistoryStore, StoredOperation
+from lib.db.store import HistoryStore
 from lib.jobs import forecast
 from lib.jobs.eta import stalled_for
 from lib.jobs.phases import Phase
+from lib.jobs.recorded import RecordedOperation
 from lib.jobs.timeline import Point, Timeline, new_id
 from lib.portal.errors import Category
 from lib.portal.models import Operation, Progress
@@ -41,17 +42,17 @@ class Recording:
         self._stall_floor = stall_floor
         self._remind_after = remind_after
         self.timeline = Timeline(operation)
-        self._op: StoredOperation | None = None  # the current run's row, as written
+        self._op: RecordedOperation | None = None  # the current run's row, as written
         self._watched: set[str] = set()  # operations seen running (only those get an outcome message)
         self._told: set[str] = set()  # tasks whose outcome was told: one outcome message per task
         self._outage: str | None = None
         self._stall_told: float | None = None  # when this run's stall was first told
         self._reminded = 0  # reminders sent since
-        self._past: list[tuple[StoredOperation, list[Point]]] = []  # recent completed runs, newest first
+        self._past: list[tuple[RecordedOperation, list[Point]]] = []  # recent completed runs, newest first
         #: the newest operation that has ended, for "how it ended"
-        self.last_ended: StoredOperation | None = None
+        self.last_ended: RecordedOperation | None = None
         #: what earlier runs teach about this one ("done around …")
-        self.learned: forecast.History | None = None
+        self.learned: forecast.EarlierRuns | None = None
         self.snapshot = self.timeline.snapshot()
 
     @property
@@ -121,7 +122,7 @@ class Recording:
         t = self.timeline
         seen = point.phase not in _TERMINAL
         progress = t.last_progress
-        op = StoredOperation(
+        op = RecordedOperation(
             id=t.run_id, portal=self.portal, kind=self.operation.noun, scope=self.scope, task_id=point.task_id,
             first_seen=point.at, first_percent=point.percent or 0, started=point.at if point.percent == 0 else None,
             ended=None if seen else point.at, outcome="running" if seen else _TERMINAL[point.phase],
@@ -147,7 +148,7 @@ class Recording:
         self._op = None
         log.info("%s: the %s went away without a final answer (%s)", self.portal, self.operation.noun, outcome)
 
-    def _ended(self, op: StoredOperation) -> None:
+    def _ended(self, op: RecordedOperation) -> None:
         self._op = op
         self.last_ended = op
         if op.outcome == "completed":

@@ -26,7 +26,7 @@ from lib.jobs.phases import Phase
 from lib.jobs.schedule import overdue_since
 from lib.jobs.timeline import Problem, Timeline
 from lib.portal.client import DocSpaceClient, post_webhook
-from lib.portal.models import HistoryRecord, Operation, Progress, Schedule
+from lib.portal.models import BackupsAnswer, Operation, Progress
 from lib.settings.config import AppConfig, PortalConfig
 from lib.watching import endpoint_state
 from lib.watching.notify import Notifier
@@ -42,8 +42,6 @@ LOOK_GRACE = 15.0
 #: a restore choice nobody has looked at for this long is no longer polled
 FORGET_AFTER = 600.0
 PRUNE_EVERY = 6 * 3600.0
-
-BackupsAnswer = tuple[list[HistoryRecord], Schedule | None]
 
 _current: Watcher | None = None
 _current_lock = threading.Lock()
@@ -331,7 +329,7 @@ class Watcher:
         client = self._clients[config.name]
         recording = None
         if kind == "backups":
-            fetch: Callable[[], Any] = lambda: (client.get_backup_history(), client.get_backup_schedule())  # noqa: E731
+            fetch: Callable[[], Any] = lambda: BackupsAnswer(client.get_backup_history(), client.get_backup_schedule())  # noqa: E731
         else:
             operation = Operation.RESTORE if kind == "restore" else Operation.BACKUP
             fetch = (lambda: client.get_restore_progress(dump)) if kind == "restore" else client.get_backup_progress

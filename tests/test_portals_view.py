@@ -1,4 +1,4 @@
-"""overview.portal_line: one health line per portal, and the last-backup helpers."""
+"""views.portals.portal_line: one health line per portal, and the last-backup helpers."""
 
 from __future__ import annotations
 
@@ -6,11 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from lib.jobs.backups_made import last_backup_time, newest_first
 from lib.jobs.timeline import Timeline
 from lib.portal.errors import Forbidden, PortalRestoring, PortalUnreachable, ServerError, Unauthorized
-from lib.portal.models import HistoryRecord, Operation, Period, Schedule, StorageType, TaskStatus
+from lib.portal.models import BackupFile, Operation, Period, Schedule, StorageType, TaskStatus
 from lib.timewords import utc
-from lib.views.portals import PortalLine, last_backup_time, newest_first, portal_line
+from lib.views.portals import PortalLine, portal_line
 from lib.views.status import Level
 from tests.factories import T0, completed, progress, timeline
 
@@ -22,8 +23,8 @@ def idle(op: Operation = Operation.RESTORE) -> Timeline:
     return timeline((-5, None), op=op)
 
 
-def rec(hours_ago: float, rid: str = "r") -> HistoryRecord:
-    return HistoryRecord(rid, f"{rid}.tar.gz", StorageType.DOCUMENTS, NOW - timedelta(hours=hours_ago), None)
+def rec(hours_ago: float, rid: str = "r") -> BackupFile:
+    return BackupFile(rid, f"{rid}.tar.gz", StorageType.DOCUMENTS, NOW - timedelta(hours=hours_ago), None)
 
 
 def daily(last_hours_ago: float | None) -> Schedule:
