@@ -21,8 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.load import Run, add_idle, close_all, measure, sleep_until
 from bench.load_procs import rss_mb, threads
+from bench.load_run import Run, add_idle, close_all, measure, sleep_until
 
 
 def triangle(t: float, period: float, lo: int, hi: int) -> int:

@@ -15,8 +15,8 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.Element_pb2 import Element
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from bench.load import REQUIRED, pct
 from bench.load_proto import MessageCache, Tracker, context_info, rerun_msg, widget_state
+from bench.load_run import REQUIRED, pct
 from tests.conftest import ROOT
 
 

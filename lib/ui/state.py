@@ -23,6 +23,7 @@ from lib.settings.config import AppConfig, PortalConfig, load
 from lib.settings.errors import ConfigError
 from lib.views.rhythm import Rhythm
 from lib.watching.reader import DatabaseReader
+from lib.watching.source import Source
 from lib.watching.watcher import Watcher
 
 # ---------------------------------------------------------------- session-state keys
@@ -52,10 +53,6 @@ class View:
 
     timeline: Timeline
     rhythm: Rhythm = field(default_factory=Rhythm)
-
-
-#: where pages read from: the watcher in this process, or the database another process writes
-Source = Watcher | DatabaseReader
 
 
 @dataclass(frozen=True)

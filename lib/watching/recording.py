@@ -12,7 +12,6 @@ import logging
 from collections.abc import Callable
 from dataclasses import replace
 
-from lib import timewords
 from lib.db.store import HistoryStore
 from lib.jobs import forecast
 from lib.jobs.eta import stalled_for
@@ -21,6 +20,7 @@ from lib.jobs.recorded import RecordedOperation
 from lib.jobs.timeline import Point, Timeline, new_id
 from lib.portal.errors import Category
 from lib.portal.models import Operation, Progress
+from lib.watching import messages
 from lib.watching.poller import Poll
 
 #: the restore's Dump choice, as the database names it
@@ -180,12 +180,8 @@ class Recording:
         if task in self._told:
             return  # the same task again (answers that waver): never "failed" and then "completed"
         self._told.add(task)
-        noun, label = self.operation.noun, self.label
-        words = {"completed": f"✅ {label}: the {noun} completed." if (point.percent or 0) >= 100 else
-                 f"⚠️ {label}: DocSpace reports the {noun} complete at {point.percent}%.",
-                 "failed": f"❌ {label}: the {noun} failed at {point.percent}%: {text[:300]}",
-                 "cancelled": f"⚠️ {label}: the {noun} was cancelled."}
-        self._notify((self.portal, noun, self.timeline.run_id, outcome), words[outcome])
+        self._notify((self.portal, self.operation.noun, self.timeline.run_id, outcome),
+                     messages.outcome(self.label, self.operation.noun, outcome, point.percent or 0, text))
 
     def _stalled(self, now: float) -> None:
         """Told once; with ``remind_hours``, again every so often while it lasts, then "moving again"."""
@@ -196,15 +192,13 @@ class Recording:
         if stalled is not None:
             if self._stall_told is None:
                 self._stall_told, self._reminded = now, 0
-                self._notify((*key, "stalled"), f"⚠️ {self.label}: the {noun} has made no progress for "
-                                                f"{timewords.duration(stalled)} (at {pct}%).")
+                self._notify((*key, "stalled"), messages.stalled(self.label, noun, stalled, pct))
             elif self._remind_after and int((now - self._stall_told) // self._remind_after) > self._reminded:
                 self._reminded = n = int((now - self._stall_told) // self._remind_after)
-                self._notify((*key, f"stalled-reminder-{n}"), f"⏰ {self.label}: still no progress on the {noun} "
-                                                               f"after {timewords.duration(stalled)} (at {pct}%).")
+                self._notify((*key, f"stalled-reminder-{n}"), messages.stall_reminder(self.label, noun, stalled, pct))
         elif self._stall_told is not None:
             self._stall_told = None
             if self._remind_after:
-                words = "is moving again" if t.phase.running else f"has ended ({t.phase.value})"
-                self._notify((*key, "stall-over"), f"✅ {self.label}: the {noun} {words}, at {pct}%.")
+                self._notify((*key, "stall-over"),
+                             messages.stall_over(self.label, noun, t.phase.running, t.phase.value, pct))
 

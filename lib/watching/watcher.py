@@ -19,7 +19,6 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from lib import timewords
 from lib.db.store import HistoryStore
 from lib.jobs.forecast import Past
 from lib.jobs.phases import Phase
@@ -28,7 +27,7 @@ from lib.jobs.timeline import Problem, Timeline
 from lib.portal.client import DocSpaceClient, post_webhook
 from lib.portal.models import BackupsAnswer, Operation, Progress
 from lib.settings.config import AppConfig, PortalConfig
-from lib.watching import endpoint_state
+from lib.watching import endpoint_state, messages
 from lib.watching.notify import Notifier
 from lib.watching.poller import Poll, Poller
 from lib.watching.recording import SCOPES, Recording
@@ -304,19 +303,17 @@ class Watcher:
             key = (portal.name, "schedule", str(int(late)))
             if ep.overdue is None or ep.overdue[0] != late:
                 ep.overdue = (late, now, 0)
-                self.notifier.notify((*key, "overdue"), f"⚠️ {portal.label}: a scheduled backup is overdue (expected "
-                                                        f"{timewords.duration(now - late)} ago).")
+                self.notifier.notify((*key, "overdue"), messages.overdue(portal.label, now - late))
             elif self._remind_after and int((now - ep.overdue[1]) // self._remind_after) > ep.overdue[2]:
                 n = int((now - ep.overdue[1]) // self._remind_after)
                 ep.overdue = (late, ep.overdue[1], n)
-                self.notifier.notify((*key, f"overdue-reminder-{n}"), f"⏰ {portal.label}: still no backup since the "
-                                     f"one scheduled {timewords.duration(now - late)} ago.")
+                self.notifier.notify((*key, f"overdue-reminder-{n}"),
+                                     messages.overdue_reminder(portal.label, now - late))
         elif ep.overdue is not None:
             key = (portal.name, "schedule", str(int(ep.overdue[0])))
             ep.overdue = None
             if self._remind_after:
-                self.notifier.notify((*key, "back-on-schedule"), f"✅ {portal.label}: a backup was made; "
-                                                                 "backups are on schedule again.")
+                self.notifier.notify((*key, "back-on-schedule"), messages.back_on_schedule(portal.label))
 
     # ------------------------------------------------------------ endpoints
 
