@@ -138,20 +138,30 @@ def _tree(tmp_path: Path, files: dict[str, str]) -> Path:
     return tmp_path
 
 
-@pytest.mark.parametrize(("files", "expected"), [
-    ({"lib/jobs/eta.py": "from lib.views.status import Level\n", "lib/views/status.py": "Level = 1\n"},
-     "lib.jobs.eta (jobs, rank 2) imports lib.views.status (views, rank 5): a step up or sideways"),
-    ({"lib/portal/client.py": "from lib.settings import config\n", "lib/settings/config.py": ""},
-     "lib.portal.client (portal, rank 1) imports lib.settings.config (settings, rank 1): a step up or sideways"),
-    ({"lib/views/charts.py": "def f():\n    import streamlit as st\n"},
-     "lib.views.charts imports streamlit (only lib/ui, app.py and app_pages may)"),
-    ({"lib/jobs/a.py": "from lib.jobs import b\n", "lib/jobs/b.py": "from lib.jobs.a import x\n"},
-     "import cycle: lib.jobs.a -> lib.jobs.b -> lib.jobs.a"),
-    ({"lib/text.py": "from lib.jobs.phases import Phase\n", "lib/jobs/phases.py": ""},
-     "lib.text (a root helper) imports lib.jobs.phases: helpers stand on nothing in lib/"),
-    ({"simulator/x.py": "from streamlit import runtime\n"},
-     "simulator.x imports streamlit (only lib/ui, app.py and app_pages may)"),
-])
+#: a made-up tree that breaks one rule (file: source, separated by " | "), and the sentence that says so
+BROKEN = """
+lib/jobs/eta.py: from lib.views.status import Level | lib/views/status.py: Level = 1
+=> lib.jobs.eta (jobs, rank 2) imports lib.views.status (views, rank 5): a step up or sideways
+lib/portal/client.py: from lib.settings import config | lib/settings/config.py:
+=> lib.portal.client (portal, rank 1) imports lib.settings.config (settings, rank 1): a step up or sideways
+lib/views/charts.py: import streamlit as st
+=> lib.views.charts imports streamlit (only lib/ui, app.py and app_pages may)
+lib/jobs/a.py: from lib.jobs import b | lib/jobs/b.py: from lib.jobs.a import x
+=> import cycle: lib.jobs.a -> lib.jobs.b -> lib.jobs.a
+lib/text.py: from lib.jobs.phases import Phase | lib/jobs/phases.py:
+=> lib.text (a root helper) imports lib.jobs.phases: helpers stand on nothing in lib/
+simulator/x.py: from streamlit import runtime
+=> simulator.x imports streamlit (only lib/ui, app.py and app_pages may)
+"""
+
+
+def _cases() -> list[tuple[dict[str, str], str]]:
+    lines = BROKEN.strip().splitlines()
+    return [({name: source.strip() + "\n" for name, _, source in (f.partition(":") for f in tree.split(" | "))},
+             said.removeprefix("=> ")) for tree, said in zip(lines[::2], lines[1::2], strict=True)]
+
+
+@pytest.mark.parametrize(("files", "expected"), _cases())
 def test_a_broken_rule_is_caught(tmp_path: Path, files: dict[str, str], expected: str) -> None:
     assert violations(_tree(tmp_path, files)) == [expected]
 
