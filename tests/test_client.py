@@ -325,7 +325,7 @@ def test_the_deadline_holds_on_a_body_that_trickles(manual_clock: ManualClock) -
 
 def test_the_default_deadline_is_the_read_timeout_plus_three_seconds() -> None:
     c = DocSpaceClient("https://portal.example")
-    assert (c.read_timeout, c.deadline) == (5.0, 8.0)  # the README's 8 s
+    assert (c.read_timeout, c.deadline) == (5.0, 8.0)  # docs/pages.md's 8 s
 
 
 def test_a_body_in_latin1_under_a_utf8_label_is_still_read(portal: Simulator) -> None:

@@ -90,7 +90,7 @@ class PortalUnreachable(DocSpaceError):
 
 class Unauthorized(DocSpaceError):
     sentence = "The portal did not accept the API key."
-    advice = "Create a new admin API key in DocSpace and put it in the app's secrets (see README, 'API key')."
+    advice = "Create a new admin API key in DocSpace and put it in the app's secrets (see 'API key' in docs/settings.md)."
     status = 401
     label = "not authorized"
     category = Category.AUTH
@@ -98,7 +98,7 @@ class Unauthorized(DocSpaceError):
 
 class Forbidden(DocSpaceError):
     sentence = "The API key belongs to someone who is not a portal admin."
-    advice = "Use an API key created by a DocSpace owner or admin (see README, 'API key')."
+    advice = "Use an API key created by a DocSpace owner or admin (see 'API key' in docs/settings.md)."
     status = 403
     label = "not authorized"
     category = Category.AUTH

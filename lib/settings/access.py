@@ -74,7 +74,7 @@ def load(auth: Any, allow: Any) -> SignIn | None:
     if auth is None:
         if allow is not None:
             raise ConfigError("'access.allow' lists who may sign in, but sign-in is not set up: add an [auth] "
-                              "section (see the README section 'Sign-in'), or remove 'allow'.")
+                              "section (see docs/sign-in.md), or remove 'allow'.")
         return None
     providers = load_auth(auth)
     if allow is None:
@@ -218,7 +218,7 @@ def _provider(where: str, table: Any, *, check_keys: bool = True) -> None:
         value = table.get(key)
         if value is None:
             raise ConfigError(f"'{where}.{key}' is missing: copy it from your sign-in provider "
-                              "(see the README section 'Sign-in').")
+                              "(see docs/sign-in.md).")
         if not isinstance(value, str) or not value.strip():
             raise ConfigError(f"'{where}.{key}' must be a non-empty text in quotes.")
     url = table["server_metadata_url"].strip()

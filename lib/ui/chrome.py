@@ -16,7 +16,7 @@ from lib.ui.state import Context
 
 def settings_error(exc: ConfigError) -> None:
     st.error(f"**The app's settings need fixing.** {md_escape(exc.message, 600)}", icon=":material/settings:")
-    st.caption("Edit `.streamlit/secrets.toml` (or the Secrets box on Community Cloud); see the README.")
+    st.caption("Edit `.streamlit/secrets.toml` (or the Secrets box on Community Cloud); see docs/settings.md.")
 
 
 def passcode_gate(config: AppConfig) -> None:
@@ -101,7 +101,7 @@ def share_links(portal: PortalConfig) -> None:
 def notices(ctx: Context, *, about_portal: bool = True) -> None:
     """The demo notice and, for a plain-http portal, that the connection is not encrypted."""
     if ctx.config.demo:
-        st.info("**Demo** — a simulated portal. Add yours in secrets (see README).", icon=":material/science:")
+        st.info("**Demo** — a simulated portal. Add yours in secrets (see docs/settings.md).", icon=":material/science:")
     if about_portal and ctx.portal.insecure:
         st.warning(f"The connection to {md_escape(ctx.portal.host)} is **not encrypted** (http://). "
                    "Anyone on the network path can read it.", icon=":material/lock_open:")
@@ -113,7 +113,7 @@ def needs_key(portal: PortalConfig) -> bool:
     if portal.api_key:
         return False
     st.warning("Backup information needs an admin API key for this portal. Add `api_key = \"sk-…\"` under "
-               f"`[portals.{portal.name}]` in the secrets (see the README section 'API key'). "
+               f"`[portals.{portal.name}]` in the secrets (see 'API key' in docs/settings.md). "
                "The Restore page works without one.", icon=":material/key:")
     restore_link(portal, "Go to the Restore page")
     return True
