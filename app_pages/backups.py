@@ -12,7 +12,8 @@ from lib.views.history import portal_strip
 from lib.watching.watcher import BACKUPS_LOOKED
 
 ctx = state.context()
-st.title("Backups")
+v = ctx.viewer
+st.title(v._(state.PAGE_TITLES["backups"]))
 chrome.notices(ctx)
 
 
@@ -24,14 +25,15 @@ def backups() -> None:
     answer = ctx.source.backups(ctx.portal.name, look=EVERY)
     restore = ctx.source.latest(ctx.portal.name, "restore")
     now = clock.now()
-    view = backups_view(answer, restore, BACKUPS_LOOKED, now, ctx.tz)
+    view = backups_view(answer, restore, BACKUPS_LOOKED, now, v)
     chrome.history_notice(ctx)
     if view.state == "checking":
-        st.info("Checking the portal…", icon=":material/hourglass_top:")
+        st.info(v._("Checking the portal…"), icon=":material/hourglass_top:")
         return
     if view.state == "restoring":
-        st.info("The portal is being restored; backups are unavailable until it finishes.", icon=":material/autorenew:")
-        chrome.restore_link(ctx.portal)
+        st.info(v._("The portal is being restored; backups are unavailable until it finishes."),
+                icon=":material/autorenew:")
+        chrome.restore_link(ctx.portal, v._("Watch the restore"))
         return
     if view.state == "problem":
         st.error(md_escape(view.problem, 400), icon=":material/lock:" if view.locked else ":material/cloud_off:")
@@ -42,28 +44,28 @@ def backups() -> None:
     for column, tile in zip(st.columns(3), view.tiles, strict=False):
         column.metric(tile.label, tile.value, help=tile.help, border=True)
     if view.schedule:
-        st.markdown(f"**Schedule:** {md_escape(view.schedule)}")
+        st.markdown(v._("**Schedule:** {schedule}", schedule=md_escape(view.schedule)))
     else:
-        st.caption("No automatic backup schedule is set on this portal.")
-    st.subheader("The last 30 days")
-    draw_strip(portal_strip(ctx.source.store, ctx.portal.name, answer.result, now, ctx.tz), ctx.portal.name,
+        st.caption(v._("No automatic backup schedule is set on this portal."))
+    st.subheader(v._("The last 30 days"))
+    draw_strip(portal_strip(ctx.source.store, ctx.portal.name, answer.result, now, v), ctx.portal.name, v,
                big=ctx.kiosk)
-    st.page_link("app_pages/history.py", label="Every recorded restore and backup", icon=":material/calendar_month:",
-                 query_params={"portal": ctx.portal.name})
-    st.subheader("Backup files")
+    st.page_link("app_pages/history.py", label=v._("Every recorded restore and backup"),
+                 icon=":material/calendar_month:", query_params={"portal": ctx.portal.name})
+    st.subheader(v._("Backup files"))
     if not view.files:
-        st.info("The portal has no backup files.", icon=":material/folder:")
+        st.info(v._("The portal has no backup files."), icon=":material/folder:")
     else:
-        st.dataframe(backup_table(list(view.files), ctx.tz), hide_index=True, width="stretch")
+        st.dataframe(backup_table(list(view.files), v), hide_index=True, width="stretch")
         files = list(view.files)
-        st.download_button("Download the list (CSV)", lambda: backups_csv(files, ctx.tz), on_click="ignore",
+        st.download_button(v._("Download the list (CSV)"), lambda: backups_csv(files, v), on_click="ignore",
                            file_name="backups.csv", mime="text/csv")
     st.caption(view.checked)
     if ctx.source.running and not ctx.kiosk:  # an app that only reads cannot hurry the watcher
-        st.button("Check now", icon=":material/refresh:", key=state.CHECK_BACKUPS,
+        st.button(v._("Check now"), icon=":material/refresh:", key=state.CHECK_BACKUPS,
                   on_click=lambda: ctx.source.check_now(ctx.portal.name, "backups"),
-                  help="Read the portal's backup list and schedule again now.")
+                  help=v._("Read the portal's backup list and schedule again now."))
 
 
-if not chrome.needs_key(ctx.portal):
+if not chrome.needs_key(ctx.portal, v):
     backups()

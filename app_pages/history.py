@@ -10,10 +10,11 @@ from lib.ui import chrome, state
 from lib.ui.strip import draw_strip
 from lib.views.charts import timeline_figure
 from lib.views.export import table_csv
-from lib.views.history import OUTCOMES, operations_table, portal_strip
+from lib.views.history import OUTCOMES, operations_table, outcome_words, portal_strip
 
 ctx = state.context()
-st.title("History")
+v = ctx.viewer
+st.title(v._(state.PAGE_TITLES["history"]))
 chrome.notices(ctx, about_portal=False)
 labels = {p.name: p.label for p in ctx.config.portals}
 store = ctx.source.store
@@ -21,12 +22,12 @@ if ctx.linked_portal and st.session_state.get(state.HISTORY_LINK) != ctx.linked_
     st.session_state[state.HISTORY_PORTAL] = ctx.linked_portal  # a shared /history?portal=x link
     st.session_state[state.HISTORY_LINK] = ctx.linked_portal
 where, what, ended = st.columns(3)
-portal = where.selectbox("Portal", ["", *labels], format_func=lambda n: labels.get(n, "All portals"),
+portal = where.selectbox(v._("Portal"), ["", *labels], format_func=lambda n: labels.get(n, v._("All portals")),
                          key=state.HISTORY_PORTAL)
-kind = what.selectbox("What", ["", "restore", "backup"], key=state.HISTORY_KIND,
-                      format_func=lambda k: {"": "Restores and backups", "restore": "Restores", "backup": "Backups"}[k])
-outcome = ended.selectbox("How it ended", ["", *OUTCOMES], key=state.HISTORY_OUTCOME,
-                          format_func=lambda o: OUTCOMES.get(o, "Any way").capitalize())
+kinds = {"": v._("Restores and backups"), "restore": v._("Restores"), "backup": v._("Backups")}
+kind = what.selectbox(v._("What"), list(kinds), key=state.HISTORY_KIND, format_func=kinds.get)
+outcome = ended.selectbox(v._("How it ended"), ["", *OUTCOMES], key=state.HISTORY_OUTCOME,
+                          format_func=lambda o: v._(OUTCOMES[o]) if o else v._("Any way"))
 
 
 @st.fragment(run_every=None if state.paused() else 60)
@@ -34,34 +35,35 @@ def history() -> None:
     now = clock.now()
     chrome.history_notice(ctx)
     for name in [portal] if portal else list(labels):
-        st.markdown(f"**{md_escape(labels[name], 80)}** · the last 30 days")
+        st.markdown(v._("**{label}** · the last 30 days", label=md_escape(labels[name], 80)))
         answer = ctx.source.backups(name)
-        draw_strip(portal_strip(store, name, answer.result if answer else None, now, ctx.tz), name, big=ctx.kiosk)
+        draw_strip(portal_strip(store, name, answer.result if answer else None, now, v), name, v, big=ctx.kiosk)
     ops = store.operations(portal=portal or None, kind=kind or None, outcome=outcome or None, limit=500)
-    st.subheader("Operations")
+    st.subheader(v._("Operations"))
     if not ops:
-        st.info("No operation recorded yet with these choices. Restores and backups appear here as soon as the "
-                "app sees them, whether or not anyone is looking.", icon=":material/history:")
+        st.info(v._("No operation recorded yet with these choices. Restores and backups appear here as soon as the "
+                    "app sees them, whether or not anyone is looking."), icon=":material/history:")
         return
-    table = operations_table(ops, labels, ctx.tz)
+    table = operations_table(ops, labels, v)
     small = st.column_config.TextColumn(width="small")
     picked = st.dataframe(table, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
-                          key=state.HISTORY_TABLE, column_config={"Operation": small, "Took": small})
-    st.download_button("Download the list (CSV)", table_csv(table), file_name="operations.csv", mime="text/csv")
+                          key=state.HISTORY_TABLE, column_config={v._("Operation"): small, v._("Took"): small})
+    st.download_button(v._("Download the list (CSV)"), table_csv(table), file_name="operations.csv",
+                       mime="text/csv")
     rows = picked.selection.rows if picked else []
     linked = st.query_params.get("operation")
     op = ops[rows[0]] if rows else next((o for o in ops if o.id == linked), None)
     if op is None:
-        st.caption("Select an operation to see its timeline.")
+        st.caption(v._("Select an operation to see its timeline."))
         return
     timeline = Timeline.resume(Operation.parse(op.kind), op.id, store.points_of(op.id), [])
-    st.markdown(f"**The {op.kind} on {md_escape(labels.get(op.portal, op.portal), 80)}** — "
-                f"{md_escape(table['Outcome'][ops.index(op)])}")
+    st.markdown("**" + md_escape(v.k_(op.kind, "The {noun} on {label}", label=labels.get(op.portal, op.portal)), 120)
+                + "** — " + md_escape(outcome_words(op, v)))
     if len(timeline.progress_points) >= 2:
-        st.plotly_chart(timeline_figure(timeline, ctx.tz), key="history-chart", alt="Percent done over time",
+        st.plotly_chart(timeline_figure(timeline, v), key="history-chart", alt=v._("Percent done over time"),
                         config={"displaylogo": False, "displayModeBar": False})
     else:
-        st.caption("Only one moment of it was seen: there is no timeline to draw.")
+        st.caption(v._("Only one moment of it was seen: there is no timeline to draw."))
 
 
 history()

@@ -8,7 +8,8 @@ from lib.ui import chrome, state
 from lib.views.portals import portal_line
 
 ctx = state.context()
-st.title("All portals")
+v = ctx.viewer
+st.title(v._(state.PAGE_TITLES["portals"]))
 chrome.notices(ctx, about_portal=False)
 
 
@@ -20,19 +21,19 @@ def overview() -> None:
     now = clock.now()
     chrome.history_notice(ctx)
     for portal in ctx.config.portals:
-        line = portal_line(*ctx.source.overview(portal.name, look=EVERY), now, ctx.config.stall_minutes * 60)
+        line = portal_line(*ctx.source.overview(portal.name, look=EVERY), now, ctx.config.stall_minutes * 60, v)
         with st.container(border=True):
             name, now_col, last = st.columns([3, 3, 2])
             name.page_link("app_pages/restore.py", label=md_escape(portal.label, 80), icon=":material/dns:",
                            query_params={"portal": portal.name})
-            name.badge(f"{line.level.icon} {line.level.value}", color=line.level.color)
-            now_col.markdown(f"**Now:** {md_escape(line.activity)}")
+            name.badge(f"{line.level.icon} {v._(line.level.value)}", color=line.level.color)
+            now_col.markdown(v._("**Now:** {activity}", activity=md_escape(line.activity)))
             if line.note:
                 now_col.caption(md_escape(line.note, 200))
-            last.markdown(f"**Last backup:** {md_escape(line.last_backup)}")
+            last.markdown(v._("**Last backup:** {when}", when=md_escape(line.last_backup)))
             if portal.api_key:
-                last.page_link("app_pages/backups.py", label="Backups", icon=":material/folder:",
-                               query_params={"portal": portal.name})
+                last.page_link("app_pages/backups.py", label=v._(state.PAGE_TITLES["backups"]),
+                               icon=":material/folder:", query_params={"portal": portal.name})
 
 
 overview()

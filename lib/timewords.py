@@ -1,9 +1,12 @@
-"""Durations, ages and clock times in words a manager reads at a glance."""
+"""Our own rules for time in words (ages, "today at", ranges, rounding) and time zones; the words
+themselves, numbers and clock times are the viewer's (lib.i18n, Babel)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from lib.i18n import Viewer
 
 #: old names browsers still report (ICU keeps them), and the tz database's current name for the same
 #: place. Only renames: not the database's links that merge one country's zone into another's.
@@ -42,67 +45,36 @@ def zone_label(tz: tzinfo) -> str:
     return "UTC" if tz is UTC else RENAMED.get(str(tz), str(tz))
 
 
-def duration(seconds: float) -> str:
-    """``42 s``, ``3 min``, ``1 h 05 min``, ``2 days 3 h``."""
-    seconds = max(0, round(seconds))
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes = seconds // 60
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 48:
-        return f"{hours} h {minutes:02d} min" if minutes else f"{hours} h"
-    days, hours = divmod(hours, 24)
-    return f"{days} days {hours} h" if hours else f"{days} days"
-
-
-def ago(seconds: float) -> str:
-    """``just now``, ``2 min ago``, ``yesterday``-style ages."""
+def ago(seconds: float, viewer: Viewer) -> str:
+    """``just now``, ``2 min ago``, ``3 days ago``."""
     if seconds < 10:
-        return "just now"
+        return viewer._("just now")
     if seconds < 86_400 * 2:
-        return f"{duration(seconds)} ago"
-    return f"{int(seconds // 86_400)} days ago"
+        return viewer._("{duration} ago", duration=viewer.duration(seconds))
+    return viewer.n_("{n} day ago", "{n} days ago", int(seconds // 86_400))
 
 
-def clock(at: float, tz: tzinfo, now: float | None = None, *, seconds: bool = False) -> str:
-    """``10:05`` today, ``Nov 27, 10:05`` on another day (in the viewer's zone)."""
-    moment = datetime.fromtimestamp(at, tz)
-    text = moment.strftime("%H:%M:%S" if seconds else "%H:%M")
-    if now is not None and datetime.fromtimestamp(now, tz).date() != moment.date():
-        text = f"{moment.strftime('%b')} {moment.day}, {text}"
-    return text
-
-
-def when(at: float, tz: tzinfo, now: float) -> str:
+def when(at: float, viewer: Viewer, now: float) -> str:
     """``today at 10:05``, ``yesterday at 23:40``, ``on Nov 26 at 02:00`` (in the viewer's zone)."""
-    moment, today = datetime.fromtimestamp(at, tz), datetime.fromtimestamp(now, tz)
+    moment, today = viewer.moment(at), viewer.moment(now)
     days = (today.date() - moment.date()).days
-    day = {0: "today", 1: "yesterday"}.get(days, f"on {moment.strftime('%b')} {moment.day}")
-    return f"{day} at {moment.strftime('%H:%M')}"
+    time = viewer.time(at)
+    if days == 0:
+        return viewer._("today at {time}", time=time)
+    if days == 1:
+        return viewer._("yesterday at {time}", time=time)
+    return viewer._("on {day} at {time}", day=viewer.day(moment), time=time)
 
 
-def weekday_clock(at: float, tz: tzinfo, now: float) -> str:
-    """``14:00`` today, ``Sun 02:00`` within a week, else ``Dec 24, 02:00``: short enough for a tile."""
-    moment, today = datetime.fromtimestamp(at, tz), datetime.fromtimestamp(now, tz)
+def weekday_clock(at: float, viewer: Viewer, now: float) -> str:
+    """``14:00`` today, ``Sun 14:00`` within a week, else ``Dec 24, 02:00``: short enough for a tile."""
+    moment, today = viewer.moment(at), viewer.moment(now)
     days = (moment.date() - today.date()).days
     if days == 0:
-        return moment.strftime("%H:%M")
+        return viewer.time(at)
     if 0 < days < 7:
-        return moment.strftime("%a %H:%M")
-    return clock(at, tz, now)
-
-
-def date_time(moment: datetime, tz: tzinfo) -> str:
-    """``2026-11-28 02:00`` in the viewer's zone (for tables)."""
-    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
-
-
-def day_clock(at: float, tz: tzinfo) -> str:
-    """``Nov 28, 02:00`` in the viewer's zone: short, and always with the day (for lists of events)."""
-    moment = datetime.fromtimestamp(at, tz)
-    return f"{moment.strftime('%b')} {moment.day}, {moment.strftime('%H:%M')}"
+        return viewer._("{weekday} {time}", weekday=viewer.weekday(moment), time=viewer.time(at))
+    return viewer.clock(at, now)
 
 
 def round_remaining(seconds: float) -> float:
@@ -116,24 +88,26 @@ def round_remaining(seconds: float) -> float:
     return round(seconds / 900) * 900.0
 
 
-def span(low: float, high: float) -> str:
+def span(low: float, high: float, viewer: Viewer) -> str:
     """``about 25 min`` or ``20–30 min``; ``less than a minute`` for tiny ones."""
     low, high = round_remaining(low), round_remaining(high)
     if high <= 60:
-        return "less than a minute"
+        return viewer._("less than a minute")
     if high <= low * 1.25 or high - low < 120:
-        return f"about {duration((low + high) / 2 if high - low >= 120 else high)}"
-    lo, hi = duration(low), duration(high)
-    unit = " min"
-    if lo.endswith(unit) and hi.endswith(unit) and lo.count(" ") == 1 and hi.count(" ") == 1:
-        return f"{lo[: -len(unit)]}–{hi}"
-    return f"{lo} to {hi}"
+        return viewer._("about {duration}", duration=viewer.duration((low + high) / 2 if high - low >= 120 else high))
+    if high < 3600:
+        return viewer.unit(f"{viewer.number(low // 60)}–{viewer.number(high // 60)}", "minute")
+    return viewer._("{low} to {high}", low=viewer.duration(low), high=viewer.duration(high))
 
 
-def span_short(low: float, high: float) -> str:
+def span_short(low: float, high: float, viewer: Viewer) -> str:
     """The same range in few characters, for a metric tile: ``~25 min``, ``20–30 min``, ``< 1 min``."""
-    text = span(low, high)
-    if text == "less than a minute":
-        return "< 1 min"
-    text = text.replace("about ", "~").replace(" to ", "–")
-    return text if len(text) <= 10 else f"~{duration(round_remaining((low + high) / 2))}"
+    low, high = round_remaining(low), round_remaining(high)
+    if high <= 60:
+        return "< " + viewer.unit(1, "minute")
+    if high <= low * 1.25 or high - low < 120:
+        return "~" + viewer.duration((low + high) / 2 if high - low >= 120 else high)
+    if high < 3600:
+        return viewer.unit(f"{viewer.number(low // 60)}–{viewer.number(high // 60)}", "minute")
+    text = f"{viewer.duration(low)}–{viewer.duration(high)}"
+    return text if len(text) <= 12 else "~" + viewer.duration(round_remaining((low + high) / 2))

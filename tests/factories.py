@@ -7,12 +7,22 @@ otherwise.
 
 from __future__ import annotations
 
+from datetime import UTC, tzinfo
+
+from lib.i18n import Viewer, viewer
 from lib.jobs.timeline import Timeline
 from lib.portal.models import Operation, Progress, TaskStatus
 from simulator import ManualClock
 
-__all__ = ["HOSTILE", "HOSTILE_TEXTS", "KEY", "T0", "ManualClock", "completed", "progress", "timeline"]
+__all__ = ["EN", "HOSTILE", "HOSTILE_TEXTS", "KEY", "T0", "ManualClock", "completed", "en", "progress", "timeline"]
 
+def en(tz: tzinfo = UTC) -> Viewer:
+    """An English reader in ``tz`` with no region named: the app's own words and 24-hour clock."""
+    return viewer(None, None, tz)
+
+
+#: the English reader in UTC most unit tests read as
+EN = en()
 #: 2027-01-15 08:00:00 UTC, a Friday: a real timestamp, never a falsy 0.0
 T0 = 1_800_000_000.0
 #: an admin API key in DocSpace's shape; tests look for it wherever it must not be

@@ -8,7 +8,7 @@ import tomllib
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from lib.settings import access
@@ -61,14 +61,14 @@ ALLOW = AllowList(frozenset({"alice@example.com"}), frozenset({"team.example.org
 def test_unnamed_provider_gives_one_plain_button() -> None:
     sign_in = access.load(unnamed(), ["alice@example.com"])
     assert sign_in == SignIn((Provider(None),), AllowList(frozenset({"alice@example.com"})))
-    assert sign_in.providers[0].label == "Sign in"
+    assert sign_in.providers[0].brand == ""
 
 
 def test_named_providers_in_file_order_with_readable_labels() -> None:
     providers = access.load(named(), ["@example.com"]).providers
     assert [p.name for p in providers] == ["google", "microsoft"]
-    assert [p.label for p in providers] == ["Sign in with Google", "Sign in with Microsoft"]
-    assert Provider("my-keycloak").label == "Sign in with My Keycloak"
+    assert [p.brand for p in providers] == ["Google", "Microsoft"]
+    assert Provider("my-keycloak").brand == "My Keycloak"
 
 
 def test_unnamed_and_named_together() -> None:
@@ -207,6 +207,7 @@ def test_is_allowed(email: Any, verified: Any, expected: bool) -> None:
 @pytest.mark.slow
 @given(st.emails())
 def test_an_address_on_the_list_is_allowed_in_any_case(email: str) -> None:
+    assume(not email.startswith("*@"))  # "*@x.com" is refused on purpose: a domain is written "@x.com"
     allow = parse_allow([email]) if email.rpartition("@")[2].count(".") else None
     if allow is None or not allow.addresses:
         return

@@ -117,16 +117,16 @@ def test_past_operations_are_listed_with_durations(manual_clock: ManualClock, ti
 
 def test_backups_view_tells_times_in_one_zone_and_the_schedule_in_the_viewers() -> None:
     from datetime import UTC, datetime, timedelta
-    from zoneinfo import ZoneInfo
-
     from lib.portal.models import Period, Schedule, StorageType
+    from lib.timewords import zone
+    from tests.factories import en
     from lib.views.backups import backups_view
     from lib.watching.poller import Poll
 
     now = datetime(2027, 1, 15, 8, tzinfo=UTC)
     schedule = Schedule(Period.EVERY_DAY, 2, None, StorageType.DOCUMENTS, 7, now - timedelta(days=3))
     view = backups_view(Poll(now.timestamp(), ([], schedule), 0), None, 60, now.timestamp(),
-                        ZoneInfo("Asia/Katmandu"))  # as a browser may report it
+                        en(zone("Asia/Katmandu")))  # as a browser may report it
     assert view.schedule.startswith("Every day at 07:45 Asia/Kathmandu time (02:00 UTC on the portal's clock)")
     assert view.overdue is not None and "expected one at 07:45;" in view.overdue[1]  # the same clock as above
     assert "times in Asia/Kathmandu" in view.checked and "Katmandu" not in view.checked

@@ -10,12 +10,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from lib.i18n import Msg
 from lib.jobs.phases import Phase
 from lib.jobs.timeline import Point, Problem, Timeline
 from lib.portal.errors import PortalUnreachable, ServerError
 from lib.portal.models import Operation, Progress, TaskStatus
 from lib.views.charts import MAX_CHART_POINTS, PHASE_COLORS, downsample, timeline_figure
-from tests.factories import T0, completed, progress, timeline
+from tests.factories import EN, T0, completed, en, progress, timeline
 
 
 def utc(at: float) -> datetime:
@@ -36,7 +37,7 @@ def notes(fig: go.Figure) -> list[str]:
 
 
 def test_y_axis_covers_0_to_100_and_the_line_steps() -> None:
-    fig = timeline_figure(full_restore(), UTC)
+    fig = timeline_figure(full_restore(), EN)
     low, high = fig.layout.yaxis.range
     assert low < 0 and high > 100  # a little room, so 0 % and 100 % are not drawn on the frame
     assert line(fig).line.shape == "hv"
@@ -45,7 +46,7 @@ def test_y_axis_covers_0_to_100_and_the_line_steps() -> None:
 
 
 def test_one_band_per_phase_segment() -> None:
-    fig = timeline_figure(full_restore(), UTC)
+    fig = timeline_figure(full_restore(), EN)
     rects = [s for s in fig.layout.shapes if s.type == "rect"]
     assert [(s.x0, s.x1, s.fillcolor) for s in rects] == [
         (utc(T0), utc(T0 + 60), PHASE_COLORS[Phase.PREPARING]),
@@ -57,28 +58,28 @@ def test_one_band_per_phase_segment() -> None:
 
 
 def test_start_and_completed_notes() -> None:
-    texts = notes(timeline_figure(full_restore(), UTC))
+    texts = notes(timeline_figure(full_restore(), EN))
     assert "Start" in texts and "Completed" in texts and "Failed" not in texts
     assert "restoring data" in texts  # a wide band is labelled
 
 
 def test_arriving_late_says_first_seen() -> None:
     t = timeline((0, progress(42)), (60, progress(43)))
-    texts = notes(timeline_figure(t, UTC))
+    texts = notes(timeline_figure(t, EN))
     assert "First seen" in texts and "Start" not in texts
 
 
 def test_failed_and_cancelled_notes() -> None:
     t = timeline((0, progress(0)), (60, completed(30, error="disk full")))
-    assert "Failed" in notes(timeline_figure(t, UTC))
+    assert "Failed" in notes(timeline_figure(t, EN))
     c = timeline((0, progress(0)), (60, progress(30, status=TaskStatus.CANCELED)))
-    assert "Cancelled" in notes(timeline_figure(c, UTC))
+    assert "Cancelled" in notes(timeline_figure(c, EN))
 
 
 def test_a_failed_check_after_the_job_failed_is_marked_at_its_last_percent() -> None:
     t = timeline((0, progress(10)), (10, progress(20)), (20, completed(42, error="boom")),
                  (100, PortalUnreachable("timeout")))
-    fig = timeline_figure(t, UTC)
+    fig = timeline_figure(t, EN)
     assert "Failed" in notes(fig)
     (marks,) = [trace for trace in fig.data if trace.name != "Percent done"]
     assert marks.name == "Portal not answering" and marks.marker.symbol == "x" and list(marks.y) == [42]
@@ -87,23 +88,23 @@ def test_a_failed_check_after_the_job_failed_is_marked_at_its_last_percent() -> 
 def test_failed_polls_are_a_separate_x_marker_trace_at_the_last_percent() -> None:
     t = timeline((0, progress(20)), (5, PortalUnreachable("timeout")), (10, PortalUnreachable("timeout")),
                  (15, ServerError(status=502)), (20, progress(21)))
-    fig = timeline_figure(t, UTC)
+    fig = timeline_figure(t, EN)
     (marks,) = [trace for trace in fig.data if trace.name != "Percent done"]
     assert marks.name == "Portal not answering" and marks.mode == "markers" and marks.marker.symbol == "x"
     assert list(marks.y) == [20, 20] and list(marks.x) == [utc(T0 + 5), utc(T0 + 15)]
-    assert list(marks.customdata) == ["unreachable", "server error"]
+    assert list(marks.customdata) == ["08:00:05<br>check failed: unreachable", "08:00:15<br>check failed: server error"]
     assert fig.layout.showlegend is True
     assert 20 in line(fig).y and 21 in line(fig).y and line(fig).marker.symbol != "x"
 
 
 def test_no_problems_no_legend() -> None:
-    fig = timeline_figure(full_restore(), UTC)
+    fig = timeline_figure(full_restore(), EN)
     assert len(fig.data) == 1 and fig.layout.showlegend is False
 
 
 def test_the_line_reaches_the_last_poll_while_running() -> None:
     t = timeline((0, progress(30)), (60, progress(42)), *[(60 + 5 * k, progress(42)) for k in range(1, 20)])
-    trace = line(timeline_figure(t, UTC))
+    trace = line(timeline_figure(t, EN))
     assert trace.x[-1] == utc(T0 + 155) and trace.y[-1] == 42 and len(trace.x) == 3
     assert trace.customdata[-1].endswith("(last check)")
 
@@ -111,22 +112,22 @@ def test_the_line_reaches_the_last_poll_while_running() -> None:
 def test_the_line_stops_at_the_end_when_finished() -> None:
     t = full_restore()
     t.record(T0 + 2000, completed())
-    trace = line(timeline_figure(t, UTC))
+    trace = line(timeline_figure(t, EN))
     assert trace.x[-1] == utc(T0 + 900)
 
 
 def test_empty_and_failure_only_timelines_draw_without_error() -> None:
-    fig = timeline_figure(Timeline(Operation.RESTORE), UTC)
+    fig = timeline_figure(Timeline(Operation.RESTORE), EN)
     assert len(fig.data) == 0 and len(fig.layout.shapes) == 0
-    fig = timeline_figure(timeline((0, PortalUnreachable("dns"))), UTC)
+    fig = timeline_figure(timeline((0, PortalUnreachable("dns"))), EN)
     assert len(fig.data) == 1 and list(fig.data[0].y) == [0] and fig.data[0].marker.symbol == "x"
 
 
 def test_times_are_in_the_viewers_zone() -> None:
-    fig = timeline_figure(full_restore(), ZoneInfo("Europe/Berlin"))
+    fig = timeline_figure(full_restore(), en(ZoneInfo("Europe/Berlin")))
     assert line(fig).x[0] == datetime(2027, 1, 15, 9, 0)  # UTC+1 in January
     assert fig.layout.xaxis.title.text == "Time (Europe/Berlin)"
-    assert timeline_figure(full_restore(), UTC).layout.xaxis.title.text == "Time (UTC)"
+    assert timeline_figure(full_restore(), EN).layout.xaxis.title.text == "Time (UTC)"
 
 
 def test_a_600_point_timeline_makes_a_small_figure() -> None:
@@ -136,7 +137,7 @@ def test_a_600_point_timeline_makes_a_small_figure() -> None:
         t.record(T0 + 5 * i, progress(10 + i % 60) if i % 9 else ServerError(status=503))
         i += 1
     assert len(t.points) >= 590
-    fig = timeline_figure(t, UTC)
+    fig = timeline_figure(t, EN)
     assert sum(len(trace.x) for trace in fig.data) <= MAX_CHART_POINTS + 1
     assert len(fig.to_json()) < 150_000
 
@@ -148,14 +149,14 @@ def test_a_2000_point_timeline_is_drawn_from_its_ends_and_its_failure() -> None:
     kept = downsample(t.points, 300)
     assert len(kept) <= 300 and kept[0] is t.points[0] and kept[-1] is t.points[-1]
     assert any(p.problem is not None for p in kept)
-    assert len(timeline_figure(t, UTC).to_json()) < 150_000
+    assert len(timeline_figure(t, EN).to_json()) < 150_000
 
 
 # ---------------------------------------------------------------- downsample
 
 
 def pt(at: float, percent: int = 10, phase: Phase = Phase.RESTORING, problem: bool = False) -> Point:
-    return Point(at, percent, phase, problem=Problem("PortalUnreachable", "unreachable", "m") if problem else None)
+    return Point(at, percent, phase, problem=Problem("PortalUnreachable", "unreachable", Msg("m")) if problem else None)
 
 
 def test_downsample_keeps_short_lists_as_they_are() -> None:
@@ -203,7 +204,7 @@ def test_a_completion_below_100_is_marked_as_reported() -> None:
     t = Timeline(Operation.RESTORE)
     t.record(T0, Progress(False, 20, "", Operation.RESTORE, 1, "t", status=TaskStatus.RUNNING))
     t.record(T0 + 60, Progress(True, 40, "", Operation.RESTORE, 1, "t", status=TaskStatus.COMPLETED))
-    notes = [a.text for a in timeline_figure(t, UTC).layout.annotations]
+    notes = [a.text for a in timeline_figure(t, EN).layout.annotations]
     assert "Reported complete at 40%" in notes and "Completed" not in notes
 
 
@@ -214,7 +215,7 @@ def test_the_line_stops_at_the_last_answer_when_the_checks_after_it_failed() -> 
     t.record(T0 + 60, progress(42))
     t.record(T0 + 90, PortalUnreachable("dropped"))
     t.record(T0 + 300, PortalUnreachable("dropped"))
-    fig = timeline_figure(t, UTC)
+    fig = timeline_figure(t, EN)
     line = next(trace for trace in fig.data if trace.name == "Percent done")
     assert line.x[-1] == datetime(2027, 1, 15, 8, 1)  # the last answer, not the last (failed) check
 
@@ -223,5 +224,5 @@ def test_a_slow_answer_is_not_drawn_as_silence() -> None:
     t = Timeline(Operation.RESTORE)
     t.record(T0, PortalUnreachable("timeout", waited=5, next_wait=10))
     t.record(T0 + 20, progress(15))
-    names = [trace.name for trace in timeline_figure(t, UTC).data]
+    names = [trace.name for trace in timeline_figure(t, EN).data]
     assert "Slow to answer" in names and "Portal not answering" not in names

@@ -22,7 +22,7 @@ from lib.jobs.timeline import Point, Timeline
 from lib.portal.errors import PortalUnreachable
 from lib.portal.models import Operation, Progress
 from lib.timewords import zone
-from tests.factories import T0, progress, timeline
+from tests.factories import EN, T0, en, progress, timeline
 
 DAY = 86_400.0
 Poll = tuple[float, object]
@@ -125,7 +125,7 @@ def test_no_earlier_runs_no_learned_estimate() -> None:
     now = timeline((0, progress(0)), (30, progress(10)))
     assert done_by(now, T0 + 30, learn([], "restore"), None) is None
     assert done_by(now, T0 + 30, None, None) is None
-    assert before_start_words(learn([], "restore")) is None and before_start_words(None) is None
+    assert before_start_words(learn([], "restore"), EN) is None and before_start_words(None, EN) is None
 
 
 def test_nothing_running_or_another_kind_gives_none() -> None:
@@ -143,8 +143,8 @@ def test_before_the_job_moves_the_earlier_totals_say_when() -> None:
     margin = MARGIN * 1860
     assert guess is not None and guess.runs == 3 and not guess.late
     assert guess.low == pytest.approx(T0 + 1710 - margin) and guess.high == pytest.approx(T0 + 2010 + margin)
-    assert guess.label == "based on 3 earlier restores"
-    assert before_start_words(history) == "The last 3 restores here took 29–34 min"
+    assert done_by_words(guess, EN, T0).endswith("(based on 3 earlier restores)")
+    assert before_start_words(history, EN) == "The last 3 restores here took 29–34 min"
 
 
 def test_in_the_data_phase_the_plateau_is_added_to_the_phase_estimate() -> None:
@@ -200,7 +200,7 @@ def test_a_run_seen_from_the_middle_uses_the_plateau_only() -> None:
     guess = done_by(t, now, history, Estimate(600, 700, 75))  # no data phases known: plateau as it was
     assert guess is not None and guess.low == pytest.approx(now + 600 + 600 - MARGIN * 600)
     assert done_by(timeline((0, progress(0))), T0, history, None) is None  # no totals to go on before it moves
-    assert before_start_words(history) is None
+    assert before_start_words(history, EN) is None
 
 
 def test_past_the_latest_earlier_run_it_is_late() -> None:
@@ -208,8 +208,8 @@ def test_past_the_latest_earlier_run_it_is_late() -> None:
     t = timeline((0, progress(0)), (3000, progress(0)))
     guess = done_by(t, T0 + 3000, history, None)
     assert guess is not None and guess.late and guess.low == guess.high == T0 + 3000
-    assert done_by_words(guess, zone("UTC"), T0 + 3000) == "taking longer than the last 3 restores here"
-    assert done_by_short(guess, zone("UTC"), T0 + 3000) == "overdue"
+    assert done_by_words(guess, en(zone("UTC")), T0 + 3000) == "taking longer than the last 3 restores here"
+    assert done_by_short(guess, en(zone("UTC")), T0 + 3000) == "overdue"
 
 
 def test_a_backup_learns_its_upload_plateau_at_90() -> None:
@@ -218,7 +218,7 @@ def test_a_backup_learns_its_upload_plateau_at_90() -> None:
     t = timeline(*backup_polls(720, 180)[:-1], (850, progress(90, Operation.BACKUP)), op=Operation.BACKUP)
     guess = done_by(t, T0 + 850, history, None)
     assert guess is not None and guess.low <= T0 + 900 <= guess.high
-    assert guess.label == "based on 3 earlier backups"
+    assert done_by_words(guess, EN, T0).endswith("(based on 3 earlier backups)")
 
 
 # ---------------------------------------------------------------- words
@@ -227,39 +227,40 @@ def test_a_backup_learns_its_upload_plateau_at_90() -> None:
 def test_done_around_words_in_the_viewers_zone() -> None:
     # T0 is 08:00 UTC, 09:00 in Berlin; a range 20-35 min ahead is told to 5 minutes
     guess = DoneBy(T0 + 21 * 60, T0 + 34 * 60, 3, "restore")
-    assert done_by_words(guess, zone("UTC"), T0) == "done around 08:20–08:35 (based on 3 earlier restores)"
-    assert done_by_words(guess, zone("Europe/Berlin"), T0) == "done around 09:20–09:35 (based on 3 earlier restores)"
+    assert done_by_words(guess, en(zone("UTC")), T0) == "done around 08:20–08:35 (based on 3 earlier restores)"
+    berlin = en(zone("Europe/Berlin"))
+    assert done_by_words(guess, berlin, T0) == "done around 09:20–09:35 (based on 3 earlier restores)"
     narrow = DoneBy(T0 + 301, T0 + 330, 1, "backup")  # under 10 min ahead: to the minute
-    assert done_by_words(narrow, zone("UTC"), T0) == "done around 08:05–08:06 (based on 1 earlier backup)"
+    assert done_by_words(narrow, en(zone("UTC")), T0) == "done around 08:05–08:06 (based on 1 earlier backup)"
     same = DoneBy(T0 + 120, T0 + 150, 2, "restore")
-    assert done_by_short(same, zone("UTC"), T0 + 100) == "08:02–08:03"
+    assert done_by_short(same, en(zone("UTC")), T0 + 100) == "08:02–08:03"
     point = DoneBy(T0 + 2 * 3600 + 60, T0 + 2 * 3600 + 120, 2, "restore")
-    assert done_by_short(point, zone("UTC"), T0) == "10:00–10:15"
+    assert done_by_short(point, en(zone("UTC")), T0) == "10:00–10:15"
 
 
 def test_done_around_after_midnight_names_the_day() -> None:
     late_evening = T0 + 15 * 3600 + 40 * 60  # 23:40 UTC
     guess = DoneBy(late_evening + 40 * 60, late_evening + 55 * 60, 3, "restore")
-    assert done_by_short(guess, zone("UTC"), late_evening) == "Jan 16, 00:20–00:35"
+    assert done_by_short(guess, en(zone("UTC")), late_evening) == "Jan 16, 00:20–00:35"
     across = DoneBy(late_evening + 5 * 60, late_evening + 40 * 60, 3, "restore")
-    assert done_by_short(across, zone("UTC"), late_evening) == "23:45–Jan 16, 00:20"
+    assert done_by_short(across, en(zone("UTC")), late_evening) == "23:45–Jan 16, 00:20"
 
 
 def test_the_label_counts_the_runs() -> None:
-    assert DoneBy(T0, T0, 1, "restore").label == "based on 1 earlier restore"
-    assert DoneBy(T0, T0, 4, "backup").label == "based on 4 earlier backups"
+    assert done_by_words(DoneBy(T0, T0 + 60, 1, "restore"), EN, T0).endswith("(based on 1 earlier restore)")
+    assert done_by_words(DoneBy(T0, T0 + 60, 4, "backup"), EN, T0).endswith("(based on 4 earlier backups)")
 
 
 @pytest.mark.parametrize(("totals", "words"), [
     ((2100, 2520, 2280), "The last 3 restores here took 35–42 min"),
     ((2280,), "The last restore here took 38 min"),
     ((2280, 2290), "The last 2 restores here took 38 min each"),
-    ((3900, 4800), "The last 2 restores here took 1 h 05 min to 1 h 20 min"),
+    ((3900, 4800), "The last 2 restores here took 1 hr, 5 min to 1 hr, 20 min"),
     ((20, 40), "The last 2 restores here took under a minute each"),
 ])
 def test_before_start_words(totals: tuple[float, ...], words: str) -> None:
     history = EarlierRuns("restore", tuple(PastRun(T0, total, None, None) for total in totals))
-    assert before_start_words(history) == words
+    assert before_start_words(history, EN) == words
 
 
 def test_progress_is_a_real_record() -> None:

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from lib.db.store import HistoryStore
+from lib.db.store import HistoryStore, stored_msg
+from lib.i18n import Msg
 from lib.portal.errors import PortalUnreachable, ServerError
 from lib.watching.notify import RETRY_DELAYS, Notifier
 from tests.factories import T0, ManualClock
@@ -48,28 +49,28 @@ def test_each_key_is_sent_once(store: HistoryStore, clock: ManualClock) -> None:
     n = notifier(send, store, clock)
     key = ("prod", "restore", "task-1", "completed")
     assert n.enabled
-    assert n.notify(key, "The restore on prod completed.")
-    assert not n.notify(key, "The restore on prod completed.")
-    assert not n.notify(key, "different text, same event")
-    assert n.notify(("prod", "restore", "task-1", "failed"), "failed")
-    assert n.notify(("prod", "restore", "task-2", "completed"), "again")
+    assert n.notify(key, Msg("The restore on prod completed."))
+    assert not n.notify(key, Msg("The restore on prod completed."))
+    assert not n.notify(key, Msg("different text, same event"))
+    assert n.notify(("prod", "restore", "task-1", "failed"), Msg("failed"))
+    assert n.notify(("prod", "restore", "task-2", "completed"), Msg("again"))
     assert n.deliver_due() == 3
     assert send.calls[0] == (URL, {"text": "The restore on prod completed."})
     assert len(send.calls) == 3 and n.sent == ["The restore on prod completed.", "failed", "again"]
-    assert n.last_error == "" and n.deliver_due() == 0
+    assert n.last_error is None and n.deliver_due() == 0
 
 
 def test_a_restart_never_sends_again(store: HistoryStore, clock: ManualClock) -> None:
     send = FakeSend()
     first = notifier(send, store, clock)
-    first.notify(("prod", "restore", "op-1", "completed"), "done")
+    first.notify(("prod", "restore", "op-1", "completed"), Msg("done"))
     first.deliver_due()
     again = notifier(send, store, clock)  # the app started again on the same database
     again.load()
-    assert not again.notify(("prod", "restore", "op-1", "completed"), "done")
+    assert not again.notify(("prod", "restore", "op-1", "completed"), Msg("done"))
     assert again.deliver_due() == 0 and len(send.calls) == 1
     row = store.notified()["prod|restore|op-1|completed"]
-    assert row["sent"] == T0 and row["attempts"] == 1 and row["text"] == "done"
+    assert row["sent"] == T0 and row["attempts"] == 1 and stored_msg(row["text"]) == Msg("done")
 
 
 @pytest.mark.parametrize("url", [None, ""])
@@ -77,18 +78,18 @@ def test_disabled_without_a_url(url: str | None, store: HistoryStore, clock: Man
     send = FakeSend()
     n = notifier(send, store, clock, url)
     assert not n.enabled
-    assert not n.notify(("p", "backup", "t", "failed"), "x")
-    assert n.deliver_due() == 0 and send.calls == [] and n.sent == [] and n.last_error == ""
+    assert not n.notify(("p", "backup", "t", "failed"), Msg("x"))
+    assert n.deliver_due() == 0 and send.calls == [] and n.sent == [] and n.last_error is None
     assert store.notified() == {}
 
 
 def test_a_failing_webhook_is_retried_with_backoff_then_given_up(store: HistoryStore, clock: ManualClock) -> None:
     send = FakeSend(PortalUnreachable("timeout"))
     n = notifier(send, store, clock)
-    assert n.notify(("p", "restore", "t", "failed"), "The restore failed.")  # no exception
+    assert n.notify(("p", "restore", "t", "failed"), Msg("The restore failed."))  # no exception
     tries = [n.deliver_due()]
-    assert n.last_error.startswith("The notification could not be sent")
-    assert "did not answer in time" in n.last_error and "Trying again in 30 s" in n.last_error
+    assert str(n.last_error).startswith("The notification could not be sent")
+    assert "did not answer in time" in str(n.last_error) and "Trying again in 30 sec" in str(n.last_error)
     for delay in RETRY_DELAYS:
         clock.advance(delay - 1)
         tries.append(n.deliver_due())  # not yet
@@ -96,7 +97,7 @@ def test_a_failing_webhook_is_retried_with_backoff_then_given_up(store: HistoryS
         tries.append(n.deliver_due())
     assert tries == [1, 0, 1, 0, 1, 0, 1]
     assert len(send.calls) == 1 + len(RETRY_DELAYS) and n.sent == []
-    assert "Gave up after 4 tries" in n.last_error
+    assert "Gave up after 4 tries" in str(n.last_error)
     clock.advance(10_000)
     assert n.deliver_due() == 0
     assert store.notified()["p|restore|t|failed"]["attempts"] == 4
@@ -105,19 +106,19 @@ def test_a_failing_webhook_is_retried_with_backoff_then_given_up(store: HistoryS
 def test_a_retry_that_succeeds_clears_the_error(store: HistoryStore, clock: ManualClock) -> None:
     send = FakeSend(ServerError(status=502))
     n = notifier(send, store, clock)
-    n.notify(("a",), "first")
+    n.notify(("a",), Msg("first"))
     n.deliver_due()
     assert n.last_error
     send.fail = None
     clock.advance(RETRY_DELAYS[0])
     n.deliver_due()
-    assert n.last_error == "" and n.sent == ["first"] and len(send.calls) == 2
+    assert n.last_error is None and n.sent == ["first"] and len(send.calls) == 2
 
 
 def test_a_delivery_waiting_at_shutdown_resumes_after_a_restart(store: HistoryStore, clock: ManualClock) -> None:
     send = FakeSend(ServerError(status=503))
     first = notifier(send, store, clock)
-    first.notify(("p", "backup", "op", "completed"), "backup done")
+    first.notify(("p", "backup", "op", "completed"), Msg("backup done"))
     first.deliver_due()
     send.fail = None
     again = notifier(send, store, clock)
@@ -128,20 +129,20 @@ def test_a_delivery_waiting_at_shutdown_resumes_after_a_restart(store: HistorySt
 
 def test_the_error_never_shows_the_webhook_url_or_exception_details(store: HistoryStore, clock: ManualClock) -> None:
     n = notifier(FakeSend(PortalUnreachable("dns", detail=URL)), store, clock)
-    n.notify(("a",), "x")
+    n.notify(("a",), Msg("x"))
     n.deliver_due()
-    assert "SECRET-TOKEN" not in n.last_error and n.last_error
+    assert "SECRET-TOKEN" not in str(n.last_error) and n.last_error
     n = notifier(FakeSend(RuntimeError(f"boom {URL}")), store, clock)
-    n.notify(("b",), "y")
+    n.notify(("b",), Msg("y"))
     n.deliver_due()
-    assert n.last_error.startswith("The notification could not be sent (unexpected error).")
+    assert str(n.last_error).startswith("The notification could not be sent (unexpected error).")
     assert "SECRET-TOKEN" not in str(store.notified())
 
 
 def test_sent_texts_are_bounded_to_the_newest_twenty(store: HistoryStore, clock: ManualClock) -> None:
     n = notifier(FakeSend(), store, clock)
     for i in range(30):
-        n.notify((str(i),), f"text {i}")
+        n.notify((str(i),), Msg(f"text {i}"))
     n.deliver_due()
     assert n.sent == [f"text {i}" for i in range(10, 30)]
 
@@ -157,7 +158,7 @@ def test_delivery_happens_on_its_own_thread(store: HistoryStore, clock: ManualCl
     n = Notifier(URL, store, send=send, clock=clock)
     n.start()
     try:
-        assert n.notify(("p",), "hello")
+        assert n.notify(("p",), Msg("hello"))
         assert delivered.wait(10) and where == [False]
     finally:
         n.stop()
@@ -172,7 +173,7 @@ def test_many_threads_one_key_one_send(store: HistoryStore, clock: ManualClock) 
 
     def worker() -> None:
         barrier.wait(10)
-        sent = n.notify(("same",), "once")
+        sent = n.notify(("same",), Msg("once"))
         with lock:
             results.append(sent)
 

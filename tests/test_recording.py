@@ -21,11 +21,11 @@ class Told:
         self.said: list[tuple[tuple[str, ...], str]] = []
         self.keys: set[tuple[str, ...]] = set()
 
-    def __call__(self, key: tuple[str, ...], text: str) -> bool:
+    def __call__(self, key: tuple[str, ...], text: object) -> bool:
         if key in self.keys:
             return False
         self.keys.add(key)
-        self.said.append((key, text))
+        self.said.append((key, str(text)))  # as an English reader gets it
         return True
 
     @property

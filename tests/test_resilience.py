@@ -60,7 +60,7 @@ def test_backoff_grows_then_the_normal_interval_returns(portal: Simulator, tick)
         tick(at, 2)
     failed = portal.requests("getrestoreprogress")
     assert 2 <= failed <= 5
-    assert re.search(r"\d+ checks failed, so checks are now \d+ (s|min) apart instead of 2 s", texts(at))
+    assert re.search(r"\d+ checks failed, so checks are now \d+ (sec|min) apart instead of 2 sec", texts(at))
     portal.clear_faults()
     tick(at, 120)  # past the longest wait: the next check succeeds
     portal.reset_counts()

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from lib.views.rhythm import AFTER_END_CHECK, Change, Rhythm
-from tests.factories import T0
+from tests.factories import T0, en
 
 # ---------------------------------------------------------------- interval
 
@@ -90,7 +90,7 @@ def test_watch_again_goes_back_to_live_checks() -> None:
 
 def footer(w: Rhythm, *, last: float | None = T0 - 5, next_at: float | None = T0 + 5, failures: int = 0,
            tz=UTC, refresh: float = 5.0, paused: bool = False) -> str:
-    return w.footer(last, next_at, failures, T0, tz, refresh, paused)
+    return w.footer(last, next_at, failures, T0, en(tz), refresh, paused)
 
 
 def test_no_footer_before_the_first_check() -> None:
@@ -99,17 +99,18 @@ def test_no_footer_before_the_first_check() -> None:
 
 
 def test_live_says_when_it_checked_when_it_checks_next_and_in_which_zone() -> None:
-    assert footer(Rhythm()) == "Last checked 07:59:55 · next check in 5 s · times in UTC"
+    assert footer(Rhythm()) == "Last checked 07:59:55 · next check in 5 sec · times in UTC"
     real_wait = footer(Rhythm(), next_at=T0 + 1)
-    assert real_wait == "Last checked 07:59:55 · next check in 1 s · times in UTC"  # not the interval
+    assert real_wait == "Last checked 07:59:55 · next check in 1 sec · times in UTC"  # not the interval
     assert footer(Rhythm(), next_at=None) == "Last checked 07:59:55 · times in UTC"
 
 
 def test_after_failed_checks_it_says_the_real_wait_and_why() -> None:
-    assert footer(Rhythm(), next_at=T0 + 40, failures=1) == "Last checked 07:59:55 · next check in 40 s · times in UTC"
+    once = footer(Rhythm(), next_at=T0 + 40, failures=1)
+    assert once == "Last checked 07:59:55 · next check in 40 sec · times in UTC"
     assert footer(Rhythm(), next_at=T0 + 40, failures=3) == (
-        "Last checked 07:59:55 · next check in 40 s (3 checks failed, so checks are now 45 s apart instead of 5 s)"
-        " · times in UTC")
+        "Last checked 07:59:55 · next check in 40 sec (3 checks failed, so checks are now 45 sec apart instead of "
+        "5 sec) · times in UTC")
 
 
 def test_paused_says_it_is_not_checking() -> None:
@@ -134,16 +135,13 @@ def test_the_last_check_is_in_the_viewers_zone_with_the_date_when_not_today() ->
 
 
 def test_the_footer_shows_the_real_wait_after_failures() -> None:
-    from datetime import UTC
-
-    from lib.views.rhythm import Rhythm
-
     t0 = 1_800_000_000.0  # 08:00:00 UTC
     watch = Rhythm()
-    after_failures = watch.footer(t0, t0 + 8, 2, t0 + 6, UTC, 2, False)
-    assert after_failures == ("Last checked 08:00:00 · next check in 2 s (2 checks failed, so checks are now "
-                              "8 s apart instead of 2 s) · times in UTC")
+    after_failures = watch.footer(t0, t0 + 8, 2, t0 + 6, en(), 2, False)
+    assert after_failures == ("Last checked 08:00:00 · next check in 2 sec (2 checks failed, so checks are now "
+                              "8 sec apart instead of 2 sec) · times in UTC")
     assert "waiting longer" not in after_failures
-    assert watch.footer(t0, t0 + 5, 0, t0 + 4, UTC, 5, False) == \
-        "Last checked 08:00:00 · next check in 1 s · times in UTC"  # the real wait, not the interval
-    assert watch.footer(t0, t0 + 5, 0, t0 + 5.5, UTC, 5, False) == "Last checked 08:00:00 · checking now · times in UTC"
+    assert watch.footer(t0, t0 + 5, 0, t0 + 4, en(), 5, False) == \
+        "Last checked 08:00:00 · next check in 1 sec · times in UTC"  # the real wait, not the interval
+    now = watch.footer(t0, t0 + 5, 0, t0 + 5.5, en(), 5, False)
+    assert now == "Last checked 08:00:00 · checking now · times in UTC"

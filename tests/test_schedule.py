@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from lib.jobs.schedule import GRACE, next_due, overdue_since, previous_due, words
 from lib.portal.models import Period, Schedule, StorageType
+from tests.factories import EN, en
 
 
 def sched(period: Period, hour: int = 2, day: int | None = None, *, stored: int | None = 7,
@@ -27,18 +28,18 @@ def at(*args: int) -> datetime:
 
 
 def test_words_for_each_period() -> None:
-    assert words(sched(Period.EVERY_DAY)) == "Every day at 02:00 UTC, keeps 7 copies"
-    assert words(sched(Period.EVERY_WEEK, 23, 2, stored=1)) == "Every Monday at 23:00 UTC, keeps 1 copy"
-    assert words(sched(Period.EVERY_MONTH, 0, 31, stored=None)) == "Every month on day 31 at 00:00 UTC"
-    assert words(sched(Period.EVERY_MONTH, 23, 31)) == "Every month on day 31 at 23:00 UTC, keeps 7 copies"
-    assert words(sched(Period.EVERY_MONTH, 5, None, stored=0)) == "Every month on day 1 at 05:00 UTC"
-    assert words(sched(Period.UNKNOWN, stored=None)) == "On a schedule this app does not know"
+    assert words(sched(Period.EVERY_DAY), EN) == "Every day at 02:00 UTC, keeps 7 copies"
+    assert words(sched(Period.EVERY_WEEK, 23, 2, stored=1), EN) == "Every Monday at 23:00 UTC, keeps 1 copy"
+    assert words(sched(Period.EVERY_MONTH, 0, 31, stored=None), EN) == "Every month on day 31 at 00:00 UTC"
+    assert words(sched(Period.EVERY_MONTH, 23, 31), EN) == "Every month on day 31 at 23:00 UTC, keeps 7 copies"
+    assert words(sched(Period.EVERY_MONTH, 5, None, stored=0), EN) == "Every month on day 1 at 05:00 UTC"
+    assert words(sched(Period.UNKNOWN, stored=None), EN) == "On a schedule this app does not know"
 
 
 @pytest.mark.parametrize(("day", "name"), [(1, "Sunday"), (2, "Monday"), (4, "Wednesday"), (7, "Saturday"),
                                            (None, "Sunday")])
 def test_weekdays_are_quartz_style_1_is_sunday(day: int | None, name: str) -> None:
-    assert words(sched(Period.EVERY_WEEK, 2, day, stored=None)) == f"Every {name} at 02:00 UTC"
+    assert words(sched(Period.EVERY_WEEK, 2, day, stored=None), EN) == f"Every {name} at 02:00 UTC"
 
 
 # ---------------------------------------------------------------- next / previous
@@ -184,11 +185,11 @@ NEW_YORK = ZoneInfo("America/New_York")
 
 def test_words_in_the_viewers_zone_with_the_portals_beside() -> None:
     now = at(2027, 1, 15, 8)
-    assert (words(sched(Period.EVERY_DAY), KATHMANDU, now) ==
+    assert (words(sched(Period.EVERY_DAY), en(KATHMANDU), now) ==
             "Every day at 07:45 Asia/Kathmandu time (02:00 UTC on the portal's clock), keeps 7 copies")
     # Sunday 02:00 UTC is Saturday evening in New York
-    assert (words(sched(Period.EVERY_WEEK, 2, 1, stored=None), NEW_YORK, now) ==
+    assert (words(sched(Period.EVERY_WEEK, 2, 1, stored=None), en(NEW_YORK), now) ==
             "Every Saturday at 21:00 America/New_York time (Sunday 02:00 UTC on the portal's clock)")
-    assert (words(sched(Period.EVERY_MONTH, 2, 1, stored=None), NEW_YORK, now) ==
+    assert (words(sched(Period.EVERY_MONTH, 2, 1, stored=None), en(NEW_YORK), now) ==
             "Every month on day 1 at 02:00 UTC on the portal's clock (21:00 the day before, America/New_York time)")
-    assert words(sched(Period.EVERY_DAY), UTC, now) == "Every day at 02:00 UTC, keeps 7 copies"
+    assert words(sched(Period.EVERY_DAY), EN, now) == "Every day at 02:00 UTC, keeps 7 copies"

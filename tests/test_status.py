@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,11 +10,16 @@ from lib.jobs.timeline import Timeline
 from lib.portal.errors import Forbidden, PortalRestoring, PortalUnreachable, ServerError, Unauthorized
 from lib.portal.models import Operation, TaskStatus
 from lib.views.status import Level, Status, describe
-from tests.factories import T0, completed, progress, timeline
+from tests.factories import EN, T0, completed, en, progress, timeline
+
+
+def pairs(status) -> list[tuple[str, str]]:
+    """The row of numbers as (label, value) pairs."""
+    return [(n.label, n.value) for n in status.numbers]
 
 
 def say(t: Timeline, at: float, **kw) -> Status:
-    return describe(t, T0 + at, UTC, **kw)
+    return describe(t, T0 + at, EN, **kw)
 
 
 def test_checking_before_the_first_poll() -> None:
@@ -42,7 +46,7 @@ def test_restore_phases_in_the_headline_and_title(pct: int, words: str) -> None:
     s = say(timeline((0, progress(0)), (60, progress(pct))), 180)
     assert s.headline == f"Restoring — {pct}% · {words}"
     assert s.title == f"{pct}% · Restoring" and s.level is Level.RUNNING and not s.done
-    assert s.percent == pct and ("Done", f"{pct}%") in s.numbers
+    assert s.percent == pct and ("Done", f"{pct}%") in pairs(s)
     assert "started 08:00" in s.facts and "last change 2 min ago" in s.facts
 
 
@@ -51,13 +55,13 @@ def test_backup_phases() -> None:
     assert s.headline == "Backing up — 30% · creating the backup"
     s = say(timeline((0, progress(90, Operation.BACKUP)), op=Operation.BACKUP), 1)
     assert s.headline == "Backing up — 90% · uploading and finishing" and s.eta == "finishing up"
-    assert ("Time left", "finishing") in s.numbers
+    assert ("Time left", "finishing") in pairs(s)
 
 
 def test_finishing_says_finishing_up_not_a_number() -> None:
     polls = [(0, progress(0)), (60, progress(10))] + [(60 + 10 * k, progress(10 + k)) for k in range(1, 66)]
     s = say(timeline(*polls), 60 + 650 + 5)
-    assert s.percent == 75 and s.eta == "finishing up" and ("Time left", "finishing") in s.numbers
+    assert s.percent == 75 and s.eta == "finishing up" and ("Time left", "finishing") in pairs(s)
 
 
 def test_data_phase_shows_a_range_and_a_clock_time() -> None:
@@ -65,7 +69,7 @@ def test_data_phase_shows_a_range_and_a_clock_time() -> None:
     s = say(timeline(*polls), 360)
     assert s.eta.endswith("to reach 75%") and " left (around " in s.eta
     assert s.eta.startswith("about 6 min")  # 35 % at 1 % per 10 s
-    assert ("Time left", "~6 min") in s.numbers and ("Running for", "6 min") in s.numbers
+    assert ("Time left", "~6 min") in pairs(s) and ("Running for", "6 min") in pairs(s)
 
 
 def test_completed() -> None:
@@ -73,14 +77,14 @@ def test_completed() -> None:
     s = say(t, 700)
     assert s.level is Level.OK and s.headline == "The restore completed." and s.done
     assert s.title == "Done · restore" and s.percent == 100 and s.portal_text == ""
-    assert ("Took", "10 min") in s.numbers and ("Finished at", "08:10") in s.numbers
+    assert ("Took", "10 min") in pairs(s) and ("Finished at", "08:10") in pairs(s)
 
 
 def test_arriving_late_says_first_seen_and_watched_for() -> None:
     t = timeline((0, progress(42)), (600, completed()))
     s = say(t, 700)
-    assert "first seen 08:00 at 42%" in s.facts and ("Watched for", "10 min") in s.numbers
-    assert not any(label == "Took" for label, _ in s.numbers)
+    assert "first seen 08:00 at 42%" in s.facts and ("Watched for", "10 min") in pairs(s)
+    assert not any(label == "Took" for label, _ in pairs(s))
 
 
 def test_completed_with_a_warning_keeps_the_portal_text_apart() -> None:
@@ -106,7 +110,7 @@ def test_failed_keeps_the_portal_text_separate() -> None:
     s = say(t, 400)
     assert s.level is Level.FAILED and s.headline == "The restore failed at 42%." and s.done
     assert s.portal_text == hostile and hostile not in s.headline and "evil" not in s.headline
-    assert s.title == "Failed · restore" and ("Stopped at", "42%") in s.numbers
+    assert s.title == "Failed · restore" and ("Stopped at", "42%") in pairs(s)
 
 
 def test_failed_even_when_status_says_completed_and_progress_100() -> None:
@@ -121,7 +125,7 @@ def test_cancelled() -> None:
     s = say(t, 120)
     assert s.headline == "The backup was cancelled." and s.level is Level.WARNING and s.done
     assert s.title == "Cancelled · backup" and s.portal_text == "Backup cancelled"
-    assert ("Stopped at", "30%") in s.numbers
+    assert ("Stopped at", "30%") in pairs(s)
 
 
 def test_cancelled_by_warning_alone() -> None:
@@ -180,7 +184,7 @@ def test_a_running_warning_is_a_warning_and_shown_as_portal_text() -> None:
 
 def test_clock_times_are_in_the_viewers_zone() -> None:
     t = timeline((0, progress(0)), (60, progress(20)))
-    s = describe(t, T0 + 60, ZoneInfo("Asia/Tokyo"))
+    s = describe(t, T0 + 60, en(ZoneInfo("Asia/Tokyo")))
     assert "started 17:00" in s.facts  # 08:00 UTC is 17:00 in Tokyo
 
 
@@ -193,10 +197,10 @@ def test_a_slow_portal_before_its_first_answer_is_waited_for_not_called_unreacha
     s = say(timeline((0, slow)), 6)
     assert s.level is Level.WAITING and s.headline == "Waiting for the portal to answer…"
     assert "Cannot reach" not in s.headline and not s.notice  # a calm line, not a red box
-    assert s.facts == ["The portal did not answer within 5 s. It may be busy; the next check waits up to 10 s."]
+    assert s.facts == ["The portal did not answer within 5 sec. It may be busy; the next check waits up to 10 sec."]
     capped = PortalUnreachable("timeout", waited=30)
     s = say(timeline((0, slow), (20, capped)), 60)
-    assert s.level is Level.UNREACHABLE and "did not answer within 30 s" in s.notice
+    assert s.level is Level.UNREACHABLE and "did not answer within 30 sec" in s.notice
 
 
 def test_an_unreadable_answer_is_not_called_silence_and_the_last_state_is_labelled() -> None:
@@ -209,7 +213,7 @@ def test_an_unreadable_answer_is_not_called_silence_and_the_last_state_is_labell
     assert s.notice.startswith("65% as of 08:02 is the last state this app could read.")
     assert "The portal answered, but with something this app cannot read." in s.notice
     assert s.headline == "Last known: Restoring — 65% · restoring data"
-    assert not s.eta and ("Time left", "unknown") in s.numbers  # no estimate from a state we cannot see
+    assert not s.eta and ("Time left", "unknown") in pairs(s)  # no estimate from a state we cannot see
 
 
 def test_silence_keeps_its_words_and_also_labels_the_last_state() -> None:
@@ -234,8 +238,8 @@ def test_complete_below_100_is_told_as_the_portal_said_it() -> None:
     s = say(timeline((0, progress(0)), (60, progress(20)),
                      (120, progress(40, done=True, status=TaskStatus.COMPLETED))), 130)
     assert s.headline == "DocSpace reports the restore complete at 40%."
-    assert s.level is Level.WARNING and s.percent == 40 and ("Done", "40%") in s.numbers
-    assert "100%" not in " ".join(v for _, v in s.numbers)
+    assert s.level is Level.WARNING and s.percent == 40 and ("Done", "40%") in pairs(s)
+    assert "100%" not in " ".join(v for _, v in pairs(s))
     assert "check in DocSpace" in s.notice and s.done
 
 
@@ -285,6 +289,6 @@ def test_failed_only_when_the_portal_says_completed() -> None:
 
 def test_watched_for_when_the_start_was_not_seen() -> None:
     s = say(timeline((0, progress(20)), (8, progress(21))), 8)
-    assert ("Watched for", "8 s") in s.numbers and not any(label == "Running for" for label, _ in s.numbers)
+    assert ("Watched for", "8 sec") in pairs(s) and not any(label == "Running for" for label, _ in pairs(s))
     seen_start = say(timeline((0, progress(0)), (8, progress(10))), 8)
-    assert ("Running for", "8 s") in seen_start.numbers
+    assert ("Running for", "8 sec") in pairs(seen_start)

@@ -15,6 +15,7 @@ from sqlalchemy.exc import OperationalError
 
 from lib.db import schema
 from lib.db.store import HistoryStore, _sentence
+from lib.i18n import Msg
 from lib.jobs.phases import Phase
 from lib.jobs.recorded import RecordedOperation
 from lib.jobs.timeline import Point, Problem
@@ -48,7 +49,7 @@ def rows(url: str, table) -> int:
 
 def test_the_schema_is_created_on_first_use_and_versioned(url: str) -> None:
     store = HistoryStore(url)
-    assert store.open() and store.problem == ""
+    assert store.open() and store.problem is None
     engine = create_engine(url)
     with engine.connect() as conn:
         assert schema.version_of(conn) == schema.VERSION
@@ -64,7 +65,7 @@ def test_the_schema_is_created_on_first_use_and_versioned(url: str) -> None:
 def test_an_operation_its_points_and_its_outcome_come_back(url: str) -> None:
     store = HistoryStore(url)
     store.begin_operation(operation())
-    problem = Problem(Category.UNREACHABLE, "unreachable", "The portal did not answer in time.", None)
+    problem = Problem(Category.UNREACHABLE, "unreachable", Msg("The portal did not answer in time."), None)
     points = [Point(T0, 0, Phase.PREPARING, 1, "", "task-1"),
               Point(T0 + 60, 10, Phase.RESTORING, 1, "", "task-1"),
               Point(T0 + 90, 10, Phase.RESTORING, 1, "", "task-1", problem),
@@ -87,7 +88,7 @@ def test_a_write_replayed_after_an_outage_is_harmless(url: str) -> None:
     for _ in range(2):
         store.begin_operation(operation())
         store.add_point("op1", point)
-        store.notification_decided("prod|restore|op1|completed", "done", T0)
+        store.notification_decided("prod|restore|op1|completed", '{"text": "done"}', T0)
     assert rows(url, schema.operations) == 1 and rows(url, schema.points) == 1
     assert rows(url, schema.notifications) == 1
     store.close()
@@ -112,7 +113,7 @@ def test_prune_forgets_old_finished_history_only(url: str) -> None:
     store.add_point("old", Point(T0, 0, Phase.PREPARING))
     store.begin_operation(operation("stuck"))  # still running, however old: kept
     store.begin_operation(operation("new", first_seen=clock() - 86_400, outcome="completed"))
-    store.outage_began("o1", "prod", "restore", T0, Problem(Category.UNREACHABLE, "unreachable", "x"))
+    store.outage_began("o1", "prod", "restore", T0, Problem(Category.UNREACHABLE, "unreachable", Msg("x")))
     store.outage_ended("o1", T0 + 30)
     store.notification_decided("k", "text", T0)
     store.prune(keep_days=180)
@@ -131,11 +132,11 @@ def test_postgres_away_then_back_loses_nothing(pg_cluster: Cluster, pg_url: str)
         for i in range(1, 6):
             store.add_point("op1", Point(T0 + i, i, Phase.PREPARING))
         assert store.pending == 5
-        assert store.problem.startswith("History is not being saved: 127.0.0.1 is not reachable.")
+        assert str(store.problem).startswith("History is not being saved: 127.0.0.1 is not reachable.")
         assert store.operations() == []  # reads answer at once, empty, while it is away
     finally:
         pg_cluster.start()
-    assert store.flush() and store.pending == 0 and store.problem == ""
+    assert store.flush() and store.pending == 0 and store.problem is None
     assert [p.percent for p in store.points_of("op1")] == [1, 2, 3, 4, 5]
     store.close()
 
@@ -145,7 +146,7 @@ def test_a_database_that_is_not_there_at_start_is_created_when_it_comes(pg_clust
     pg_cluster.stop()
     try:
         store = HistoryStore(pg_url)
-        assert not store.open() and "not reachable" in store.problem
+        assert not store.open() and "not reachable" in str(store.problem)
         store.begin_operation(operation())
     finally:
         pg_cluster.start()
@@ -158,7 +159,7 @@ def test_the_password_never_reaches_a_message(pg_cluster: Cluster) -> None:
     url = f"postgresql+psycopg://postgres:s3cret-pw@127.0.0.1:{pg_cluster.port + 1}/nothing"
     store = HistoryStore(url)
     assert not store.open()
-    assert "s3cret-pw" not in store.problem and "not reachable" in store.problem
+    assert "s3cret-pw" not in str(store.problem) and "not reachable" in str(store.problem)
 
 
 #: what the database driver said -> why the page says history is not being saved
@@ -172,8 +173,8 @@ WHY = {
 
 @pytest.mark.parametrize(("message", "words"), WHY.items())
 def test_why_history_is_not_saved_in_one_sentence(message: str, words: str) -> None:
-    sentence = _sentence(OperationalError("INSERT …", {}, Exception(message)),
-                         "postgresql+psycopg://u:pw@db:5432/history")
+    sentence = str(_sentence(OperationalError("INSERT …", {}, Exception(message)),
+                             "postgresql+psycopg://u:pw@db:5432/history"))
     assert sentence.startswith(f"History is not being saved: {words}.")
     assert "pw" not in sentence.replace("password", "")
     assert sentence.endswith("written when the database is back.")
@@ -204,7 +205,7 @@ def test_a_database_from_a_newer_app_is_left_alone(url: str) -> None:
     engine.dispose()
     store = HistoryStore(url)
     assert not store.open()
-    assert "newer version of this app (schema 99)" in store.problem
+    assert "newer version of this app (schema 99)" in str(store.problem)
 
 
 def test_backup_files_are_kept_after_the_portal_forgets_them(url: str) -> None:

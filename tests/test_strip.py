@@ -11,7 +11,7 @@ from lib.jobs.recorded import RecordedOperation
 from lib.portal.models import BackupFile, Period, Schedule, StorageType
 from lib.timewords import zone
 from lib.views.strip import KINDS, DayCell, day_cells, strip_summary, strip_text
-from tests.factories import HOSTILE, T0
+from tests.factories import EN, HOSTILE, T0, en
 
 # T0 is Friday 2027-01-15 08:00 UTC: "now" in these tests, so the last cell is Jan 15
 BERLIN, LOS_ANGELES = zone("Europe/Berlin"), zone("America/Los_Angeles")
@@ -48,7 +48,7 @@ def op(kind: str, outcome: str, first_seen: float, ended: float | None, *, start
 def cells(*, backups: list[Backup] = (), operations: list[RecordedOperation] = (),  # type: ignore[assignment]
           schedule: Schedule | None = None, watched_since: float | None = None, now: float = T0, tz=UTC,
           days: int = 30) -> list[DayCell]:
-    return day_cells(now, tz, days, backups=list(backups), operations=list(operations), schedule=schedule,
+    return day_cells(now, en(tz), days, backups=list(backups), operations=list(operations), schedule=schedule,
                      watched_since=watched_since)
 
 
@@ -136,7 +136,8 @@ def test_the_size_is_said_only_when_known() -> None:
     assert strip[jan(14)].words == "Jan 14: backup at 02:00, 1.2 GB"
     two = by_date(cells(backups=[*listed(at(14, 2, 0), size=1_234_567_890), *listed(at(14, 14, 12))]))
     assert two[jan(14)].words == "Jan 14: 2 backups (02:00, 1.2 GB; 14:12)"
-    assert size_words(300_000_000) == "300 MB" and size_words(12_400_000_000) == "12 GB" and size_words(512) == "512 B"
+    assert size_words(300_000_000, EN) == "300 MB" and size_words(12_400_000_000, EN) == "12 GB"
+    assert size_words(512, EN) == "512 byte"
 
 
 def test_the_portal_list_carries_no_size() -> None:
@@ -195,7 +196,7 @@ def test_nothing_on_record_at_all() -> None:
     strip = cells(schedule=daily())
     assert all(c.kind == "unknown" for c in strip)
     assert strip[0].words == "Dec 17: not known — nothing on record yet"
-    assert strip_summary(strip) == "Nothing on record for these days yet."
+    assert strip_summary(strip, EN) == "Nothing on record for these days yet."
 
 
 # ---------------------------------------------------------------- today
@@ -328,13 +329,13 @@ def test_the_summary_line() -> None:
     restore = op("restore", "completed", ts(13, 22, 58), ts(13, 23, 40), started=ts(13, 22, 58))
     failed = op("backup", "failed", ts(7, 2, 0), ts(7, 2, 3))
     strip = cells(backups=[b for b in made if b.created != at(7)], operations=[restore, failed], schedule=daily())
-    assert strip_summary(strip) == "Backed up on 28 of the last 30 days · 2 missed · 1 failed · 1 restore"
+    assert strip_summary(strip, EN) == "Backed up on 28 of the last 30 days · 2 missed · 1 failed · 1 restore"
     assert strip_text(strip)[-4:] == "!↺✓!"  # Jan 12 missed (a late backup), 13 restore, 14, 15 missed
     partial = cells(backups=listed(*[at(d, 2, 0) for d in range(10, 16)]), schedule=daily())
-    assert strip_summary(partial) == "Backed up on 6 of the last 6 days · nothing on record before Jan 10"
+    assert strip_summary(partial, EN) == "Backed up on 6 of the last 6 days · nothing on record before Jan 10"
     quiet = cells(watched_since=T0 - 40 * 86_400)
-    assert strip_summary(quiet) == "No backup in the last 30 days"
-    assert strip_summary(cells(backups=listed(at(15, 1, 0)), days=1)) == "Backed up today"
+    assert strip_summary(quiet, EN) == "No backup in the last 30 days"
+    assert strip_summary(cells(backups=listed(at(15, 1, 0)), days=1), EN) == "Backed up today"
 
 
 @pytest.mark.parametrize("days", [1, 7, 30])

@@ -18,7 +18,7 @@ from lib.portal.errors import PortalUnreachable
 from lib.portal.models import BackupFile, StorageType
 from lib.text import MAX_LEN, clean, md_escape
 from lib.views.export import backups_csv, timeline_csv
-from tests.factories import HOSTILE_TEXTS, completed, progress, timeline
+from tests.factories import EN, HOSTILE_TEXTS, completed, en, progress, timeline
 
 JOINER = "\u2060"
 SPECIAL = set("\\`*_{}[]()<>#+-.!|~:$&\"'=^@/")
@@ -173,26 +173,26 @@ def rows(text: str) -> list[list[str]]:
 def test_timeline_csv_header_names_the_zone_and_rows_follow_the_points() -> None:
     t = timeline((0, PortalUnreachable("timeout")), (5, progress(10, tenant=7)), (65, progress(42, tenant=7)),
                  (70, PortalUnreachable("dns")))
-    out = rows(timeline_csv(t, ZoneInfo("Europe/Berlin")))
+    out = rows(timeline_csv(t, en(ZoneInfo("Europe/Berlin"))))
     assert out[0] == ["time (Europe/Berlin)", "percent", "phase", "tenant", "task", "error", "check failed"]
     assert len(out) == 1 + len(t.points)
     assert out[1][:4] == ["2027-01-15 09:00:00", "", "idle", ""] and "did not answer" in out[1][6]
     assert out[2] == ["2027-01-15 09:00:05", "10", "restoring data", "7", "task-1", "", ""]
     assert out[4][1] == "42" and "DNS" in out[4][6]
-    assert rows(timeline_csv(t, UTC))[0][0] == "time (UTC)"
+    assert rows(timeline_csv(t, EN))[0][0] == "time (UTC)"
 
 
 @pytest.mark.parametrize("prefix", ["=", "+", "-", "@", "\t", "\r"])
 def test_timeline_csv_defuses_formulas_in_portal_errors(prefix: str) -> None:
     evil = prefix + 'HYPERLINK("https://evil.example","x")'
     t = timeline((0, completed(40, error=evil)))
-    (_, row) = rows(timeline_csv(t, UTC))
+    (_, row) = rows(timeline_csv(t, EN))
     assert row[5] == "'" + evil
 
 
 def test_timeline_csv_defuses_formulas_in_the_task_id() -> None:
     t = timeline((0, progress(40, task="=cmd|'/c calc'!A1")))
-    (_, row) = rows(timeline_csv(t, UTC))
+    (_, row) = rows(timeline_csv(t, EN))
     assert row[4] == "'=cmd|'/c calc'!A1"
 
 
@@ -202,31 +202,31 @@ def record(file_name: str = "backup.tar.gz", *, expires: datetime | None = None,
 
 def test_backups_csv_header_zone_and_never_expiring() -> None:
     text = backups_csv([record(), record(expires=datetime(2027, 1, 16, 2, 0, tzinfo=UTC), rid="r2")],
-                       ZoneInfo("Asia/Tokyo"))
+                       en(ZoneInfo("Asia/Tokyo")))
     out = rows(text)
     assert out[0] == ["Created (Asia/Tokyo)", "Stored in", "File", "Expires (Asia/Tokyo)", "Id"]
     assert out[1] == ["2027-01-15 11:00", "temporary storage (24 h)", "backup.tar.gz", "never", "r1"]
     assert out[2][3] == "2027-01-16 11:00"
-    assert rows(backups_csv([], UTC)) == [["Created (UTC)", "Stored in", "File", "Expires (UTC)", "Id"]]
+    assert rows(backups_csv([], EN)) == [["Created (UTC)", "Stored in", "File", "Expires (UTC)", "Id"]]
 
 
 @pytest.mark.parametrize("name", ["=1+1", "+SUM(A1)", "-2+3", "@SUM(A1)", "=cmd|x"])
 def test_backups_csv_defuses_formulas_in_file_names(name: str) -> None:
-    (_, row) = rows(backups_csv([record(name)], UTC))
+    (_, row) = rows(backups_csv([record(name)], EN))
     assert row[2] == "'" + name
 
 
 @pytest.mark.parametrize("name", ["\tx", "\rx", "\t=1+1"])
 def test_backups_csv_drops_leading_control_characters(name: str) -> None:
-    (_, row) = rows(backups_csv([record(name)], UTC))
+    (_, row) = rows(backups_csv([record(name)], EN))
     assert row[2][:1] not in ("\t", "\r", "=") and row[2].lstrip("'") == name.strip()
 
 
 def test_backups_csv_leaves_ordinary_names_alone() -> None:
-    (_, row) = rows(backups_csv([record("backup-2027.tar.gz")], UTC))
+    (_, row) = rows(backups_csv([record("backup-2027.tar.gz")], EN))
     assert row[2] == "backup-2027.tar.gz"
 
 
 def test_backups_csv_defuses_formulas_in_the_id() -> None:
-    (_, row) = rows(backups_csv([record(rid="=HYPERLINK(\"https://evil.example\")")], UTC))
+    (_, row) = rows(backups_csv([record(rid="=HYPERLINK(\"https://evil.example\")")], EN))
     assert row[4].startswith("'=")

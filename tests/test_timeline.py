@@ -68,7 +68,7 @@ def test_failed_poll_is_a_point_with_the_last_known_percent_and_repeats_are_one_
         T0 + 5, 42, Phase.RESTORING, 7, "abc")
     assert event.problem is not None and event.problem.category is Category.UNREACHABLE
     assert event.problem.label == "unreachable"
-    assert "did not answer in time" in event.problem.message
+    assert "did not answer in time" in str(event.problem.message)
     assert t.failures == 19 and t.polls == 20
     assert t.last_ok_at == T0 and t.last_poll_at == T0 + 95
     assert t.last_progress is not None and t.last_progress.progress == 42

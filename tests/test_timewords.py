@@ -1,4 +1,5 @@
-"""timewords: durations, ages, clock times, ranges, rounding and the viewer's zone."""
+"""timewords: ages, "today at", clock times, ranges, rounding and the viewer's zone (in English here;
+tests/test_i18n.py says the same things in other languages)."""
 
 from __future__ import annotations
 
@@ -11,48 +12,64 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lib import timewords as h
+from lib.i18n import viewer
 from tests.factories import T0
 
+EN = viewer(None, None)  # English with no region: the app's 24-hour clock
+
+
+def en(tz: tzinfo = UTC):
+    return viewer(None, None, tz)
+
 
 @pytest.mark.parametrize(("seconds", "text"), [
-    (0, "0 s"), (-5, "0 s"), (0.4, "0 s"), (42, "42 s"), (59.4, "59 s"), (59.6, "1 min"), (60, "1 min"),
-    (180, "3 min"), (185, "3 min"), (3599, "59 min"), (3600, "1 h"), (3900, "1 h 05 min"), (7260, "2 h 01 min"),
-    (47 * 3600, "47 h"), (48 * 3600, "2 days"), (51 * 3600, "2 days 3 h"), (3 * 86_400 + 7200, "3 days 2 h"),
-    (10 * 86_400 + 60, "10 days"),
+    (0, "0 sec"), (-5, "0 sec"), (0.4, "0.4 sec"), (7.5, "7.5 sec"), (9.97, "10 sec"), (42, "42 sec"),
+    (59.4, "59 sec"), (59.6, "1 min"), (60, "1 min"),
+    (180, "3 min"), (185, "3 min"), (3599, "59 min"), (3600, "1 hr"), (3900, "1 hr, 5 min"),
+    (7260, "2 hr, 1 min"), (47 * 3600, "47 hr"), (48 * 3600, "2 days"), (51 * 3600, "2 days, 3 hr"),
+    (3 * 86_400 + 7200, "3 days, 2 hr"), (10 * 86_400 + 60, "10 days"),
 ])
 def test_duration(seconds: float, text: str) -> None:
-    assert h.duration(seconds) == text
+    assert EN.duration(seconds) == text
 
 
 @pytest.mark.parametrize(("seconds", "text"), [
-    (0, "just now"), (3, "just now"), (9.9, "just now"), (10, "10 s ago"), (120, "2 min ago"), (5400, "1 h 30 min ago"),
-    (36 * 3600, "36 h ago"), (2 * 86_400, "2 days ago"), (5 * 86_400, "5 days ago"), (10.5 * 86_400, "10 days ago"),
+    (0, "just now"), (3, "just now"), (9.9, "just now"), (10, "10 sec ago"), (120, "2 min ago"),
+    (5400, "1 hr, 30 min ago"), (36 * 3600, "36 hr ago"), (2 * 86_400, "2 days ago"), (5 * 86_400, "5 days ago"),
+    (10.5 * 86_400, "10 days ago"), (86_400 * 2.5, "2 days ago"),
 ])
 def test_ago(seconds: float, text: str) -> None:
-    assert h.ago(seconds) == text
+    assert h.ago(seconds, EN) == text
 
 
 def test_clock_today_and_another_day() -> None:
-    assert h.clock(T0, UTC, T0) == "08:00"
-    assert h.clock(T0 + 5, UTC, T0, seconds=True) == "08:00:05"
-    assert h.clock(T0 - 9 * 3600, UTC, T0) == "Jan 14, 23:00"
-    assert h.clock(T0, UTC) == "08:00"  # no "now": no date
-    assert json.dumps(h.clock(T0, UTC, seconds=True)) == '"08:00:00"'  # plain text, ready for the page
+    assert EN.clock(T0, T0) == "08:00"
+    assert EN.clock(T0 + 5, T0, seconds=True) == "08:00:05"
+    assert EN.clock(T0 - 9 * 3600, T0) == "Jan 14, 23:00"
+    assert EN.clock(T0) == "08:00"  # no "now": no date
+    assert EN.clock(T0, day=True) == "Jan 15, 08:00"
+    assert json.dumps(EN.clock(T0, seconds=True)) == '"08:00:00"'  # plain text, ready for the page
 
 
 def test_clock_uses_the_viewers_zone_for_time_and_day() -> None:
-    tokyo = ZoneInfo("Asia/Tokyo")
+    tokyo = en(ZoneInfo("Asia/Tokyo"))
     late = T0 + 15 * 3600 + 30 * 60  # 23:30 UTC is 08:30 the next morning in Tokyo
-    assert h.clock(late, tokyo, late) == "08:30"
-    assert h.clock(late, tokyo, T0) == "Jan 16, 08:30"
-    assert h.clock(late, UTC, T0) == "23:30"
+    assert tokyo.clock(late, late) == "08:30"
+    assert tokyo.clock(late, T0) == "Jan 16, 08:30"
+    assert EN.clock(late, T0) == "23:30"
+
+
+def test_when_today_yesterday_and_earlier() -> None:
+    assert h.when(T0, EN, T0 + 60) == "today at 08:00"
+    assert h.when(T0 - 86_400, EN, T0) == "yesterday at 08:00"
+    assert h.when(T0 - 3 * 86_400, EN, T0) == "on Jan 12 at 08:00"
 
 
 def test_weekday_clock_and_date_time() -> None:
-    assert h.weekday_clock(T0 + 3600, UTC, T0) == "09:00"
-    assert h.weekday_clock(T0 + 2 * 86_400, UTC, T0) == "Sun 08:00"
-    assert h.weekday_clock(T0 + 10 * 86_400, UTC, T0) == "Jan 25, 08:00"
-    assert h.date_time(datetime(2027, 1, 15, 8, 0, tzinfo=UTC), ZoneInfo("Europe/Berlin")) == "2027-01-15 09:00"
+    assert h.weekday_clock(T0 + 3600, EN, T0) == "09:00"
+    assert h.weekday_clock(T0 + 2 * 86_400, EN, T0) == "Sun 08:00"
+    assert h.weekday_clock(T0 + 10 * 86_400, EN, T0) == "Jan 25, 08:00"
+    assert en(ZoneInfo("Europe/Berlin")).date_time(datetime(2027, 1, 15, 8, 0, tzinfo=UTC)) == "Jan 15, 2027, 09:00"
 
 
 @pytest.mark.parametrize(("seconds", "rounded"), [
@@ -78,27 +95,21 @@ def test_round_remaining_is_monotonic_and_at_least_a_minute(a: float, b: float) 
     (1500, 1500, "about 25 min"),
     (1450, 1550, "about 25 min"),
     (1200, 1800, "20–30 min"),
-    (1800, 7200, "30 min to 2 h"),
-    (300, 4000, "5 min to 1 h"),
+    (1800, 7200, "30 min to 2 hr"),
+    (300, 4000, "5 min to 1 hr"),
+    (120, 5400, "2 min to 1 hr, 30 min"),
+    (60, 38_700, "1 min to 10 hr, 45 min"),
 ])
 def test_span(low: float, high: float, text: str) -> None:
-    assert h.span(low, high) == text
-
-
-@pytest.mark.parametrize(("low", "high", "text"), [
-    (120, 5400, "2 min to 1 h 30 min"),
-    (60, 38_700, "1 min to 10 h 45 min"),
-])
-def test_span_with_hours_and_minutes_on_top(low: float, high: float, text: str) -> None:
-    assert h.span(low, high) == text
+    assert h.span(low, high, EN) == text
 
 
 @pytest.mark.parametrize(("low", "high", "text"), [
     (30, 50, "< 1 min"), (5, 20, "< 1 min"), (600, 660, "~10 min"), (1200, 1800, "20–30 min"),
-    (1800, 7200, "30 min–2 h"),
+    (1800, 7200, "30 min–2 hr"), (120, 38_700, "~5 hr, 30 min"),
 ])
 def test_span_short(low: float, high: float, text: str) -> None:
-    assert h.span_short(low, high) == text
+    assert h.span_short(low, high, EN) == text
 
 
 @pytest.mark.slow
@@ -106,7 +117,7 @@ def test_span_short(low: float, high: float, text: str) -> None:
 @given(st.floats(0, 3 * 86_400), st.floats(0, 3 * 86_400))
 def test_span_always_says_something(a: float, b: float) -> None:
     low, high = sorted((a, b))
-    assert h.span(low, high) and h.span_short(low, high)
+    assert h.span(low, high, EN) and h.span_short(low, high, EN)
 
 
 @pytest.mark.parametrize("name", ["Europe/Berlin", "America/New_York", "Asia/Kolkata", "UTC"])

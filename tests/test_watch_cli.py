@@ -1,4 +1,4 @@
-"""`python -m lib.watching.cli`: the headless watcher, as a real process against the simulator, and an app
+"""`python -m lib.watch`: the headless watcher, as a real process against the simulator, and an app
 with `watcher = "external"` that shows its history from one PostgreSQL without asking the portal."""
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.slow
 
 
 class Cli:
-    """`python -m lib.watching.cli` in a child process; its log lines arrive on a queue as they are written."""
+    """`python -m lib.watch` in a child process; its log lines arrive on a queue as they are written."""
 
     def __init__(self, secrets: Path):
         self.proc = subprocess.Popen([sys.executable, "-m", "lib.watch", "--secrets", str(secrets)], cwd=ROOT,

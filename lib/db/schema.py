@@ -142,11 +142,19 @@ def version_of(conn: Connection) -> int:
     return int(value or 0)
 
 
+class NewerSchema(RuntimeError):
+    """The database was written by a newer version of this app: never touched, never "written later"."""
+
+    def __init__(self, found: int):
+        super().__init__(f"the history database is from a newer version of this app (schema {found})")
+        self.found = found
+
+
 def upgrade(conn: Connection) -> int:
     """Bring the database to the current version; returns the version it had."""
     found = version_of(conn)
     if found > VERSION:
-        raise RuntimeError(f"the history database is from a newer version of this app (schema {found})")
+        raise NewerSchema(found)
     meta.create(conn, checkfirst=True)
     for step in range(found, VERSION):
         MIGRATIONS[step](conn)

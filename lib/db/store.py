@@ -26,6 +26,7 @@ from sqlalchemy.pool import StaticPool
 from lib import timewords
 from lib.db import schema
 from lib.db.schema import backup_files, notifications, operations, outages, points, portals, watch_state
+from lib.i18n import M_, Mn_, Msg
 from lib.jobs.phases import Phase
 from lib.jobs.recorded import RecordedOperation
 from lib.jobs.timeline import Point, Problem
@@ -43,7 +44,7 @@ class HistoryStore:
     def __init__(self, url: str, *, clock: Callable[[], float] = time.time):
         self.url = url
         self.clock = clock
-        self.problem = ""  # one sentence while history is not being saved, else ""
+        self.problem: Msg | None = None  # one sentence while history is not being saved
         self.dropped = 0
         self.generation = 0  # goes up with every write that reached the database: what was read is stale
         self._pending: list[Write] = []
@@ -84,7 +85,7 @@ class HistoryStore:
             self._ready = True
             del self._pending[: len(batch)]
             self.generation += bool(batch)
-            self.problem = ""
+            self.problem = None
             self.dropped = 0
             return True
 
@@ -118,7 +119,8 @@ class HistoryStore:
 
     def outage_began(self, outage_id: str, portal: str, endpoint: str, at: float, problem: Problem) -> None:
         values = {"id": outage_id, "portal": portal, "endpoint": endpoint, "started": at, "ended": None,
-                  "category": problem.category.value, "label": problem.label, "message": problem.message}
+                  "category": problem.category.value, "label": problem.label,
+                  "message": json.dumps(problem.message.to_json())}
         self._submit(lambda conn: conn.execute(_insert_ignore(conn, outages, values)))
 
     def outage_ended(self, outage_id: str, at: float) -> None:
@@ -273,7 +275,7 @@ def _point_row(operation_id: str, p: Point) -> dict[str, Any]:
             "tenant_id": p.tenant_id, "error": p.error, "task_id": p.task_id,
             "problem_category": problem.category.value if problem else None,
             "problem_label": problem.label if problem else None,
-            "problem_message": problem.message if problem else None,
+            "problem_message": json.dumps(problem.message.to_json()) if problem else None,
             "problem_status": problem.status if problem else None}
 
 
@@ -281,25 +283,41 @@ def _point(row: dict[str, Any]) -> Point:
     problem = None
     if row["problem_category"] is not None:
         problem = Problem(Category(row["problem_category"]), row["problem_label"] or "",
-                          row["problem_message"] or "", row["problem_status"])
+                          stored_msg(row["problem_message"] or ""), row["problem_status"])
     return Point(at=row["at"], percent=row["percent"], phase=Phase(row["phase"]), tenant_id=row["tenant_id"],
                  error=row["error"] or "", task_id=row["task_id"] or "", problem=problem)
 
 
-def _sentence(exc: BaseException, url: str, dropped: int = 0) -> str:
+def _sentence(exc: BaseException, url: str, dropped: int = 0) -> Msg:
     """Why history is not being saved, in one sentence; never the password in the URL."""
     text = str(exc).lower()
-    where = make_url(url).host or "the database file"
+    host = make_url(url).host
+    if isinstance(exc, schema.NewerSchema):
+        return M_("History is not being saved: the history database was written by a newer version of this "
+                  "app (schema {found}). Watching goes on; upgrade this app to keep the history.", found=exc.found)
     if "full" in text or "no space" in text:
-        why = "the disk is full"
+        why = M_("the disk is full")
     elif "password" in text or "authentication" in text:
-        why = f"{where} refused the user name or password"
+        why = M_("{host} refused the user name or password", host=host) if host else \
+            M_("the database refused the user name or password")
     elif any(word in text for word in ("refused", "could not connect", "connection", "timeout", "unable to open")):
-        why = f"{where} is not reachable"
-    elif isinstance(exc, RuntimeError):
-        why = str(exc)
+        why = M_("{host} is not reachable", host=host) if host else M_("the database file cannot be opened")
     else:
-        why = f"the database reported an error ({type(exc).__name__})"
-    lost = f" ({dropped} of the oldest changes could not be kept)" if dropped else ""
-    return (f"History is not being saved: {why}. Watching goes on; what happens now is kept in memory "
-            f"and written when the database is back{lost}.")
+        why = M_("the database reported an error ({error})", error=type(exc).__name__)
+    if dropped:
+        return Mn_("History is not being saved: {why}. Watching goes on; what happens now is kept in memory and "
+                   "written when the database is back ({n} oldest change could not be kept).",
+                   "History is not being saved: {why}. Watching goes on; what happens now is kept in memory and "
+                   "written when the database is back ({n} oldest changes could not be kept).",
+                   dropped, why=why)
+    return M_("History is not being saved: {why}. Watching goes on; what happens now is kept in memory and "
+              "written when the database is back.", why=why)
+
+
+def stored_msg(text: str) -> Msg:
+    """A sentence as the database keeps it: a message's JSON, or (written before languages) plain English."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = None
+    return Msg.from_json(data) if isinstance(data, dict) and "text" in data else Msg(text)

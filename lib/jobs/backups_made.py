@@ -12,7 +12,10 @@ import re
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
+from babel.units import format_unit
+
 from lib import timewords
+from lib.i18n import Viewer
 from lib.jobs.recorded import RecordedOperation
 from lib.portal.models import BackupFile, Schedule
 
@@ -99,14 +102,13 @@ def norm_id(value: str) -> str:
     return re.sub(r"[{}\-\s]", "", value).lower()
 
 
-def size_words(size: int) -> str:
-    """``1.2 GB``, ``300 MB``, ``12 GB`` (decimal units, as file managers show them)."""
+def size_words(size: int, viewer: Viewer) -> str:
+    """``1.2 GB``, ``300 MB``, ``12 GB`` (decimal units, as file managers show them, in the viewer's locale)."""
     value = float(size)
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if value < 1000 or unit == "TB":
-            if unit == "B":
-                return f"{int(value)} B"
-            return f"{value:.1f} {unit}" if value < 10 else f"{value:.0f} {unit}"
+    for unit in ("byte", "kilobyte", "megabyte", "gigabyte", "terabyte"):
+        if value < 1000 or unit == "terabyte":
+            shown = int(value) if unit == "byte" else round(value, 1) if value < 10 else round(value)
+            return format_unit(shown, f"digital-{unit}", length="short", locale=viewer.locale)
         value /= 1000
     raise AssertionError("unreachable")
 

@@ -33,10 +33,9 @@ import math
 import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import tzinfo
 from typing import NamedTuple
 
-from lib import timewords
+from lib.i18n import Viewer
 from lib.jobs.eta import Estimate
 from lib.jobs.phases import DATA_PHASE_END, Phase
 from lib.jobs.recorded import RecordedOperation
@@ -118,11 +117,6 @@ class DoneBy:
     @property
     def mid(self) -> float:
         return (self.low + self.high) / 2
-
-    @property
-    def label(self) -> str:
-        """``based on 3 earlier restores``."""
-        return f"based on {_runs(self.runs, self.kind, 'earlier')}"
 
 
 # ---------------------------------------------------------------- learning
@@ -270,55 +264,53 @@ def _reached(points: list[Point], done: Callable[[Point], bool]) -> float | None
 # ---------------------------------------------------------------- words
 
 
-def done_by_words(done: DoneBy, tz: tzinfo, now: float) -> str:
+def done_by_words(done: DoneBy, viewer: Viewer, now: float) -> str:
     """``done around 11:20–11:35 (based on 3 earlier restores)``, or ``taking longer than the last 3 restores here``."""
     if done.late:
-        return f"taking longer than the last {_runs(done.runs, done.kind)} here"
-    return f"done around {done_by_short(done, tz, now)} ({done.label})"
+        return viewer.kn_(done.kind, "taking longer than the last {noun} here",
+                          "taking longer than the last {n} {noun}s here", done.runs)
+    return viewer.kn_(done.kind, "done around {time} (based on {n} earlier {noun})",
+                      "done around {time} (based on {n} earlier {noun}s)", done.runs,
+                      time=done_by_short(done, viewer, now))
 
 
-def done_by_short(done: DoneBy, tz: tzinfo, now: float) -> str:
-    """For a tile: ``11:20–11:35``, ``11:25``, or ``overdue`` when past the earlier runs' range."""
+def done_by_short(done: DoneBy, viewer: Viewer, now: float) -> str:
+    """For a tile: ``11:20–11:35``, ``11:25``, ``Nov 27, 23:05–23:40``, or ``overdue`` when past the earlier runs."""
     if done.late:
-        return "overdue"
+        return viewer._("overdue")
     low, high = _round_clock(done.low, now, up=False), _round_clock(done.high, now, up=True)
-    first, last = timewords.clock(low, tz, now), timewords.clock(high, tz, now)
-    if first == last:
-        return first
-    if last.split(", ")[0] == first.split(", ")[0] and ", " in last:
-        last = last.split(", ")[1]  # the same other day: "Nov 27, 23:05–23:40"
-    return f"{first}–{last}"
+    first, last = viewer.time(low), viewer.time(high)
+    day, today = viewer.moment(low).date(), viewer.moment(now).date()
+    if first == last and day == viewer.moment(high).date():
+        return viewer.clock(low, now)
+    if day == viewer.moment(high).date():
+        times = f"{first}–{last}"
+        return times if day == today else viewer._("{day}, {time}", day=viewer.day(day), time=times)
+    return f"{viewer.clock(low, now)}–{viewer.clock(high, now)}"
 
 
-def before_start_words(history: EarlierRuns | None) -> str | None:
+def before_start_words(history: EarlierRuns | None, viewer: Viewer) -> str | None:
     """``The last 3 restores here took 35–42 min``; None without earlier runs seen from the start."""
     if history is None or not history.totals:
         return None
     totals = history.totals
+    n = len(totals)
     lo, hi = _minutes(min(totals)), _minutes(max(totals))
-    which = _runs(len(totals), history.kind)
     if max(totals) < 60:
-        took = "under a minute" + (" each" if len(totals) > 1 else "")
+        took = viewer._("under a minute each") if n > 1 else viewer._("under a minute")
     elif lo == hi:
-        took = timewords.duration(lo * 60) + (" each" if len(totals) > 1 else "")
+        took = viewer._("{duration} each", duration=viewer.duration(lo * 60)) if n > 1 else viewer.duration(lo * 60)
     elif hi < 60:
-        took = f"{lo}–{hi} min"
+        took = viewer.unit(f"{viewer.number(lo)}–{viewer.number(hi)}", "minute")
     else:
-        took = f"{timewords.duration(lo * 60)} to {timewords.duration(hi * 60)}"
-    return f"The last {which} here took {took}"
+        took = viewer._("{low} to {high}", low=viewer.duration(lo * 60), high=viewer.duration(hi * 60))
+    return viewer.kn_(history.kind, "The last {noun} here took {took}", "The last {n} {noun}s here took {took}", n,
+                      took=took)
 
 
 def _minutes(seconds: float) -> int:
     """Whole minutes, halves up, at least one."""
     return max(1, math.floor(seconds / 60 + 0.5))
-
-
-def _runs(n: int, kind: str, before: str = "") -> str:
-    """``3 restores``, ``restore`` (the last one), ``1 earlier restore``."""
-    noun = kind if n == 1 else f"{kind}s"
-    if n == 1 and not before:
-        return noun
-    return " ".join(x for x in (str(n), before, noun) if x)
 
 
 def _round_clock(at: float, now: float, *, up: bool) -> float:

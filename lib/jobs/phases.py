@@ -8,22 +8,25 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from lib.i18n import N_
 from lib.portal.models import Operation, Progress, TaskStatus
 
 
 class Phase(StrEnum):
-    IDLE = "idle"
-    QUEUED = "queued"
-    PREPARING = "preparing"
-    RESTORING = "restoring data"
-    FINISHING = "finishing up"
-    CREATING = "creating the backup"
-    UPLOADING = "uploading and finishing"
-    TRANSFERRING = "transferring"
-    OTHER = "an operation of a kind this app does not know"  # backupProgressEnum beyond 0, 1, 2
-    COMPLETED = "completed"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
+    """A job's phase; its value is also its English word (viewers read it translated)."""
+
+    IDLE = N_("idle")
+    QUEUED = N_("queued")
+    PREPARING = N_("preparing")
+    RESTORING = N_("restoring data")
+    FINISHING = N_("finishing up")
+    CREATING = N_("creating the backup")
+    UPLOADING = N_("uploading and finishing")
+    TRANSFERRING = N_("transferring")
+    OTHER = N_("an operation of a kind this app does not know")  # backupProgressEnum beyond 0, 1, 2
+    COMPLETED = N_("completed")
+    FAILED = N_("failed")
+    CANCELLED = N_("cancelled")
 
     @property
     def running(self) -> bool:

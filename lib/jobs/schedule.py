@@ -8,48 +8,55 @@ them as UTC and say so.
 from __future__ import annotations
 
 import calendar
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta
 
+from lib.i18n import Viewer
 from lib.portal.models import Period, Schedule
 from lib.timewords import zone_label
 
 #: how long after the scheduled time a backup may still be running before we call it overdue
 GRACE = timedelta(hours=2)
-_WEEKDAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
 
 
-def words(schedule: Schedule, tz: tzinfo = UTC, now: datetime | None = None) -> str:
+def words(schedule: Schedule, viewer: Viewer, now: datetime | None = None) -> str:
     """``Every day at 02:00 UTC, keeps 7 copies``; in another viewer's zone, that zone's time first and
     the portal's own beside it: ``Every day at 07:45 Asia/Kathmandu time (02:00 UTC on the portal's
     clock), keeps 7 copies`` (the hour as it falls at the next run, so summer time is right)."""
-    at = f"{schedule.hour:02d}:00 UTC"
     nxt = next_due(schedule, now or datetime.now(UTC))
-    local = nxt.astimezone(tz) if nxt is not None and zone_label(tz) != "UTC" else None
-    portal = "on the portal's clock"
+    portal = viewer.with_zone(UTC)
+    at = portal.time((nxt or (now or datetime.now(UTC)).replace(hour=schedule.hour, minute=0)).timestamp())
+    zone = zone_label(viewer.tz)
+    local = nxt.astimezone(viewer.tz) if nxt is not None and zone != "UTC" else None
+    here = viewer.time(local.timestamp()) if local is not None else ""
+    day = schedule.day or 1
     if schedule.period is Period.EVERY_DAY:
-        text = f"Every day at {at}"
-        if local is not None:
-            text = f"Every day at {local:%H:%M} {zone_label(tz)} time ({at} {portal})"
+        text = viewer._("Every day at {time} {zone} time ({portal_time} UTC on the portal's clock)", time=here,
+                        zone=zone, portal_time=at) if local else viewer._("Every day at {time} UTC", time=at)
     elif schedule.period is Period.EVERY_WEEK:
-        text = f"Every {_weekday(schedule.day)} at {at}"
+        weekday = portal.weekday(nxt, short=False) if nxt is not None else ""
+        text = viewer._("Every {weekday} at {time} UTC", weekday=weekday, time=at)
         if local is not None:
-            text = (f"Every {_WEEKDAYS[_sunday_based(local)]} at {local:%H:%M} {zone_label(tz)} time "
-                    f"({_weekday(schedule.day)} {at} {portal})")
+            text = viewer._("Every {weekday} at {time} {zone} time ({portal_weekday} {portal_time} UTC on the "
+                            "portal's clock)", weekday=viewer.weekday(local, short=False), time=here, zone=zone,
+                            portal_weekday=weekday, portal_time=at)
     elif schedule.period is Period.EVERY_MONTH:
-        text = f"Every month on day {schedule.day or 1} at {at}"
+        text = viewer._("Every month on day {day} at {time} UTC", day=day, time=at)
         if local is not None and nxt is not None:
             shift = (local.date() - nxt.date()).days
             if shift == 0:
-                text = f"Every month on day {schedule.day or 1} at {local:%H:%M} {zone_label(tz)} time ({at} {portal})"
+                text = viewer._("Every month on day {day} at {time} {zone} time ({portal_time} UTC on the portal's "
+                                "clock)", day=day, time=here, zone=zone, portal_time=at)
+            elif shift < 0:
+                text = viewer._("Every month on day {day} at {portal_time} UTC on the portal's clock ({time} the day "
+                                "before, {zone} time)", day=day, portal_time=at, time=here, zone=zone)
             else:
-                when = "the day before" if shift < 0 else "the day after"
-                text = (f"Every month on day {schedule.day or 1} at {at} {portal} "
-                        f"({local:%H:%M} {when}, {zone_label(tz)} time)")
+                text = viewer._("Every month on day {day} at {portal_time} UTC on the portal's clock ({time} the day "
+                                "after, {zone} time)", day=day, portal_time=at, time=here, zone=zone)
     else:
-        text = "On a schedule this app does not know"
+        text = viewer._("On a schedule this app does not know")
     if schedule.backups_stored:
-        copies = "copy" if schedule.backups_stored == 1 else "copies"
-        text += f", keeps {schedule.backups_stored} {copies}"
+        text = viewer.n_("{schedule}, keeps {n} copy", "{schedule}, keeps {n} copies", schedule.backups_stored,
+                         schedule=text)
     return text
 
 
@@ -113,10 +120,6 @@ def _period_length(schedule: Schedule) -> timedelta:
 def _weekday_index(day: int | None) -> int:
     """DocSpace's cron day-of-week is Quartz style: 1 = Sunday … 7 = Saturday."""
     return ((day or 1) - 1) % 7
-
-
-def _weekday(day: int | None) -> str:
-    return _WEEKDAYS[_weekday_index(day)]
 
 
 def _sunday_based(moment: datetime) -> int:

@@ -15,6 +15,7 @@ import uuid
 from collections import deque
 from dataclasses import dataclass, field
 
+from lib.i18n import Msg
 from lib.jobs.phases import Phase, phase_of
 from lib.portal.errors import Category, DocSpaceError
 from lib.portal.models import Operation, Progress, TaskStatus
@@ -29,7 +30,7 @@ class Problem:
 
     category: Category  # what kind of trouble: decides the words
     label: str  # short, for the chart and the badge; a new label is a new event
-    message: str  # one sentence: what happened and what to do
+    message: Msg  # what happened and what to do, said in each reader's language
     status: int | None = None
     retry_after: float | None = None
 

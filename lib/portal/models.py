@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 from enum import IntEnum
 from typing import Any, NamedTuple
 
+from lib.i18n import N_
+
 
 class PayloadError(ValueError):
     """The portal answered JSON, but not in a shape the contract allows."""
@@ -66,8 +68,8 @@ class Operation(_WireEnum):
 
     @property
     def verb(self) -> str:
-        """For the hero sentence: "Restoring — 42%"."""
-        return {0: "Backing up", 1: "Restoring", 2: "Transferring"}.get(self.value, "Working")
+        """For the hero sentence: "Restoring — 42%" (English; viewers read it translated)."""
+        return {0: N_("Backing up"), 1: N_("Restoring"), 2: N_("Transferring")}.get(self.value, N_("Working"))
 
 
 class TaskStatus(_WireEnum):
@@ -95,13 +97,13 @@ class StorageType(_WireEnum):
     @property
     def words(self) -> str:
         return {
-            0: "a room in DocSpace",
-            1: "a third-party storage folder",
-            2: "custom cloud storage",
-            3: "the server's disk",
-            4: "temporary storage (24 h)",
-            5: "a third-party cloud service",
-        }.get(self.value, "an unknown place")
+            0: N_("a room in DocSpace"),
+            1: N_("a third-party storage folder"),
+            2: N_("custom cloud storage"),
+            3: N_("the server's disk"),
+            4: N_("temporary storage (24 h)"),
+            5: N_("a third-party cloud service"),
+        }.get(self.value, N_("an unknown place"))
 
 
 class Period(_WireEnum):

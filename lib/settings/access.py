@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from lib.i18n import M_
 from lib.links import loopback
 from lib.settings.errors import ConfigError
 
@@ -42,12 +43,12 @@ class Provider:
     name: str | None
 
     @property
-    def label(self) -> str:
+    def brand(self) -> str:
+        """How the provider's button names it ("Google", "My Keycloak"); "" for the unnamed form."""
         if self.name is None:
-            return "Sign in"
+            return ""
         known = _LABELS.get(self.name.lower())
-        words = known or " ".join(w.capitalize() if w.islower() else w for w in _LABEL.findall(self.name))
-        return f"Sign in with {words}"
+        return known or " ".join(w.capitalize() if w.islower() else w for w in _LABEL.findall(self.name))
 
 
 @dataclass(frozen=True)
@@ -73,37 +74,39 @@ def load(auth: Any, allow: Any) -> SignIn | None:
     """Check ``[auth]`` and ``[access] allow`` together. None when neither is set (sign-in off)."""
     if auth is None:
         if allow is not None:
-            raise ConfigError("'access.allow' lists who may sign in, but sign-in is not set up: add an [auth] "
-                              "section (see docs/sign-in.md), or remove 'allow'.")
+            raise ConfigError(M_("'access.allow' lists who may sign in, but sign-in is not set up: add an "
+                                 "[auth] section (see docs/sign-in.md), or remove 'allow'."))
         return None
     providers = load_auth(auth)
     if allow is None:
-        raise ConfigError("Sign-in is set up in [auth] but 'access.allow' is missing: add "
-                          "allow = [\"you@example.com\"] under [access], listing who may look (a whole "
-                          "domain is written \"@example.com\").")
+        raise ConfigError(M_("Sign-in is set up in [auth] but 'access.allow' is missing: add allow = "
+                             '["you@example.com"] under [access], listing who may look (a whole domain is '
+                             'written "@example.com").'))
     return SignIn(providers=providers, allow=parse_allow(allow))
 
 
 def load_auth(auth: Any) -> tuple[Provider, ...]:
     """Validate Streamlit's ``[auth]`` table; the providers it configures, in the file's order."""
     if not isinstance(auth, Mapping):
-        raise ConfigError("'auth' in secrets must be a table like [auth], not a single value.")
+        raise ConfigError(M_("'auth' in secrets must be a table like [auth], not a single value."))
     for key, value in auth.items():
         if key not in _AUTH_KEYS and not isinstance(value, Mapping):
-            raise ConfigError(f"Unknown setting 'auth.{key!s:.40}'. Expected: {', '.join(sorted(_AUTH_KEYS))}, "
-                              "or a table per provider like [auth.google].")
+            raise ConfigError(M_("Unknown setting 'auth.{key}'. Expected: {items}, or a table per provider "
+                                 "like [auth.google].",
+                                 key=str(key)[:40], items=', '.join(sorted(_AUTH_KEYS))))
     _redirect_uri(auth.get("redirect_uri"))
     secret = auth.get("cookie_secret")
     if secret is None:
-        raise ConfigError("'auth.cookie_secret' is missing: add a long random text, for example the output of "
-                          "python -c \"import secrets; print(secrets.token_hex(32))\".")
+        raise ConfigError(M_("'auth.cookie_secret' is missing: add a long random text, for example the output"
+                             ' of python -c "import secrets; print(secrets.token_hex(32))".'))
     if not isinstance(secret, str) or len(secret.strip()) < COOKIE_SECRET_MIN:
-        raise ConfigError(f"'auth.cookie_secret' must be a random text of at least {COOKIE_SECRET_MIN} characters "
-                          "(it signs the login cookie), for example the output of "
-                          "python -c \"import secrets; print(secrets.token_hex(32))\".")
+        raise ConfigError(M_("'auth.cookie_secret' must be a random text of at least {length} "
+                             "characters (it signs the login cookie), for example the output of python -c "
+                             '"import secrets; print(secrets.token_hex(32))".', length=COOKIE_SECRET_MIN))
     _expose_tokens(auth.get("expose_tokens"))
     if "client_kwargs" in auth and not isinstance(auth["client_kwargs"], Mapping):
-        raise ConfigError("'auth.client_kwargs' must be a table like client_kwargs = { prompt = \"login\" }.")
+        raise ConfigError(M_("'auth.client_kwargs' must be a table like client_kwargs = {{ prompt = \"login\" "
+                             "}}."))
     providers: list[Provider] = []
     if any(key in auth for key in _REQUIRED):
         _provider("auth", auth, check_keys=False)  # [auth]'s own keys were checked above
@@ -113,48 +116,50 @@ def load_auth(auth: Any) -> tuple[Provider, ...]:
             continue
         where = f"auth.{name!s:.40}"
         if not _PROVIDER_NAME.match(str(name)):
-            raise ConfigError(f"The provider name in [{where}] may use only letters, digits and '-' "
-                              "(Streamlit does not accept '_' there).")
+            raise ConfigError(M_("The provider name in [{where}] may use only letters, digits and '-' "
+                                 "(Streamlit does not accept '_' there).", where=where))
         if name == "default" and providers:
-            raise ConfigError("[auth.default] clashes with the client_id set directly under [auth]: "
-                              "keep one of the two.")
+            raise ConfigError(M_("[auth.default] clashes with the client_id set directly under [auth]: keep "
+                                 "one of the two."))
         _provider(where, table)
         providers.append(Provider(str(name)))
     if not providers:
-        raise ConfigError("[auth] names no sign-in provider: add client_id, client_secret and "
-                          "server_metadata_url under [auth], or one table per provider like [auth.google].")
+        raise ConfigError(M_("[auth] names no sign-in provider: add client_id, client_secret and "
+                             "server_metadata_url under [auth], or one table per provider like [auth.google]."))
     return tuple(providers)
 
 
 def parse_allow(allow: Any) -> AllowList:
     """``["alice@example.com", "@example.com"]`` → an :class:`AllowList`; an empty list is an error."""
     if not isinstance(allow, list | tuple):
-        raise ConfigError("'access.allow' must be a list in square brackets, like "
-                          "allow = [\"alice@example.com\", \"@example.com\"].")
+        raise ConfigError(M_("'access.allow' must be a list in square brackets, like allow = "
+                             '["alice@example.com", "@example.com"].'))
     if not allow:
-        raise ConfigError("'access.allow' is empty, so nobody could look: list who may, like "
-                          "allow = [\"alice@example.com\", \"@example.com\"].")
+        raise ConfigError(M_("'access.allow' is empty, so nobody could look: list who may, like allow = "
+                             '["alice@example.com", "@example.com"].'))
     addresses: set[str] = set()
     domains: set[str] = set()
     for position, entry in enumerate(allow, start=1):
         if not isinstance(entry, str):
-            raise ConfigError(f"Entry {position} of 'access.allow' must be an address in quotes, like "
-                              "\"alice@example.com\".")
+            raise ConfigError(M_("Entry {position} of 'access.allow' must be an address in quotes, like "
+                                 '"alice@example.com".', position=position))
         text = entry.strip().lower()
         shown = entry.strip()[:80]
         if text.startswith("*@"):
-            raise ConfigError(f"'access.allow' entry \"{shown}\": write a whole domain as \"{text[1:80]}\" "
-                              "(without the *).")
+            raise ConfigError(M_("'access.allow' entry \"{shown}\": write a whole domain as \"{text}\" (without "
+                                 "the *).", shown=shown, text=text[1:80]))
         if text.startswith("@"):
             if not _DOMAIN.match(text[1:]):
-                raise ConfigError(f"'access.allow' entry \"{shown}\" is not a domain like \"@example.com\".")
+                raise ConfigError(M_("'access.allow' entry \"{shown}\" is not a domain like \"@example.com\".",
+                                     shown=shown))
             domains.add(text[1:])
         elif "@" not in text and _DOMAIN.match(text):
-            raise ConfigError(f"'access.allow' entry \"{shown}\" looks like a domain: write it as \"@{text[:80]}\" "
-                              "to let everyone at that domain in, or give a full address.")
+            raise ConfigError(M_("'access.allow' entry \"{shown}\" looks like a domain: write it as \"@{text}\" "
+                                 "to let everyone at that domain in, or give a full address.",
+                                 shown=shown, text=text[:80]))
         elif _address(text) is None:
-            raise ConfigError(f"'access.allow' entry \"{shown}\" is not an e-mail address like "
-                              "\"alice@example.com\" or a domain like \"@example.com\".")
+            raise ConfigError(M_("'access.allow' entry \"{shown}\" is not an e-mail address like "
+                                 '"alice@example.com" or a domain like "@example.com".', shown=shown))
         else:
             addresses.add(text)
     return AllowList(frozenset(addresses), frozenset(domains))
@@ -191,45 +196,49 @@ def _address(text: str) -> str | None:
 def _redirect_uri(value: Any) -> None:
     example = "https://your-app.streamlit.app/oauth2callback"
     if value is None:
-        raise ConfigError(f"'auth.redirect_uri' is missing: add the app's address followed by {CALLBACK}, "
-                          f"like \"{example}\".")
+        raise ConfigError(M_("'auth.redirect_uri' is missing: add the app's address followed by {callback}, "
+                             'like "{example}".', callback=CALLBACK, example=example))
     if not isinstance(value, str) or not value.strip():
-        raise ConfigError(f"'auth.redirect_uri' must be an address in quotes, like \"{example}\".")
+        raise ConfigError(M_("'auth.redirect_uri' must be an address in quotes, like \"{example}\".",
+                             example=example))
     url = value.strip().replace("{port}", "8501")  # Streamlit fills in {port} with the server's port
     parts = _split(url)
     if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"'auth.redirect_uri' must be a full address like \"{example}\".")
+        raise ConfigError(M_("'auth.redirect_uri' must be a full address like \"{example}\".", example=example))
     if not parts.path.endswith(CALLBACK) or parts.query or parts.fragment:
-        raise ConfigError(f"'auth.redirect_uri' must end with {CALLBACK}, like \"{example}\" "
-                          f"(locally \"http://localhost:8501{CALLBACK}\").")
+        raise ConfigError(M_("'auth.redirect_uri' must end with {callback}, like \"{example}\" (locally "
+                             '"http://localhost:8501{callback}").', callback=CALLBACK, example=example))
     if parts.scheme == "http" and not loopback(parts.hostname):
-        raise ConfigError("'auth.redirect_uri' must use https:// (plain http:// works only for localhost), "
-                          f"like \"{example}\".")
+        raise ConfigError(M_("'auth.redirect_uri' must use https:// (plain http:// works only for localhost),"
+                             ' like "{example}".', example=example))
 
 
 def _provider(where: str, table: Any, *, check_keys: bool = True) -> None:
     if not isinstance(table, Mapping):
-        raise ConfigError(f"'{where}' must be a table with client_id, client_secret and server_metadata_url.")
+        raise ConfigError(M_("'{where}' must be a table with client_id, client_secret and "
+                             "server_metadata_url.", where=where))
     for key in table if check_keys else ():
         if key not in _PROVIDER_KEYS:
-            raise ConfigError(f"Unknown setting '{where}.{key!s:.40}'. Expected: "
-                              f"{', '.join(sorted(_PROVIDER_KEYS))}.")
+            raise ConfigError(M_("Unknown setting '{where}.{key}'. Expected: {items}.",
+                                 where=where, key=str(key)[:40], items=', '.join(sorted(_PROVIDER_KEYS))))
     for key in _REQUIRED:
         value = table.get(key)
         if value is None:
-            raise ConfigError(f"'{where}.{key}' is missing: copy it from your sign-in provider "
-                              "(see docs/sign-in.md).")
+            raise ConfigError(M_("'{where}.{key}' is missing: copy it from your sign-in provider (see "
+                                 "docs/sign-in.md).", where=where, key=key))
         if not isinstance(value, str) or not value.strip():
-            raise ConfigError(f"'{where}.{key}' must be a non-empty text in quotes.")
+            raise ConfigError(M_("'{where}.{key}' must be a non-empty text in quotes.", where=where, key=key))
     url = table["server_metadata_url"].strip()
     parts = _split(url)
     if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"'{where}.server_metadata_url' must be a full address ending in "
-                          "/.well-known/openid-configuration.")
+        raise ConfigError(M_("'{where}.server_metadata_url' must be a full address ending in "
+                             "/.well-known/openid-configuration.", where=where))
     if parts.scheme == "http" and not loopback(parts.hostname):
-        raise ConfigError(f"'{where}.server_metadata_url' must use https:// (plain http:// only on this machine).")
+        raise ConfigError(M_("'{where}.server_metadata_url' must use https:// (plain http:// only on this "
+                             "machine).", where=where))
     if "client_kwargs" in table and not isinstance(table["client_kwargs"], Mapping):
-        raise ConfigError(f"'{where}.client_kwargs' must be a table like client_kwargs = {{ prompt = \"login\" }}.")
+        raise ConfigError(M_("'{where}.client_kwargs' must be a table like client_kwargs = {{ prompt = "
+                             '"login" }}.', where=where))
 
 
 def _expose_tokens(value: Any) -> None:
@@ -237,7 +246,7 @@ def _expose_tokens(value: Any) -> None:
         return
     tokens = [value] if isinstance(value, str) else value
     if not isinstance(tokens, list | tuple) or not all(t in ("id", "access") for t in tokens):
-        raise ConfigError("'auth.expose_tokens' may only be \"id\", \"access\" or a list of those.")
+        raise ConfigError(M_("'auth.expose_tokens' may only be \"id\", \"access\" or a list of those."))
 
 
 def _split(url: str):

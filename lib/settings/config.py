@@ -17,7 +17,8 @@ from urllib.parse import urlsplit
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from lib import timewords
+from lib import i18n
+from lib.i18n import M_, N_, Duration, Msg
 from lib.links import loopback
 from lib.settings import access
 from lib.settings.errors import ConfigError
@@ -40,7 +41,7 @@ _TABLES = {
     "monitor": {"refresh_seconds", "idle_seconds", "stall_minutes"},
     "history": {"url", "keep_days", "watcher"},
     "access": {"passcode", "allow"},
-    "notify": {"webhook_url", "remind_hours"},
+    "notify": {"webhook_url", "remind_hours", "language"},
 }
 
 
@@ -68,11 +69,12 @@ class AppConfig:
     idle_seconds: float = IDLE_DEFAULT
     history_url: str = field(default=HISTORY_DEFAULT, repr=False)  # may hold a database password
     keep_days: float = KEEP_DAYS_DEFAULT
-    watcher: str = "app"  # "external": a `python -m lib.watching.cli` records; the app only reads
+    watcher: str = "app"  # "external": a `python -m lib.watch` records; the app only reads
     remind_hours: float | None = None  # while stalled or overdue: a reminder this often, then "back to normal"
+    notify_language: str = "en"  # the language notifications are said in (a shipped catalogue)
     sign_in: access.SignIn | None = field(default=None, repr=False)  # [auth] + [access] allow: the providers, the list
     #: settings the app changed to fit its limits, each one sentence, said once to the viewer
-    notes: tuple[str, ...] = ()
+    notes: tuple[Msg, ...] = ()
 
     def portal(self, name: str | None) -> PortalConfig:
         """The named portal, or the first one when the name is unknown or missing."""
@@ -86,39 +88,56 @@ def load(secrets: Mapping[str, Any]) -> AppConfig:
     """Validate the secrets. With no ``[portals.*]`` the result has no portals: demo mode."""
     for key in secrets:
         if key not in _TABLES:
-            raise ConfigError(f"Unknown setting '{key}' in secrets. Expected only: {', '.join(sorted(_TABLES))}.")
+            raise ConfigError(M_("Unknown setting '{key}' in secrets. Expected only: {items}.",
+                                 key=key, items=', '.join(sorted(_TABLES))))
     for table, allowed in _TABLES.items():
         value = secrets.get(table)
         if value is not None and not isinstance(value, Mapping):
-            raise ConfigError(f"'{table}' in secrets must be a table like [{table}], not a single value.")
+            raise ConfigError(M_("'{table}' in secrets must be a table like [{table}], not a single value.",
+                                 table=table))
         for key in (value or {}) if allowed else ():
             if key not in allowed:
-                raise ConfigError(f"Unknown setting '{table}.{key}'. Expected: {', '.join(sorted(allowed))}.")
+                raise ConfigError(M_("Unknown setting '{table}.{key}'. Expected: {items}.",
+                                     table=table, key=key, items=', '.join(sorted(allowed))))
     portals = tuple(_portal(name, table) for name, table in (secrets.get("portals") or {}).items())
     monitor = secrets.get("monitor") or {}
     refresh = _number(monitor, "monitor.refresh_seconds", "refresh_seconds", REFRESH_DEFAULT)
     stall = _number(monitor, "monitor.stall_minutes", "stall_minutes", STALL_MINUTES_DEFAULT)
     passcode = (secrets.get("access") or {}).get("passcode")
     if passcode is not None and (not isinstance(passcode, str) or not passcode.strip()):
-        raise ConfigError("'access.passcode' must be a non-empty text in quotes.")
+        raise ConfigError(M_("'access.passcode' must be a non-empty text in quotes."))
     webhook = (secrets.get("notify") or {}).get("webhook_url")
     if webhook is not None and not _webhook_ok(webhook):
-        raise ConfigError("'notify.webhook_url' must be an https:// address (a Slack or Teams incoming webhook).")
-    notes: list[str] = []
-    refresh = _clamp(refresh, REFRESH_MIN, REFRESH_MAX, "monitor.refresh_seconds", "so the app checks every {}.", notes)
+        raise ConfigError(M_("'notify.webhook_url' must be an https:// address (a Slack or Teams incoming "
+                             "webhook)."))
+    notes: list[Msg] = []
+    refresh = _clamp(refresh, REFRESH_MIN, REFRESH_MAX, (
+        N_("'monitor.refresh_seconds' is {value}, more than the longest allowed, so the app checks every {duration}."),
+        N_("'monitor.refresh_seconds' is {value}, less than the shortest allowed, so the app checks every "
+           "{duration}.")), notes)
     idle = _number(monitor, "monitor.idle_seconds", "idle_seconds", IDLE_DEFAULT)
-    idle = _clamp(idle, refresh, IDLE_MAX, "monitor.idle_seconds", "so the app checks every {} when nobody looks.",
-                  notes if "idle_seconds" in monitor else [])  # the default is not the admin's to be told about
-    stall = _clamp(stall * 60, 60.0, float("inf"), "monitor.stall_minutes",
-                   "so the app waits at least {} before it says a job may be stuck.", notes, unit=60.0) / 60
+    idle = _clamp(idle, refresh, IDLE_MAX, (
+        N_("'monitor.idle_seconds' is {value}, more than the longest allowed, so the app checks every {duration} "
+           "when nobody looks."),
+        N_("'monitor.idle_seconds' is {value}, less than the shortest allowed, so the app checks every {duration} "
+           "when nobody looks.")),
+        notes if "idle_seconds" in monitor else [])  # the default is not the admin's to be told about
+    stall = _clamp(stall * 60, 60.0, float("inf"), (
+        "",  # no upper limit
+        N_("'monitor.stall_minutes' is {value}, less than the shortest allowed, so the app waits at least "
+           "{duration} before it says a job may be stuck.")), notes, unit=60.0) / 60
     history = secrets.get("history") or {}
     watcher = history.get("watcher", "app")
     if watcher not in WATCHERS:
-        raise ConfigError("'history.watcher' must be \"app\" (the app watches) or \"external\" "
-                          "(a separate `python -m lib.watching.cli` watches; the app only reads).")
+        raise ConfigError(M_("'history.watcher' must be \"app\" (the app watches) or \"external\" (a separate "
+                             "`python -m lib.watch` watches; the app only reads)."))
     sign_in = access.load(secrets.get("auth"), (secrets.get("access") or {}).get("allow"))
     notify = secrets.get("notify") or {}
     remind = _number(notify, "notify.remind_hours", "remind_hours", 1.0) if "remind_hours" in notify else None
+    language = notify.get("language", "en")
+    if not isinstance(language, str) or i18n.language_of(language) in (None, i18n.PSEUDO):
+        raise ConfigError(M_("'notify.language' must be one of the languages this app speaks: {languages}.",
+                             languages=", ".join(f'"{code.replace("_", "-")}"' for code in i18n.SHIPPED)))
     return AppConfig(
         portals=portals,
         refresh_seconds=refresh,
@@ -132,30 +151,32 @@ def load(secrets: Mapping[str, Any]) -> AppConfig:
         watcher=watcher,
         sign_in=sign_in,
         remind_hours=remind,
+        notify_language=i18n.language_of(language) or "en",
         notes=tuple(notes),
     )
 
 
-def _clamp(value: float, low: float, high: float, where: str, then: str, notes: list[str], *,
+def _clamp(value: float, low: float, high: float, said: tuple[str, str], notes: list[Msg], *,
            unit: float = 1.0) -> float:
-    """``value`` within low..high; when it had to be moved, one sentence saying so goes to ``notes``."""
+    """``value`` within low..high; when it had to be moved, one sentence saying so goes to ``notes``.
+    ``said``: the sentences for a value above and below the range (``{value}``, ``{duration}``)."""
     fitted = min(high, max(low, value))
     if fitted != value:
-        side = "more than the longest" if value > high else "less than the shortest"
-        notes.append(f"'{where}' is {value / unit:g}, {side} allowed, {then.format(timewords.duration(fitted))}")
+        notes.append(M_(said[0] if value > high else said[1], value=f"{value / unit:g}", duration=Duration(fitted)))
     return fitted
 
 
 def _database(url: Any) -> str:
     """Any SQLAlchemy URL; a relative SQLite file lives beside app.py."""
     if not isinstance(url, str) or not url.strip():
-        raise ConfigError("'history.url' must be a database address in quotes, like "
-                          "\"sqlite:///.data/history.sqlite3\" or \"postgresql+psycopg://user:password@host/db\".")
+        raise ConfigError(M_("'history.url' must be a database address in quotes, like "
+                             '"sqlite:///.data/history.sqlite3" or '
+                             '"postgresql+psycopg://user:password@host/db".'))
     try:
         parsed = make_url(url.strip())
     except ArgumentError:
-        raise ConfigError("'history.url' is not a database address SQLAlchemy understands; for PostgreSQL "
-                          "write postgresql+psycopg://user:password@host:5432/dbname.") from None
+        raise ConfigError(M_("'history.url' is not a database address SQLAlchemy understands; for PostgreSQL "
+                             "write postgresql+psycopg://user:password@host:5432/dbname.")) from None
     backend = parsed.get_backend_name()
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")  # the driver this app installs
@@ -168,31 +189,35 @@ def _database(url: Any) -> str:
 def _portal(name: str, table: Any) -> PortalConfig:
     where = f"portals.{name}"
     if not _NAME.match(str(name)):
-        raise ConfigError(f"The portal name '{name:.40}' may use only letters, digits, '-' and '_' (it goes in links).")
+        raise ConfigError(M_("The portal name '{name}' may use only letters, digits, '-' and '_' (it goes in "
+                             "links).", name=str(name)[:40]))
     if not isinstance(table, Mapping):
-        raise ConfigError(f"'{where}' must be a table: [{where}] with url = \"https://…\".")
+        raise ConfigError(M_("'{where}' must be a table: [{where}] with url = \"https://…\".", where=where))
     for key in table:
         if key not in _PORTAL_KEYS:
-            raise ConfigError(f"Unknown setting '{where}.{key}'. Expected: {', '.join(sorted(_PORTAL_KEYS))}.")
+            raise ConfigError(M_("Unknown setting '{where}.{key}'. Expected: {items}.",
+                                 where=where, key=key, items=', '.join(sorted(_PORTAL_KEYS))))
     url = table.get("url")
     if not isinstance(url, str) or not url.strip():
-        raise ConfigError(f"'{where}.url' is missing: add url = \"https://yourportal.onlyoffice.com\".")
+        raise ConfigError(M_("'{where}.url' is missing: add url = \"https://yourportal.onlyoffice.com\".",
+                             where=where))
     insecure_ok = table.get("allow_insecure_http", False)
     if not isinstance(insecure_ok, bool):
-        raise ConfigError(f"'{where}.allow_insecure_http' must be true or false (no quotes).")
+        raise ConfigError(M_("'{where}.allow_insecure_http' must be true or false (no quotes).", where=where))
     url, insecure = _url(where, url.strip(), insecure_ok)
     key = table.get("api_key")
     if key is not None:
         if not isinstance(key, str):
-            raise ConfigError(f"'{where}.api_key' must be text in quotes.")
+            raise ConfigError(M_("'{where}.api_key' must be text in quotes.", where=where))
         key = key.strip()
         if key.lower().startswith("bearer "):
-            raise ConfigError(f"'{where}.api_key' should be the key alone (sk-…), without 'Bearer'.")
+            raise ConfigError(M_("'{where}.api_key' should be the key alone (sk-…), without 'Bearer'.", where=where))
         if not re.fullmatch(r"sk-[A-Za-z0-9]{16,128}", key):
-            raise ConfigError(f"'{where}.api_key' does not look like a DocSpace API key (it starts with sk-).")
+            raise ConfigError(M_("'{where}.api_key' does not look like a DocSpace API key (it starts with "
+                                 "sk-).", where=where))
     label = table.get("label", name)
     if not isinstance(label, str) or not label.strip():
-        raise ConfigError(f"'{where}.label' must be a non-empty text in quotes.")
+        raise ConfigError(M_("'{where}.label' must be a non-empty text in quotes.", where=where))
     return PortalConfig(name=str(name), url=url, label=label.strip()[:80], api_key=key or None, insecure=insecure)
 
 
@@ -201,19 +226,22 @@ def _url(where: str, url: str, insecure_ok: bool) -> tuple[str, bool]:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError for a port that is not a number in 0..65535
     except ValueError:
-        raise ConfigError(f"'{where}.url' is not a valid address (check brackets and the port number).") from None
+        raise ConfigError(M_("'{where}.url' is not a valid address (check brackets and the port number).",
+                             where=where)) from None
     if parts.scheme not in ("http", "https") or not parts.hostname or " " in parts.netloc:
-        raise ConfigError(f"'{where}.url' must be a full address like https://yourportal.onlyoffice.com.")
+        raise ConfigError(M_("'{where}.url' must be a full address like https://yourportal.onlyoffice.com.",
+                             where=where))
     if parts.username or parts.password:
-        raise ConfigError(f"'{where}.url' must not contain a user name or password; use api_key.")
+        raise ConfigError(M_("'{where}.url' must not contain a user name or password; use api_key.", where=where))
     if parts.query or parts.fragment or parts.path.strip("/"):
-        raise ConfigError(f"'{where}.url' must be the portal's address only, without a path or '?…'.")
+        raise ConfigError(M_("'{where}.url' must be the portal's address only, without a path or '?…'.",
+                             where=where))
     insecure = False
     if parts.scheme == "http" and not loopback(parts.hostname):
         if not insecure_ok:
             raise ConfigError(
-                f"'{where}.url' uses http://, which is not encrypted. Use https://, or set "
-                f"allow_insecure_http = true in [{where}] if you accept that risk.")
+                M_("'{where}.url' uses http://, which is not encrypted. Use https://, or set "
+                   "allow_insecure_http = true in [{where}] if you accept that risk.", where=where))
         insecure = True
     return f"{parts.scheme}://{parts.netloc}", insecure
 
@@ -243,7 +271,9 @@ def _positive(text: str) -> bool:
 def _number(table: Mapping[str, Any], where: str, key: str, default: float) -> float:
     value = table.get(key, default)
     if isinstance(value, str) and _positive(value):
-        raise ConfigError(f"'{where}' must be a number: write {value.strip()} without quotes.")
+        raise ConfigError(M_("'{where}' must be a number: write {value} without quotes.",
+                             where=where, value=value.strip()))
     if isinstance(value, bool) or not isinstance(value, int | float) or value != value or value <= 0:
-        raise ConfigError(f"'{where}' must be a positive number (for example 5), not {str(value)[:20]!r}.")
+        raise ConfigError(M_("'{where}' must be a positive number (for example 5), not {value}.",
+                             where=where, value=repr(str(value)[:20])))
     return float(value)

@@ -12,12 +12,12 @@ from typing import Any
 
 import streamlit as st
 
+from lib.i18n import Viewer
 from lib.settings.access import is_allowed
 from lib.settings.config import AppConfig
 from lib.text import md_escape
 from lib.ui import state
-
-APP_NAME = "DocSpace Backup Monitor"
+from lib.ui.state import APP_NAME
 
 
 def user() -> dict[str, Any]:
@@ -28,15 +28,15 @@ def user() -> dict[str, Any]:
         return {}
 
 
-def signed_in_as(info: dict[str, Any]) -> str:
+def signed_in_as(info: dict[str, Any], v: Viewer) -> str:
     for key in ("email", "preferred_username", "name"):
         value = info.get(key)
         if isinstance(value, str) and value.strip():
             return value.strip()
-    return "an account without an e-mail address"
+    return v._("an account without an e-mail address")
 
 
-def gate(config: AppConfig) -> None:
+def gate(config: AppConfig, v: Viewer) -> None:
     """With sign-in set up: stop the page unless the visitor is signed in and on the list."""
     sign_in = config.sign_in
     if sign_in is None:
@@ -44,9 +44,10 @@ def gate(config: AppConfig) -> None:
     info = user()
     if not info.get("is_logged_in"):
         st.title(APP_NAME)
-        st.markdown("Sign in to see how backups and restores are going.")
+        st.markdown(v._("Sign in to see how backups and restores are going."))
         for provider in sign_in.providers:
-            if st.button(provider.label, key=f"{state.SIGN_IN}:{provider.name or ''}", type="primary",
+            label = v._("Sign in with {provider}", provider=provider.brand) if provider.brand else v._("Sign in")
+            if st.button(label, key=f"{state.SIGN_IN}:{provider.name or ''}", type="primary",
                          icon=":material/login:"):
                 if provider.name is None:
                     st.login()
@@ -57,19 +58,20 @@ def gate(config: AppConfig) -> None:
         st.title(APP_NAME)
         # The same sentence whatever the reason (not listed, or an address the provider has not
         # verified), so the page never tells anyone which addresses are on the list.
-        st.warning(f"You are signed in as **{md_escape(signed_in_as(info), 200)}**, which is not on this app's "
-                   "list of viewers. Ask the person who shared the link to add you.", icon=":material/block:")
-        if st.button("Sign out", key=state.SIGN_OUT, icon=":material/logout:",
-                     help="Then you can sign in again with another account."):
+        st.warning(v._("You are signed in as **{who}**, which is not on this app's list of viewers. Ask the person "
+                       "who shared the link to add you.", who=md_escape(signed_in_as(info, v), 200)),
+                   icon=":material/block:")
+        if st.button(v._("Sign out"), key=state.SIGN_OUT, icon=":material/logout:",
+                     help=v._("Then you can sign in again with another account.")):
             st.logout()
         st.stop()
 
 
-def sidebar(config: AppConfig) -> None:
+def sidebar(config: AppConfig, v: Viewer) -> None:
     """Who is signed in, and the way out; nothing when sign-in is not set up."""
     if config.sign_in is None:
         return
     with st.sidebar:
-        st.caption(f"Signed in as {md_escape(signed_in_as(user()), 200)}")
-        if st.button("Sign out", key=state.SIGN_OUT, icon=":material/logout:"):
+        st.caption(v._("Signed in as {who}", who=md_escape(signed_in_as(user(), v), 200)))
+        if st.button(v._("Sign out"), key=state.SIGN_OUT, icon=":material/logout:"):
             st.logout()

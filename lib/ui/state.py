@@ -16,8 +16,9 @@ from typing import Any
 
 import streamlit as st
 
-from lib import clock, timewords
+from lib import clock, i18n, timewords
 from lib.db.store import HistoryStore
+from lib.i18n import M_, N_, Viewer
 from lib.jobs.timeline import Timeline
 from lib.settings.config import AppConfig, PortalConfig, load
 from lib.settings.errors import ConfigError
@@ -36,6 +37,8 @@ PASSCODE_OK = "passcode_ok"  # the passcode was entered in this session
 SIGN_IN = "sign_in"  # the sign-in buttons (one per provider: "sign_in:<name>")
 SIGN_OUT = "sign_out"  # the sign-out button
 TAB_TITLE = "tab_title"  # the live state for the browser tab's title
+LANGUAGE = "language"  # the language this viewer chose (also in the address bar as ?lang=)
+LANGUAGE_PICKER = "language_picker"  # the sidebar's language select box
 CONTEXT = "context"  # this run's Context, for the pages
 VIEWS = "views"  # {view key: View}, one per live page, portal and restore choice
 HISTORY_PORTAL, HISTORY_KIND, HISTORY_OUTCOME = "history_portal", "history_kind", "history_outcome"  # its filters
@@ -45,6 +48,11 @@ CHECK_BACKUPS = "check_backups"  # the Backups page's "Check now"
 NOTES_SAID = "notes_said"  # the settings notes were shown to this viewer once
 
 REFRESH_CHOICES = (2, 3, 5, 10, 15, 30, 60, 120, 300)
+#: the product's name: the same in every language
+APP_NAME = "DocSpace Backup Monitor"
+#: each page's title (the navigation and the page's own heading say the same)
+PAGE_TITLES = {"restore": N_("Restore progress"), "backup": N_("Backup progress"), "backups": N_("Backups"),
+               "portals": N_("All portals"), "history": N_("History")}
 
 
 @dataclass
@@ -61,7 +69,7 @@ class Context:
     source: Source
     portal: PortalConfig
     kiosk: bool
-    tz: tzinfo
+    viewer: Viewer  # the language and time zone everything on the page is said in
     linked_portal: str | None = None  # the portal named in the link itself (not this viewer's last choice)
     #: the ``?portal=`` name of the link when no portal has it ("" when it named one, or none)
     unknown_portal: str = ""
@@ -73,11 +81,11 @@ def read_config() -> AppConfig:
     return demo().config(base) if base.demo else base
 
 
-def start(config: AppConfig) -> Context:
+def start(config: AppConfig, reader: Viewer) -> Context:
     """This run's context, kept for the pages."""
     linked = st.query_params.get("portal")
     ctx = Context(config, _source(config, _fingerprint(config)), selected_portal(config), kiosk(),
-                  viewer_zone(), linked if linked in {p.name for p in config.portals} else None,
+                  reader, linked if linked in {p.name for p in config.portals} else None,
                   unknown_portal(config))
     st.session_state[CONTEXT] = ctx
     return ctx
@@ -90,6 +98,30 @@ def context() -> Context:
 
 def kiosk() -> bool:
     return st.query_params.get("view") == "kiosk"
+
+
+def viewer() -> Viewer:
+    """Who reads this page: ``?lang=`` (or this viewer's earlier choice), else the browser's language,
+    else English; and the browser's time zone. A chosen language stays in the address bar, like
+    ``?portal=``, so a shared link opens in it."""
+    asked = st.query_params.get("lang") or st.session_state.get(LANGUAGE)
+    if i18n.language_of(asked):
+        st.session_state[LANGUAGE] = asked
+        if st.query_params.get("lang") != asked:
+            st.query_params["lang"] = asked
+    return i18n.viewer(asked, _browser("locale"), viewer_zone())
+
+
+def choose_language(code: str) -> None:
+    st.session_state[LANGUAGE] = code
+    st.query_params["lang"] = code.replace("_", "-")
+
+
+def _browser(what: str) -> str | None:
+    try:
+        return getattr(st.context, what)
+    except Exception:  # noqa: BLE001 - no browser context (tests, first run)
+        return None
 
 
 def viewer_zone() -> tzinfo:
@@ -159,7 +191,7 @@ def set_tab_title(title: str) -> None:
 
 
 def tab_title() -> str:
-    return st.session_state.get(TAB_TITLE, "DocSpace Backup Monitor")
+    return st.session_state.get(TAB_TITLE, APP_NAME)
 
 
 def _secrets() -> dict[str, Any]:
@@ -168,8 +200,8 @@ def _secrets() -> dict[str, Any]:
     except FileNotFoundError:
         return {}  # no secrets file at all: demo mode
     except Exception as exc:  # noqa: BLE001 - a malformed TOML file
-        raise ConfigError(f"The secrets file could not be read ({type(exc).__name__}); "
-                          "check its TOML syntax: quotes around text, [tables] on their own line.") from None
+        raise ConfigError(M_("The secrets file could not be read ({error}); check its TOML syntax: quotes around "
+                             "text, [tables] on their own line.", error=type(exc).__name__)) from None
 
 
 @st.cache_resource(show_spinner=False, on_release=lambda d: d.stop())

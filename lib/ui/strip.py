@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import streamlit as st
 
+from lib.i18n import Viewer
 from lib.text import md_escape
 from lib.views.charts import strip_figure
 from lib.views.history import Strip
 
 
-def draw_strip(strip: Strip, key: str, *, big: bool = False) -> None:
-    st.plotly_chart(strip_figure(strip.cells), key=f"strip:{key}", alt="The last 30 days, one cell a day",
+def draw_strip(strip: Strip, key: str, v: Viewer, *, big: bool = False) -> None:
+    st.plotly_chart(strip_figure(strip.cells, v), key=f"strip:{key}", alt=v._("The last 30 days, one cell a day"),
                     config={"displaylogo": False, "displayModeBar": False, "responsive": True})
     st.markdown(f"### {md_escape(strip.summary)}" if big else md_escape(strip.summary))
     if strip.notable and not big:
-        with st.expander(f"Days to know about ({len(strip.notable)})", icon=":material/event_note:"):
+        with st.expander(v._("Days to know about ({n})", n=len(strip.notable)), icon=":material/event_note:"):
             st.markdown("\n".join(f"- {md_escape(line, 300)}" for line in strip.notable))

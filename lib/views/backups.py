@@ -7,9 +7,9 @@ portal), it says everything the page shows. The page only lays it out.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import tzinfo
 
 from lib import timewords
+from lib.i18n import Viewer
 from lib.jobs import schedule as sched
 from lib.jobs.backups_made import last_backup_time, newest_first
 from lib.portal.errors import Category, DocSpaceError
@@ -39,7 +39,8 @@ class BackupsView:
 
 
 def backups_view(poll: Poll[BackupsAnswer] | None, restore: Poll[Progress | None] | None, every: float,
-                 now: float, tz: tzinfo) -> BackupsView:
+                 now: float, viewer: Viewer) -> BackupsView:
+    v = viewer
     if poll is None:
         return BackupsView("checking")
     restoring = (restore is not None and restore.ok and isinstance(restore.result, Progress)
@@ -48,28 +49,29 @@ def backups_view(poll: Poll[BackupsAnswer] | None, restore: Poll[Progress | None
     if (error is not None and error.category is Category.RESTORING) or (restoring and error is not None):
         return BackupsView("restoring")
     if error is not None:
-        return BackupsView("problem", error.message, error.category is Category.AUTH,
-                           checked=f"Last tried {timewords.clock(poll.at, tz, now, seconds=True)}; "
-                                   "we try again automatically.")
+        return BackupsView("problem", v.say(error.message), error.category is Category.AUTH,
+                           checked=v._("Last tried {time}; we try again automatically.",
+                                       time=v.clock(poll.at, now, seconds=True)))
     history, schedule = poll.result  # type: ignore[misc]
     last = last_backup_time(history, schedule)
-    ago = timewords.ago(now - last.timestamp()) if last else "never"
-    tiles = [Tile("Last backup", ago, timewords.date_time(last, tz) if last else None)]
+    ago = timewords.ago(now - last.timestamp(), v) if last else v._("never")
+    tiles = [Tile(v._("Last backup"), ago, v.date_time(last) if last else None)]
     overdue, words = None, ""
     if schedule is None:
-        tiles.append(Tile("Next scheduled", "no schedule"))
+        tiles.append(Tile(v._("Next scheduled"), v._("no schedule")))
     else:
         late = sched.overdue_since(schedule, now)
         if late is not None:
-            overdue = ("A scheduled backup is overdue.",
-                       f"The schedule expected one at {timewords.clock(late, tz, now)}; the last backup ran {ago}. "
-                       "Check the portal's backup settings and the backup service.")
+            overdue = (v._("A scheduled backup is overdue."),
+                       v._("The schedule expected one at {time}; the last backup ran {ago}. Check the portal's backup "
+                           "settings and the backup service.", time=v.clock(late, now), ago=ago))
         nxt = sched.next_due(schedule, timewords.utc(now))
-        tiles += [Tile("Next scheduled", timewords.weekday_clock(nxt.timestamp(), tz, now) if nxt else "—",
-                       timewords.date_time(nxt, tz) if nxt else None),
-                  Tile("Backups kept", str(schedule.backups_stored or "—"))]
-        words = f"{sched.words(schedule, tz, timewords.utc(now))}, stored in {schedule.storage_type.words}."
+        tiles += [Tile(v._("Next scheduled"), timewords.weekday_clock(nxt.timestamp(), v, now) if nxt else "—",
+                       v.date_time(nxt) if nxt else None),
+                  Tile(v._("Backups kept"), v.number(schedule.backups_stored) if schedule.backups_stored else "—")]
+        words = v._("{schedule}, stored in {place}.", schedule=sched.words(schedule, v, timewords.utc(now)),
+                    place=v._(schedule.storage_type.words))
     return BackupsView("ok", overdue=overdue, tiles=tuple(tiles), schedule=words, files=tuple(newest_first(history)),
-                       checked=f"Checked {timewords.clock(poll.at, tz, now, seconds=True)} (times in "
-                               f"{timewords.zone_label(tz)}); the list is re-read every {timewords.duration(every)}.")
-
+                       checked=v._("Checked {time} (times in {zone}); the list is re-read every {duration}.",
+                                   time=v.clock(poll.at, now, seconds=True), zone=timewords.zone_label(v.tz),
+                                   duration=v.duration(every)))

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import html
+import re
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING
 
 import plotly.graph_objects as go
 
+from lib.i18n import N_, Viewer
 from lib.jobs.phases import Phase
 from lib.jobs.timeline import Point, Problem, Timeline
 from lib.portal.errors import SLOW, Category
@@ -29,12 +31,12 @@ PHASE_COLORS = {
 }
 #: the legend of the failed checks, by kind
 PROBLEM_NAMES: dict[Category | str, str] = {
-    SLOW: "Slow to answer",  # a time-out after which the next check waits longer
-    Category.UNREACHABLE: "Portal not answering",
-    Category.UNREADABLE: "Answer not readable",
-    Category.MOVED: "Portal moved",
-    Category.AUTH: "Key refused",
-    Category.RESTORING: "Portal locked by a restore",
+    SLOW: N_("Slow to answer"),  # a time-out after which the next check waits longer
+    Category.UNREACHABLE: N_("Portal not answering"),
+    Category.UNREADABLE: N_("Answer not readable"),
+    Category.MOVED: N_("Portal moved"),
+    Category.AUTH: N_("Key refused"),
+    Category.RESTORING: N_("Portal locked by a restore"),
 }
 LINE = "#2563eb"
 FAIL = "#dc2626"
@@ -42,8 +44,9 @@ DONE = "#16a34a"
 PROBLEM = "#f59e0b"
 
 
-def timeline_figure(timeline: Timeline, tz: tzinfo) -> go.Figure:
+def timeline_figure(timeline: Timeline, viewer: Viewer) -> go.Figure:
     """Steps of percent over time with phase bands, problems as ✕ markers and start/end notes."""
+    v, tz = viewer, viewer.tz
     points = downsample(timeline.points, MAX_CHART_POINTS)
     progress = [p for p in points if p.problem is None and p.percent is not None]
     problems = [p for p in points if p.problem is not None]
@@ -53,27 +56,26 @@ def timeline_figure(timeline: Timeline, tz: tzinfo) -> go.Figure:
     if progress:
         xs = [_dt(p.at, tz) for p in progress]
         ys = [p.percent for p in progress]
-        phases = [p.phase.value for p in progress]
+        hover = [_hover(v, p.at, p.percent or 0, v._(p.phase.value)) for p in progress]
         end = timeline.last_ok_at if timeline.last_problem is not None else timeline.last_poll_at
         if end is not None and end > progress[-1].at and progress[-1].phase.running:
             # carry the line to the last check that answered: "still at 42% then", never past what we know
             xs.append(_dt(end, tz))
             ys.append(ys[-1])
-            phases.append(phases[-1] + " (last check)")
+            hover.append(_hover(v, end, ys[-1] or 0, v._("{phase} (last check)", phase=v._(progress[-1].phase.value))))
         traces.append(go.Scatter(
-            x=xs, y=ys, mode="lines+markers", line_shape="hv", name="Percent done",
+            x=xs, y=ys, mode="lines+markers", line_shape="hv", name=v._("Percent done"),
             line={"color": LINE, "width": 3}, marker={"size": 7, "color": LINE},
-            customdata=phases,
-            hovertemplate="%{x|%H:%M:%S}<br><b>%{y}%</b> · %{customdata}<extra></extra>",
+            customdata=hover, hovertemplate="%{customdata}<extra></extra>",
         ))
-        _phase_bands(shapes, notes, progress, tz, end)
-        first = "Start" if progress[0].percent in (0, None) else "First seen"  # we may have arrived late
+        _phase_bands(shapes, notes, progress, v, end)
+        first = v._("Start") if progress[0].percent in (0, None) else v._("First seen")  # we may have arrived late
         notes.append(_note(progress[0], first, LINE, tz, ay=-30))
         last = progress[-1]
-        ending = {Phase.COMPLETED: ("Completed", DONE), Phase.FAILED: ("Failed", FAIL),
-                  Phase.CANCELLED: ("Cancelled", PROBLEM)}.get(last.phase)
+        ending = {Phase.COMPLETED: (v._("Completed"), DONE), Phase.FAILED: (v._("Failed"), FAIL),
+                  Phase.CANCELLED: (v._("Cancelled"), PROBLEM)}.get(last.phase)
         if last.phase is Phase.COMPLETED and (last.percent or 0) < 100:
-            ending = (f"Reported complete at {last.percent or 0}%", PROBLEM)  # as DocSpace said it
+            ending = (v._("Reported complete at {percent}", percent=v.percent(last.percent or 0)), PROBLEM)
         if ending is not None:
             notes.append(_note(last, *ending, tz, ay=30))
     for kind, name in PROBLEM_NAMES.items():  # one legend entry per kind: silence is not a bad answer
@@ -83,10 +85,12 @@ def timeline_figure(timeline: Timeline, tz: tzinfo) -> go.Figure:
         traces.append(go.Scatter(
             x=[_dt(p.at, tz) for p in marks],
             y=[p.percent if p.percent is not None else 0 for p in marks],
-            mode="markers", name=name,
+            mode="markers", name=v._(name),
             marker={"symbol": "x", "size": 12, "color": PROBLEM, "line": {"width": 2, "color": PROBLEM}},
-            customdata=[p.problem.label if p.problem else "" for p in marks],
-            hovertemplate="%{x|%H:%M:%S}<br>check failed: %{customdata}<extra></extra>",
+            customdata=[html.escape(v.time(p.at, seconds=True)) + "<br>"
+                        + html.escape(v._("check failed: {label}", label=v._(p.problem.label if p.problem else "")))
+                        for p in marks],
+            hovertemplate="%{customdata}<extra></extra>",
         ))
     # One Figure built from plain dicts: add_vrect/add_annotation copy the layout on every call,
     # which made a tick several times slower.
@@ -95,9 +99,9 @@ def timeline_figure(timeline: Timeline, tz: tzinfo) -> go.Figure:
         annotations=notes,
         height=340,
         margin={"l": 10, "r": 10, "t": 30, "b": 10},
-        yaxis={"range": [-4, 108], "title": {"text": "Percent done"}, "ticksuffix": "%",
+        yaxis={"range": [-4, 108], "title": {"text": v._("Percent done")}, "ticksuffix": "%",
                "tickvals": [0, 25, 50, 75, 100], "fixedrange": True},
-        xaxis={"title": {"text": f"Time ({_zone_name(tz)})"}},
+        xaxis={"title": {"text": v._("Time ({zone})", zone=_zone_name(tz))}, "tickformatstops": _tick_formats(v)},
         hovermode="closest",
         showlegend=bool(problems),
         legend={"orientation": "h", "y": -0.32},  # below the axis title, which a date line pushes down
@@ -105,6 +109,24 @@ def timeline_figure(timeline: Timeline, tz: tzinfo) -> go.Figure:
         paper_bgcolor="rgba(0,0,0,0)",
         plot_bgcolor="rgba(0,0,0,0)",
     ))
+
+
+def _hover(v: Viewer, at: float, percent: int, phase: str) -> str:
+    return f"{html.escape(v.time(at, seconds=True))}<br><b>{html.escape(v.percent(percent))}</b> · {html.escape(phase)}"
+
+
+def _tick_formats(v: Viewer) -> list[dict]:
+    """The time axis in the viewer's way, in numbers only (plotly's month names would be English):
+    clock times within a day, the locale's numeric day ("2.12.", "12/2") for longer steps."""
+    clock = "%H:%M" if v.clock24 or "a" not in v.locale.time_formats["short"].pattern else "%-I:%M %p"
+    return [{"dtickrange": [None, 86_400_000], "value": clock},
+            {"dtickrange": [86_400_000, None], "value": _d3(v.locale.datetime_skeletons["Md"].pattern)}]
+
+
+def _d3(pattern: str) -> str:
+    """A CLDR date pattern of days and months ("d.M.", "dd/MM", "M/d") as a d3 time format."""
+    codes = {"dd": "%d", "d": "%-d", "MM": "%m", "M": "%-m"}
+    return re.sub(r"dd|d|MM|M|'", lambda m: codes.get(m.group(), ""), pattern)
 
 
 def downsample(points: list[Point], limit: int) -> list[Point]:
@@ -125,8 +147,9 @@ def downsample(points: list[Point], limit: int) -> list[Point]:
     return [points[i] for i in chosen]
 
 
-def _phase_bands(shapes: list[dict], notes: list[dict], progress: list[Point], tz: tzinfo,
+def _phase_bands(shapes: list[dict], notes: list[dict], progress: list[Point], v: Viewer,
                  end: float | None) -> None:
+    tz = v.tz
     segments: list[tuple[Phase, float, float]] = []
     for i, p in enumerate(progress):
         stop = progress[i + 1].at if i + 1 < len(progress) else max(end or p.at, p.at)
@@ -144,8 +167,9 @@ def _phase_bands(shapes: list[dict], notes: list[dict], progress: list[Point], t
                        "layer": "below"})
         # a label only where the band is wide enough to hold it (narrow screens, short phases)
         if (stop - start) / total >= 0.15:
-            notes.append({"x": _dt(start, tz), "xref": "x", "y": 1, "yref": "paper", "text": phase.value,
-                          "showarrow": False, "xanchor": "left", "yanchor": "top", "font": {"size": 11}})
+            notes.append({"x": _dt(start, tz), "xref": "x", "y": 1, "yref": "paper",
+                          "text": html.escape(v._(phase.value)), "showarrow": False, "xanchor": "left",
+                          "yanchor": "top", "font": {"size": 11}})
 
 
 def _note(point: Point, text: str, color: str, tz: tzinfo, *, ay: int) -> dict:
@@ -172,7 +196,7 @@ STRIP_COLORS = {"failed": "#dc2626", "missed": "#b45309", "running": "#2563eb", 
 _STRIP_INK = {"none": "#0f172a", "unknown": "#0f172a", "due": "#0f172a"}
 
 
-def strip_figure(cells: list[DayCell]) -> go.Figure:
+def strip_figure(cells: list[DayCell], viewer: Viewer) -> go.Figure:
     """One cell a day, oldest first: a coloured square with its glyph; pointing at (or tapping) one says
     what happened that day. Portal text in the words is escaped: plotly would render tags in a hover."""
     days = [c.date.isoformat() for c in cells]
@@ -189,7 +213,7 @@ def strip_figure(cells: list[DayCell]) -> go.Figure:
         height=92, margin={"l": 4, "r": 4, "t": 4, "b": 28}, bargap=0.1, showlegend=False,
         xaxis={"type": "category", "fixedrange": True, "tickangle": 0, "tickfont": {"size": 11},
                "tickvals": [days[i] for i in ticks],
-               "ticktext": ["today" if cells[i].today else f"{cells[i].date:%b} {cells[i].date.day}" for i in ticks]},
+               "ticktext": [viewer._("today") if cells[i].today else viewer.day(cells[i].date) for i in ticks]},
         yaxis={"visible": False, "fixedrange": True, "range": [0, 1]},
         hoverlabel={"align": "left"}, paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)",
     ))

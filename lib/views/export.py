@@ -4,47 +4,57 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, tzinfo
+from datetime import datetime
 from typing import Any
 
 from lib import timewords
+from lib.i18n import Viewer
 from lib.jobs.timeline import Timeline
 from lib.portal.models import BackupFile
 from lib.text import clean
 
 
-def timeline_csv(timeline: Timeline, tz: tzinfo) -> str:
+def timeline_csv(timeline: Timeline, viewer: Viewer) -> str:
+    """The progress history as CSV: a header row in the viewer's language, ISO times in their zone."""
+    v = viewer
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([f"time ({timewords.zone_label(tz)})", "percent", "phase", "tenant", "task", "error",
-                     "check failed"])
+    writer.writerow([v._("time ({zone})", zone=timewords.zone_label(v.tz)), v._("percent"), v._("phase"),
+                     v._("tenant"), v._("task"), v._("error"), v._("check failed")])
     for p in timeline.points:
         writer.writerow([
-            datetime.fromtimestamp(p.at, tz).strftime("%Y-%m-%d %H:%M:%S"),
+            v.moment(p.at).strftime("%Y-%m-%d %H:%M:%S"),
             "" if p.percent is None else p.percent,
-            p.phase.value,
+            v._(p.phase.value),
             "" if p.tenant_id is None else p.tenant_id,
             _cell(p.task_id),
             _cell(p.error),
-            _cell(p.problem.message) if p.problem else "",
+            _cell(v.say(p.problem.message)) if p.problem else "",
         ])
     return out.getvalue()
 
 
-def backup_table(records: list[BackupFile], tz: tzinfo) -> dict[str, list[str]]:
-    """The backup files as the Backups page shows them: one list per column, headed."""
-    zone = timewords.zone_label(tz)
+def backup_table(records: list[BackupFile], viewer: Viewer) -> dict[str, list[str]]:
+    """The backup files as the Backups page shows them: one list per column, headed in the viewer's words."""
+    v = viewer
+    zone = timewords.zone_label(v.tz)
     return {
-        f"Created ({zone})": [timewords.date_time(r.created_on, tz) for r in records],
-        "Stored in": [r.storage_type.words for r in records],
-        "File": [clean(r.file_name, 200) for r in records],
-        f"Expires ({zone})": [timewords.date_time(r.expires_on, tz) if r.expires_on else "never" for r in records],
+        v._("Created ({zone})", zone=zone): [_iso(r.created_on, v) for r in records],
+        v._("Stored in"): [v._(r.storage_type.words) for r in records],
+        v._("File"): [clean(r.file_name, 200) for r in records],
+        v._("Expires ({zone})", zone=zone): [_iso(r.expires_on, v) if r.expires_on else v._("never")
+                                              for r in records],
     }
 
 
-def backups_csv(records: list[BackupFile], tz: tzinfo) -> str:
+def backups_csv(records: list[BackupFile], viewer: Viewer) -> str:
     """The same table as CSV, with each file's id."""
-    return table_csv({**backup_table(records, tz), "Id": [r.id for r in records]})
+    return table_csv({**backup_table(records, viewer), viewer._("Id"): [r.id for r in records]})
+
+
+def _iso(moment: datetime, v: Viewer) -> str:
+    """``2026-11-28 02:00`` in the viewer's zone: the same in every language, and it sorts (tables, CSV)."""
+    return moment.astimezone(v.tz).strftime("%Y-%m-%d %H:%M")
 
 
 def table_csv(table: dict[str, list[Any]]) -> str:

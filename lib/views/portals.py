@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lib import timewords
+from lib.i18n import Viewer
 from lib.jobs.backups_made import last_backup_time
 from lib.jobs.eta import stalled_for
 from lib.jobs.phases import Phase
 from lib.jobs.schedule import overdue_since
 from lib.jobs.timeline import Timeline
 from lib.portal.errors import SLOW, Category, DocSpaceError, PortalRestoring
-from lib.portal.models import BackupsAnswer
+from lib.portal.models import BackupsAnswer, Progress
 from lib.views.status import Level
 
 
@@ -25,63 +26,74 @@ class PortalLine:
 
 def portal_line(restore: Timeline, backup: Timeline | None,
                 backups: BackupsAnswer | DocSpaceError | None,
-                now: float, stall_floor: float) -> PortalLine:
+                now: float, stall_floor: float, v: Viewer) -> PortalLine:
     """Health of one portal from its restore and backup timelines and its backup list."""
-    level, activity, note = Level.OK, "idle", ""
+    level, activity, note = Level.OK, v._("idle"), ""
+    checking, needs_key = v._("checking…"), v._("needs an API key")
     if _checking(restore):  # nothing known yet: say so at once, never wait for the portal
-        slow = restore.last_problem.message if restore.last_problem is not None else ""
-        return PortalLine(Level.WAITING, "checking…", "checking…" if backup is not None else "needs an API key",
-                          slow)
+        slow = v.say(restore.last_problem.message) if restore.last_problem is not None else ""
+        return PortalLine(Level.WAITING, checking, checking if backup is not None else needs_key, slow)
     for timeline in (restore, backup):
         if timeline is None or _checking(timeline):
             continue
         phase = timeline.phase
         noun = timeline.operation.noun
         problem = timeline.last_problem
+        progress = timeline.last_progress
         if problem is not None and problem.category is Category.AUTH:
-            return PortalLine(Level.UNAUTHORIZED, "—", "—", problem.message)
+            return PortalLine(Level.UNAUTHORIZED, "—", "—", v.say(problem.message))
         if problem is not None and problem.category is not Category.RESTORING:
             # "unreachable" only when it is: an answer we cannot read, or a move, is a warning with its words
             bad = Level.UNREACHABLE if problem.category is Category.UNREACHABLE else Level.WARNING
-            return PortalLine(bad, _activity(timeline) or "unknown", "—", problem.message)
-        if phase.running:
-            level = Level.RUNNING
-            activity = _activity(timeline)
-            if stalled_for(timeline, now, stall_floor) is not None:
-                level, note = Level.WARNING, f"The {noun} has not moved for a while."
-            reported = timeline.last_progress.reported_progress if timeline.last_progress else None
-            if reported is not None and not note:
-                note = f"DocSpace reported {reported}%; shown as {timeline.last_progress.progress}%."  # type: ignore[union-attr]
-            if timeline.last_progress is not None and timeline.last_progress.troubled:
-                level = Level.WARNING
-                note = f"DocSpace reports an error while the {noun} goes on: {timeline.last_progress.error}"
-                if stalled_for(timeline, now, stall_floor) is not None:  # as the progress page says it
-                    level, activity = Level.FAILED, f"{noun} seems to have failed at {timeline.last_progress.progress}%"
-                    note = timeline.last_progress.error
+            return PortalLine(bad, _activity(timeline, v) or v._("unknown"), "—", v.say(problem.message))
+        if phase.running and progress is not None:
+            level, activity, note = _running(timeline, progress, now, stall_floor, v)
             break
-        if phase is Phase.FAILED and level is Level.OK:
-            level, activity = Level.FAILED, f"{noun} failed at {timeline.last_progress.progress}%"  # type: ignore[union-attr]
-            note = timeline.last_progress.error  # type: ignore[union-attr]
-        elif phase is Phase.CANCELLED and level is Level.OK:
-            level, activity = Level.WARNING, f"{noun} cancelled"
-        elif phase is Phase.COMPLETED and level is Level.OK and timeline.last_progress.progress < 100:  # type: ignore[union-attr]
-            level, activity = Level.WARNING, f"{noun} reported complete at {timeline.last_progress.progress}%"  # type: ignore[union-attr]
-    last = "needs an API key" if backup is None else "checking…"
+        if progress is None or level is not Level.OK:
+            continue
+        pct = v.percent(progress.progress)
+        if phase is Phase.FAILED:
+            level, activity = Level.FAILED, v.k_(noun, "{noun} failed at {percent}", percent=pct)
+            note = progress.error
+        elif phase is Phase.CANCELLED:
+            level, activity = Level.WARNING, v.k_(noun, "{noun} cancelled")
+        elif phase is Phase.COMPLETED and progress.progress < 100:
+            level, activity = Level.WARNING, v.k_(noun, "{noun} reported complete at {percent}", percent=pct)
+    last = needs_key if backup is None else checking
     if isinstance(backups, DocSpaceError) and backups.label == SLOW:
-        last = "checking…"
+        last = checking
     elif isinstance(backups, PortalRestoring):
-        last = "unavailable while restoring"
+        last = v._("unavailable while restoring")
     elif isinstance(backups, DocSpaceError):
-        last = "unknown"
+        last = v._("unknown")
         if backups.status in (401, 403) and level is Level.OK:
-            level, note = Level.UNAUTHORIZED, backups.message
+            level, note = Level.UNAUTHORIZED, v.say(backups.message)
     elif backups is not None:
         history, schedule = backups
         when = last_backup_time(history, schedule)
-        last = timewords.ago(now - when.timestamp()) if when else "never"
+        last = timewords.ago(now - when.timestamp(), v) if when else v._("never")
         if schedule is not None and overdue_since(schedule, now) is not None and level is Level.OK:
-            level, note = Level.WARNING, "A scheduled backup is overdue."
+            level, note = Level.WARNING, v._("A scheduled backup is overdue.")
     return PortalLine(level, activity, last, note)
+
+
+def _running(timeline: Timeline, progress: Progress, now: float, stall_floor: float,
+             v: Viewer) -> tuple[Level, str, str]:
+    """A job that runs: its line, unless it has stalled, or DocSpace reports an error while it goes on."""
+    noun, level, activity, note = timeline.operation.noun, Level.RUNNING, _activity(timeline, v), ""
+    stalled = stalled_for(timeline, now, stall_floor) is not None
+    if stalled:
+        level, note = Level.WARNING, v.k_(noun, "The {noun} has not moved for a while.")
+    if progress.reported_progress is not None and not note:
+        note = v._("DocSpace reported {reported}; shown as {shown}.", reported=v.percent(progress.reported_progress),
+                   shown=v.percent(progress.progress))
+    if progress.troubled:
+        level = Level.WARNING
+        note = v.k_(noun, "DocSpace reports an error while the {noun} goes on: {error}", error=progress.error)
+        if stalled:  # as the progress page says it
+            level, note = Level.FAILED, progress.error
+            activity = v.k_(noun, "{noun} seems to have failed at {percent}", percent=v.percent(progress.progress))
+    return level, activity, note
 
 
 def _checking(timeline: Timeline) -> bool:
@@ -91,10 +103,13 @@ def _checking(timeline: Timeline) -> bool:
     return timeline.last_ok_at is None and timeline.last_problem is not None and timeline.last_problem.label == SLOW
 
 
-def _activity(timeline: Timeline) -> str:
+def _activity(timeline: Timeline, v: Viewer) -> str:
     progress = timeline.last_progress
     if progress is None:
         return ""
+    pct = v.percent(progress.progress)
     if timeline.phase is Phase.OTHER:
-        return f"{Phase.OTHER.value} ({progress.operation_code or '?'}) · {progress.progress}%"
-    return f"{timeline.operation.verb} · {progress.progress}% · {timeline.phase.value}"
+        return v._("{phase} ({code}) · {percent}", phase=v._(Phase.OTHER.value), code=progress.operation_code or "?",
+                   percent=pct)
+    return v._("{verb} · {percent} · {phase}", verb=v._(timeline.operation.verb), percent=pct,
+               phase=v._(timeline.phase.value))

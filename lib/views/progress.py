@@ -11,11 +11,11 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import tzinfo
 
 import plotly.graph_objects as go
 
 from lib import timewords
+from lib.i18n import NOUNS, Viewer
 from lib.jobs.forecast import Past
 from lib.jobs.timeline import Timeline
 from lib.views.charts import timeline_figure
@@ -37,10 +37,11 @@ _kept: OrderedDict[tuple[object, ...], LiveView] = OrderedDict()
 _lock = threading.Lock()
 
 
-def live_view(timeline: Timeline, past: Past, tz: tzinfo, stall_floor: float, now: float) -> LiveView:
+def live_view(timeline: Timeline, past: Past, viewer: Viewer, stall_floor: float, now: float) -> LiveView:
     """The view of this history; built the first time a viewer asks for it at this poll."""
     key = (timeline.operation, timeline.run_id, timeline.polls, timeline.last_poll_at, len(timeline.points),
-           timewords.zone_label(tz), stall_floor, past.last.id if past.last else None,
+           timewords.zone_label(viewer.tz), viewer.language, str(viewer.locale), stall_floor,
+           past.last.id if past.last else None,
            past.learned.runs[0].ended if past.learned and past.learned.runs else None)
     with _lock:
         found = _kept.get(key)
@@ -49,9 +50,11 @@ def live_view(timeline: Timeline, past: Past, tz: tzinfo, stall_floor: float, no
             return found
     # as of the last check: the same words for every viewer of this poll (the footer says when it was)
     at = timeline.last_poll_at if timeline.last_poll_at is not None else now
-    view = LiveView(describe(timeline, at, tz, stall_floor=stall_floor, past=past),
-                    timeline_figure(timeline, tz) if len(timeline.progress_points) >= 2 else None,
-                    _details(timeline), f"{len(timeline.points)} change points over {timeline.polls} checks.")
+    counts = viewer.n_("{n} change point", "{n} change points", len(timeline.points))
+    view = LiveView(describe(timeline, at, viewer, stall_floor=stall_floor, past=past),
+                    timeline_figure(timeline, viewer) if len(timeline.progress_points) >= 2 else None,
+                    _details(timeline, viewer),
+                    viewer.n_("{points} over {n} check.", "{points} over {n} checks.", timeline.polls, points=counts))
     with _lock:
         _kept[key] = view
         while len(_kept) > KEPT:
@@ -59,17 +62,18 @@ def live_view(timeline: Timeline, past: Past, tz: tzinfo, stall_floor: float, no
     return view
 
 
-def _details(timeline: Timeline) -> tuple[tuple[str, str], ...]:
+def _details(timeline: Timeline, v: Viewer) -> tuple[tuple[str, str], ...]:
     progress = timeline.last_progress
     if progress is None:
         return ()
-    tenants = timeline.tenants
+    tenants = " → ".join(map(str, timeline.tenants))
+    if len(timeline.tenants) > 1:
+        tenants = v._("{tenants} (changed during the restore: normal)", tenants=tenants)
     return (
-        ("Percent", f"{progress.progress}%"),
-        ("Completed", "yes" if progress.is_completed else "no"),
-        ("Operation", progress.operation.noun),
-        ("Error", progress.error or "none"),
-        ("Tenant", " → ".join(map(str, tenants)) + (" (changed during the restore: normal)" if len(tenants) > 1
-                                                      else "")),
-        ("Task id", progress.task_id or "—"),
+        (v._("Percent"), v.percent(progress.progress)),
+        (v._("Completed"), v._("yes") if progress.is_completed else v._("no")),
+        (v._("Operation"), v._(NOUNS.get(progress.operation.noun, NOUNS["operation"]))),
+        (v._("Error"), progress.error or v._("none")),
+        (v._("Tenant"), tenants),
+        (v._("Task id"), progress.task_id or "—"),
     )

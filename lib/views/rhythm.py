@@ -9,10 +9,10 @@ state; this module decides, the page only draws.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import tzinfo
 from enum import Enum
 
 from lib import timewords
+from lib.i18n import Viewer
 
 #: after a job ends, how often to look for the next one
 AFTER_END_CHECK = 60.0
@@ -55,30 +55,32 @@ class Rhythm:
     def live_again(self) -> None:
         self.live = True
 
-    def footer(self, last_check: float | None, next_at: float | None, failures: int, now: float, tz: tzinfo,
+    def footer(self, last_check: float | None, next_at: float | None, failures: int, now: float, viewer: Viewer,
                refresh: float, paused: bool) -> str:
         """"Last checked 10:42:05 · next check in 5 s · times in UTC", or why there is no next check soon.
         The page's one statement of its time zone: every clock time on it is in that zone."""
         if last_check is None:
             return ""
-        return self._footer(last_check, next_at, failures, now, tz, refresh, paused) + \
-            f" · times in {timewords.zone_label(tz)}"
+        parts = [viewer._("Last checked {time}", time=viewer.clock(last_check, now, seconds=True)),
+                 *self._next(last_check, next_at, failures, now, viewer, refresh, paused),
+                 viewer._("times in {zone}", zone=timewords.zone_label(viewer.tz))]
+        return " · ".join(parts)
 
-    def _footer(self, last_check: float, next_at: float | None, failures: int, now: float, tz: tzinfo,
-                refresh: float, paused: bool) -> str:
-        text = f"Last checked {timewords.clock(last_check, tz, now, seconds=True)}"
+    def _next(self, last_check: float, next_at: float | None, failures: int, now: float, v: Viewer,
+              refresh: float, paused: bool) -> list[str]:
         if paused:
-            return text + " · paused: not checking"
+            return [v._("paused: not checking")]
         if not self.live:
-            every = timewords.duration(max(AFTER_END_CHECK, refresh))
-            return text + f" · finished; looking for a new job every {every}"
+            return [v._("finished; looking for a new job every {duration}",
+                        duration=v.duration(max(AFTER_END_CHECK, refresh)))]
         if next_at is None:
-            return text
+            return []
         left = next_at - now
-        text += " · checking now" if left < 0.5 else f" · next check in {timewords.duration(left)}"
+        text = v._("checking now") if left < 0.5 else v._("next check in {duration}", duration=v.duration(left))
         gap = next_at - last_check
         if failures > 1 and gap > refresh + 0.5:
             # the real wait, in numbers: not "in 2 s" beside "waiting longer"
-            text += (f" ({failures} checks failed, so checks are now {timewords.duration(gap)} apart instead of "
-                     f"{timewords.duration(refresh)})")
-        return text
+            text = v.n_("{next} ({n} check failed, so checks are now {gap} apart instead of {usual})",
+                        "{next} ({n} checks failed, so checks are now {gap} apart instead of {usual})", failures,
+                        next=text, gap=v.duration(gap), usual=v.duration(refresh))
+        return [text]

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from lib import text, timewords
+from lib.i18n import N_, Viewer
 from lib.jobs.backups_made import EARLY, RECORDED, Backup, known_since, merged_backups, norm_id, same_backup, size_words
 from lib.jobs.recorded import RecordedOperation
 from lib.jobs.schedule import GRACE, next_due
@@ -58,7 +59,8 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("unknown", "help", "?", "gray"),
 )}
 _RANK = {name: i for i, name in enumerate(KINDS)}
-_PERIOD = {Period.EVERY_DAY: "daily", Period.EVERY_WEEK: "weekly", Period.EVERY_MONTH: "monthly"}
+_PERIOD = {Period.EVERY_DAY: N_("a daily {time} backup"), Period.EVERY_WEEK: N_("a weekly {time} backup"),
+           Period.EVERY_MONTH: N_("a monthly {time} backup")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +106,7 @@ class _Fact:
     words: str
 
 
-def day_cells(now: float, tz: tzinfo, days: int = 30, *, backups: list[Backup],
+def day_cells(now: float, viewer: Viewer, days: int = 30, *, backups: list[Backup],
               operations: list[RecordedOperation], schedule: Schedule | None,
               watched_since: float | None) -> list[DayCell]:
     """One cell per day for the last ``days`` days in the viewer's zone, oldest first; the last is today.
@@ -114,6 +116,7 @@ def day_cells(now: float, tz: tzinfo, days: int = 30, *, backups: list[Backup],
     ``watched_since``: since when this app has been watching the portal's backup progress (with a key),
     without a gap, if it has; it makes the days since then judgeable even where the list has rotated away.
     """
+    v, tz = viewer, viewer.tz
     today = datetime.fromtimestamp(now, tz).date()
     dates = [today - timedelta(days=k) for k in range(days - 1, -1, -1)]
     if not dates:
@@ -140,12 +143,12 @@ def day_cells(now: float, tz: tzinfo, days: int = 30, *, backups: list[Backup],
             by_day.setdefault(d, []).append(b)
     for d, group in by_day.items():
         group.sort(key=lambda b: b.created)
-        facts[d].append(_Fact("backup", group[0].created.timestamp(), _backups_words(group, tz)))
+        facts[d].append(_Fact("backup", group[0].created.timestamp(), _backups_words(group, v)))
         counts[d]["backups"] = len(group)
 
     # operations: restores, failures, cancellations, jobs seen unfinished, jobs running now
     for op in ops:
-        fact = _operation_fact(op, tz, now, made)
+        fact = _operation_fact(op, v, now, made)
         if fact is None:
             continue
         d = today if fact.kind == "running" else day_of(fact.at)
@@ -159,7 +162,7 @@ def day_cells(now: float, tz: tzinfo, days: int = 30, *, backups: list[Backup],
 
     # the schedule: missed runs, and today's run that is still to come
     for due in _dues(schedule, window_start, window_end):
-        fact = _due_fact(schedule, due, now, tz, known, made, ops)  # type: ignore[arg-type]
+        fact = _due_fact(schedule, due, now, v, known, made, ops)  # type: ignore[arg-type]
         d = day_of(due)
         if fact is None or d is None:
             continue
@@ -171,43 +174,46 @@ def day_cells(now: float, tz: tzinfo, days: int = 30, *, backups: list[Backup],
     for d, start in zip(dates, starts, strict=True):
         day_facts = sorted(facts[d], key=lambda f: (_RANK[f.kind], f.at))
         is_today = d == today
-        label = f"Today ({_date_words(d)})" if is_today else _date_words(d)
+        label = v._("Today ({day})", day=v.day(d)) if is_today else v.day(d)
         if day_facts:
             kind = day_facts[0].kind
             words = "; ".join(f.words for f in day_facts)
         elif known is None or known > start:
-            kind, words = "unknown", _unknown_words(known, start, tz)
+            kind, words = "unknown", _unknown_words(known, start, v)
         else:
-            kind, words = "none", "nothing scheduled, nothing ran" + (" yet" if is_today else "")
-        cells.append(DayCell(d, kind, f"{label}: {words}", is_today, **counts[d]))
+            kind, words = "none", v._("nothing scheduled, nothing ran yet") if is_today else \
+                v._("nothing scheduled, nothing ran")
+        cells.append(DayCell(d, kind, v._("{day}: {what}", day=label, what=words), is_today, **counts[d]))
     return cells
 
 
-def strip_summary(cells: list[DayCell]) -> str:
+def strip_summary(cells: list[DayCell], viewer: Viewer) -> str:
     """``Backed up on 27 of the last 30 days · 2 missed · 1 restore`` (days before any record left out)."""
+    v = viewer
     known = [c for c in cells if c.kind != "unknown"]
     if not known:
-        return "Nothing on record for these days yet."
+        return v._("Nothing on record for these days yet.")
     with_backup = sum(1 for c in known if c.backups)
     n = len(known)
     if n == 1:
-        head = "Backed up today" if with_backup else "No backup today"
+        head = v._("Backed up today") if with_backup else v._("No backup today")
     elif with_backup:
-        head = f"Backed up on {with_backup} of the last {n} days"
+        head = v.n_("Backed up on {backed} of the last {n} day", "Backed up on {backed} of the last {n} days", n,
+                    backed=with_backup)
     else:
-        head = f"No backup in the last {n} days"
+        head = v.n_("No backup in the last {n} day", "No backup in the last {n} days", n)
     parts = [head]
     missed = sum(c.missed for c in cells)
     failed = sum(c.failures for c in cells)
     restores = sum(c.restores for c in cells)
     if missed:
-        parts.append(f"{missed} missed")
+        parts.append(v.n_("{n} missed", "{n} missed", missed))
     if failed:
-        parts.append(f"{failed} failed")
+        parts.append(v.n_("{n} failed", "{n} failed", failed))
     if restores:
-        parts.append(f"{restores} restore" + ("" if restores == 1 else "s"))
+        parts.append(v.n_("{n} restore", "{n} restores", restores))
     if len(known) < len(cells):
-        parts.append(f"nothing on record before {_date_words(known[0].date)}")
+        parts.append(v._("nothing on record before {day}", day=v.day(known[0].date)))
     return " · ".join(parts)
 
 
@@ -228,29 +234,36 @@ def _unique_operations(ops: list[RecordedOperation]) -> list[RecordedOperation]:
     return sorted(out.values(), key=lambda o: o.first_seen)
 
 
-def _operation_fact(op: RecordedOperation, tz: tzinfo, now: float, made: list[Backup]) -> _Fact | None:
+def _operation_fact(op: RecordedOperation, v: Viewer, now: float, made: list[Backup]) -> _Fact | None:
     noun = op.kind
     end = op.ended if op.ended is not None else op.last_seen
-    at = timewords.clock(end, tz)
+    at = v.time(end)
+    pct = v.percent(op.last_percent)
     if op.outcome == "running":
-        since = timewords.clock(op.started if op.started is not None else op.first_seen, tz, now)
-        word = "running since" if op.started is not None else "running, first seen"
-        return _Fact("running", now, f"{noun} {word} {since}, {op.last_percent}%")
+        since = v.clock(op.started if op.started is not None else op.first_seen, now)
+        if op.started is not None:
+            return _Fact("running", now, v.k_(noun, "{noun} running since {time}, {percent}", time=since, percent=pct))
+        return _Fact("running", now, v.k_(noun, "{noun} running, first seen {time}, {percent}", time=since,
+                                          percent=pct))
     if op.outcome == "failed":
         why = text.clean(op.portal_text, PORTAL_TEXT_LEN)
-        return _Fact("failed", end, f"{noun} failed at {at}" + (f" — {why}" if why else ""))
+        if why:
+            return _Fact("failed", end, v.k_(noun, "{noun} failed at {time} — {text}", time=at, text=why))
+        return _Fact("failed", end, v.k_(noun, "{noun} failed at {time}", time=at))
     if op.outcome == "cancelled":
-        return _Fact("none", end, f"{noun} cancelled at {at}")
+        return _Fact("none", end, v.k_(noun, "{noun} cancelled at {time}", time=at))
     if op.outcome == "completed" and noun == "restore":
-        took = f" after {timewords.duration(end - op.started)}" if op.started is not None else ""
-        return _Fact("restore", end, f"restore completed at {at}{took}")
+        if op.started is not None:
+            return _Fact("restore", end, v._("restore completed at {time} after {duration}", time=at,
+                                             duration=v.duration(end - op.started)))
+        return _Fact("restore", end, v._("restore completed at {time}", time=at))
     if op.outcome == "completed":
         return None  # told with the backups made
     # vanished: the job went away before the app saw how it ended
     if noun == "backup" and _backup_of(op, made):
         return None  # the portal lists the file: it is told with the backups made
     return _Fact("restore" if noun == "restore" else "none", end,
-                 f"a {noun} was seen until {at}; how it ended is not known")
+                 v.k_(noun, "a {noun} was seen until {time}; how it ended is not known", time=at))
 
 
 def _backup_of(op: RecordedOperation, made: list[Backup]) -> bool:
@@ -277,7 +290,7 @@ def _dues(schedule: Schedule | None, start: float, end: float) -> list[float]:
         moment = nxt
 
 
-def _due_fact(schedule: Schedule, due: float, now: float, tz: tzinfo, known: float | None,
+def _due_fact(schedule: Schedule, due: float, now: float, v: Viewer, known: float | None,
               made: list[Backup], ops: list[RecordedOperation]) -> _Fact | None:
     """What a scheduled instant says: nothing (it was kept, or nothing was known), missed, or due."""
     lo, hi = due - EARLY.total_seconds(), due + GRACE.total_seconds()
@@ -288,40 +301,40 @@ def _due_fact(schedule: Schedule, due: float, now: float, tz: tzinfo, known: flo
             end = now if op.outcome == "running" else (op.ended if op.ended is not None else op.last_seen)
             if op.first_seen <= hi and end >= lo:
                 return None
-    what = f"a {_PERIOD.get(schedule.period, 'scheduled')} {timewords.clock(due, tz)} backup"
+    what = v._(_PERIOD.get(schedule.period, N_("a scheduled {time} backup")), time=v.time(due))
     if due > now:
-        return _Fact("due", due, f"{what} is scheduled")
+        return _Fact("due", due, v._("{what} is scheduled", what=what))
     if known is None or due < known - EARLY.total_seconds():
         return None  # before anything was known: not a miss the app can see
     if now < hi:
-        return _Fact("due", due, f"{what} was scheduled, none yet (late after {timewords.clock(hi, tz)})")
-    return _Fact("missed", due, f"missed — {what} was scheduled, none was made")
+        return _Fact("due", due, v._("{what} was scheduled, none yet (late after {time})", what=what,
+                                     time=v.time(hi)))
+    return _Fact("missed", due, v._("missed — {what} was scheduled, none was made", what=what))
 
 
 # ---------------------------------------------------------------- words
 
 
-def _backups_words(group: list[Backup], tz: tzinfo) -> str:
-    items = [(timewords.clock(b.created.timestamp(), tz), b.size_bytes) for b in group]
+def _backups_words(group: list[Backup], v: Viewer) -> str:
+    items = [(v.time(b.created.timestamp()), b.size_bytes) for b in group]
     if len(items) == 1:
-        clock, size = items[0]
-        return f"backup at {clock}" + (f", {size_words(size)}" if size is not None else "")
+        at, size = items[0]
+        if size is not None:
+            return v._("backup at {time}, {size}", time=at, size=size_words(size, v))
+        return v._("backup at {time}", time=at)
     sized = any(size is not None for _, size in items)
-    parts = [clock + (f", {size_words(size)}" if size is not None else "") for clock, size in items]
-    return f"{len(items)} backups ({('; ' if sized else ', ').join(parts)})"
+    parts = [at if size is None else v._("{time}, {size}", time=at, size=size_words(size, v)) for at, size in items]
+    return v.n_("{n} backup ({times})", "{n} backups ({times})", len(items),
+                times=("; " if sized else ", ").join(parts))
 
 
-def _unknown_words(known: float | None, day_start: float, tz: tzinfo) -> str:
+def _unknown_words(known: float | None, day_start: float, v: Viewer) -> str:
     if known is None:
-        return "not known — nothing on record yet"
-    moment = datetime.fromtimestamp(known, tz)
-    if known - day_start < 86_400 and moment.date() == datetime.fromtimestamp(day_start, tz).date():
-        return f"not known — nothing on record before {moment:%H:%M}"
-    return f"not known — nothing on record before {_date_words(moment.date())}"
-
-
-def _date_words(d: date) -> str:
-    return f"{d:%b} {d.day}"
+        return v._("not known — nothing on record yet")
+    moment = datetime.fromtimestamp(known, v.tz)
+    if known - day_start < 86_400 and moment.date() == datetime.fromtimestamp(day_start, v.tz).date():
+        return v._("not known — nothing on record before {time}", time=v.time(known))
+    return v._("not known — nothing on record before {day}", day=v.day(moment.date()))
 
 
 # ---------------------------------------------------------------- time

@@ -1,6 +1,6 @@
 """The headless watcher: the same watching, recording and notifying as the app, without Streamlit.
 
-    python -m lib.watching.cli --secrets .streamlit/secrets.toml
+    python -m lib.watch --secrets .streamlit/secrets.toml
 
 For teams that want watching around the clock whatever happens to the app (Community Cloud sleeps
 after 12 h without visitors): run this on a small server with ``[history] url`` pointing at a
@@ -47,7 +47,7 @@ def read_settings(path: Path) -> AppConfig:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m lib.watching.cli", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m lib.watch", description=__doc__.split("\n\n")[0])
     parser.add_argument("--secrets", type=Path, required=True, help="the app's secrets.toml (portals, history, notify)")
     parser.add_argument("--verbose", action="store_true", help="also log each check (for troubleshooting)")
     args = parser.parse_args(argv)

@@ -12,6 +12,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
+from lib.i18n import Msg
 from lib.jobs.phases import Phase
 from lib.jobs.timeline import Point, Problem, Run, Timeline
 from lib.portal.errors import Category
@@ -89,11 +90,13 @@ def _progress(d: dict[str, Any]) -> Progress:
 
 
 def problem_json(p: Problem) -> dict[str, Any]:
-    return asdict(p) | {"category": p.category.value}
+    return asdict(p) | {"category": p.category.value, "message": p.message.to_json()}
 
 
 def problem_from(d: dict[str, Any]) -> Problem:
-    return Problem(**(d | {"category": Category(d["category"])}))
+    message = d["message"]
+    return Problem(**(d | {"category": Category(d["category"]),
+                           "message": Msg.from_json(message) if isinstance(message, dict) else Msg(message)}))
 
 
 def _point_json(p: Point) -> dict[str, Any]:

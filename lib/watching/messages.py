@@ -1,51 +1,61 @@
 """Every notification a person reads, worded here and nowhere else: outcomes, stalls, overdue backups.
 
 The watcher and the recording decide *that* something is worth telling (once per operation and
-event); this module decides *how* it reads. Plain words, the portal's label first, the portal's own
-text quoted as it was sent.
+event); this module decides *how* it reads. Each is a :class:`~lib.i18n.Msg`: kept as it was decided
+and said in each recipient's own language when it is sent. Plain words, the portal's label first,
+the portal's own text quoted as it was sent.
 """
 
 from __future__ import annotations
 
-from lib import timewords
+from lib.i18n import M_, Duration, Mk_, Msg, Percent
 
 #: how much of the portal's own error text a message quotes
 PORTAL_TEXT = 300
 
 
-def outcome(label: str, noun: str, outcome: str, percent: int, portal_text: str) -> str:
+def outcome(label: str, noun: str, outcome: str, percent: int, portal_text: str) -> Msg:
     """A job ended: completed (or "complete" below 100 %, as DocSpace said it), failed, cancelled."""
+    if outcome == "completed" and percent >= 100:
+        return Mk_(noun, "✅ {label}: the {noun} completed.", label=label)
     if outcome == "completed":
-        if percent >= 100:
-            return f"✅ {label}: the {noun} completed."
-        return f"⚠️ {label}: DocSpace reports the {noun} complete at {percent}%."
+        return Mk_(noun, "⚠️ {label}: DocSpace reports the {noun} complete at {percent}.", label=label,
+                   percent=Percent(percent))
     if outcome == "failed":
-        return f"❌ {label}: the {noun} failed at {percent}%: {portal_text[:PORTAL_TEXT]}"
-    return f"⚠️ {label}: the {noun} was cancelled."
+        return Mk_(noun, "❌ {label}: the {noun} failed at {percent}: {text}", label=label, percent=Percent(percent),
+                   text=portal_text[:PORTAL_TEXT])
+    return Mk_(noun, "⚠️ {label}: the {noun} was cancelled.", label=label)
 
 
-def stalled(label: str, noun: str, quiet: float, percent: int) -> str:
-    return f"⚠️ {label}: the {noun} has made no progress for {timewords.duration(quiet)} (at {percent}%)."
+def stalled(label: str, noun: str, quiet: float, percent: int) -> Msg:
+    return Mk_(noun, "⚠️ {label}: the {noun} has made no progress for {duration} (at {percent}).", label=label,
+               duration=Duration(quiet), percent=Percent(percent))
 
 
-def stall_reminder(label: str, noun: str, quiet: float, percent: int) -> str:
-    return f"⏰ {label}: still no progress on the {noun} after {timewords.duration(quiet)} (at {percent}%)."
+def stall_reminder(label: str, noun: str, quiet: float, percent: int) -> Msg:
+    return Mk_(noun, "⏰ {label}: still no progress on the {noun} after {duration} (at {percent}).", label=label,
+               duration=Duration(quiet), percent=Percent(percent))
 
 
-def stall_over(label: str, noun: str, running: bool, phase: str, percent: int) -> str:
+def stall_over(label: str, noun: str, running: bool, phase: str, percent: int) -> Msg:
     """After a stall that was told: it moves again, or it has ended."""
-    words = "is moving again" if running else f"has ended ({phase})"
-    return f"✅ {label}: the {noun} {words}, at {percent}%."
+    if running:
+        return Mk_(noun, "✅ {label}: the {noun} is moving again, at {percent}.", label=label,
+                   percent=Percent(percent))
+    return Mk_(noun, "✅ {label}: the {noun} has ended ({phase}), at {percent}.", label=label,
+               phase=M_(phase), percent=Percent(percent))
 
 
-def overdue(label: str, late: float) -> str:
+def overdue(label: str, late: float) -> Msg:
     """``late``: seconds since the missed run was due."""
-    return f"⚠️ {label}: a scheduled backup is overdue (expected {timewords.duration(late)} ago)."
+    return M_("⚠️ {label}: a scheduled backup is overdue (expected {duration} ago).", label=label,
+              duration=Duration(late))
 
 
-def overdue_reminder(label: str, late: float) -> str:
-    return f"⏰ {label}: still no backup since the one scheduled {timewords.duration(late)} ago."
+def overdue_reminder(label: str, late: float) -> Msg:
+    return M_("⏰ {label}: still no backup since the one scheduled {duration} ago.", label=label,
+              duration=Duration(late))
 
 
-def back_on_schedule(label: str) -> str:
-    return f"✅ {label}: a backup was made; backups are on schedule again."
+def back_on_schedule(label: str) -> Msg:
+    return M_("✅ {label}: a backup was made; backups are on schedule again.", label=label)

@@ -8,6 +8,7 @@ page to show. Nothing here raises into the caller.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -15,8 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from lib import timewords
-from lib.db.store import HistoryStore
+from lib.db.store import HistoryStore, stored_msg
+from lib.i18n import ENGLISH, M_, Duration, Mn_, Msg, Viewer
 from lib.portal.client import post_webhook
 from lib.portal.errors import DocSpaceError
 
@@ -30,7 +31,7 @@ log = logging.getLogger(__name__)
 @dataclass
 class _Delivery:
     key: str
-    text: str
+    text: Msg
     attempts: int = 0
     next_try: float = 0.0
 
@@ -38,8 +39,11 @@ class _Delivery:
 class Notifier:
     def __init__(self, webhook_url: str | None, store: HistoryStore, *,
                  send: Callable[[str, dict[str, Any]], None] = post_webhook,
-                 clock: Callable[[], float] = time.time, retry_delays: tuple[float, ...] = RETRY_DELAYS):
+                 clock: Callable[[], float] = time.time, retry_delays: tuple[float, ...] = RETRY_DELAYS,
+                 viewer: Viewer = ENGLISH):
+        """``viewer``: the language (and zone) the messages are said in ([notify] language)."""
         self.webhook_url = webhook_url
+        self.viewer = viewer
         self._store = store
         self._send = send
         self._clock = clock
@@ -49,7 +53,7 @@ class Notifier:
         self._cond = threading.Condition()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
-        self.last_error = ""
+        self.last_error: Msg | None = None  # why the last delivery failed, while it does
         self.sent: list[str] = []  # texts delivered, newest last (the last 20)
 
     @property
@@ -62,9 +66,9 @@ class Notifier:
         for key, row in self._store.notified().items():
             self._decided.add(key)
             if row["sent"] is None and row["attempts"] <= len(self._delays) and now - row["created"] < RESUME_WITHIN:
-                self._queue.append(_Delivery(key, row["text"], row["attempts"]))
+                self._queue.append(_Delivery(key, stored_msg(row["text"]), row["attempts"]))
 
-    def notify(self, key: tuple[str, ...], text: str) -> bool:
+    def notify(self, key: tuple[str, ...], text: Msg) -> bool:
         """Send ``text`` unless this ``key`` (portal, operation, event…) was decided before."""
         if not self.enabled:
             return False
@@ -75,7 +79,7 @@ class Notifier:
             self._decided.add(name)
             self._queue.append(_Delivery(name, text))
             self._cond.notify_all()
-        self._store.notification_decided(name, text, self._clock())
+        self._store.notification_decided(name, json.dumps(text.to_json()), self._clock())
         return True
 
     def start(self) -> None:
@@ -109,28 +113,30 @@ class Notifier:
 
     def _try(self, delivery: _Delivery) -> None:
         delivery.attempts += 1
+        text = self.viewer.say(delivery.text)
+        error: Msg | None = None
         try:
-            self._send(self.webhook_url or "", {"text": delivery.text})
+            self._send(self.webhook_url or "", {"text": text})
         except DocSpaceError as exc:
-            error = f"The notification could not be sent: {exc.sentence}"
+            error = M_("The notification could not be sent: {reason}", reason=exc.sentence)
         except Exception:  # noqa: BLE001 - notifying must never break monitoring
-            error = "The notification could not be sent (unexpected error)."
-        else:
-            error = ""
+            error = M_("The notification could not be sent (unexpected error).")
         now = self._clock()
         with self._cond:
-            if not error:
+            if error is None:
                 self._queue.remove(delivery)
-                self.sent = [*self.sent[-19:], delivery.text]
-                self.last_error = ""
-                log.info("notification sent: %s", delivery.text)
+                self.sent = [*self.sent[-19:], text]
+                self.last_error = None
+                log.info("notification sent: %s", text)
             elif delivery.attempts > len(self._delays):
                 self._queue.remove(delivery)
-                self.last_error = f"{error} Gave up after {delivery.attempts} tries."
+                self.last_error = Mn_("{error} Gave up after {n} try.", "{error} Gave up after {n} tries.",
+                                      delivery.attempts, error=error)
             else:
                 delivery.next_try = now + self._delays[delivery.attempts - 1]
-                self.last_error = f"{error} Trying again in {timewords.duration(self._delays[delivery.attempts - 1])}."
-        if error:
+                self.last_error = M_("{error} Trying again in {duration}.", error=error,
+                                     duration=Duration(self._delays[delivery.attempts - 1]))
+        if error is not None:
             log.warning("%s", self.last_error)
         self._store.notification_tried(delivery.key, sent=None if error else now, attempts=delivery.attempts,
-                                       error=error)
+                                       error=str(error or ""))

@@ -31,7 +31,7 @@ FRESH_FOR = 2.0
 class _Quiet:
     """The watcher process sends the notifications; here there is nothing to say about them."""
 
-    last_error = ""
+    last_error = None
 
 
 class DatabaseReader:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from lib.db.store import HistoryStore
+from lib.i18n import Msg
 from lib.jobs import forecast
 from lib.jobs.eta import stalled_for
 from lib.jobs.phases import Phase
@@ -29,7 +30,7 @@ _TERMINAL = {Phase.COMPLETED: "completed", Phase.FAILED: "failed", Phase.CANCELL
 #: how many completed runs teach the estimate of the next one
 LEARN_FROM = 10
 
-Notify = Callable[[tuple[str, ...], str], object]
+Notify = Callable[[tuple[str, ...], Msg], object]
 log = logging.getLogger(__name__)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from lib.db.store import HistoryStore
+from lib.i18n import Msg
 from lib.jobs.forecast import Past
 from lib.jobs.timeline import Timeline
 from lib.portal.models import BackupsAnswer, Operation
@@ -14,9 +15,9 @@ from lib.watching.poller import Poll
 
 
 class Delivery(Protocol):
-    """How notifications fare: the last failure, in one sentence ("" when fine)."""
+    """How notifications fare: the last failure, in one sentence (None when fine)."""
 
-    last_error: str
+    last_error: Msg | None
 
 
 class Source(Protocol):

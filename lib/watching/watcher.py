@@ -19,6 +19,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from lib import i18n
 from lib.db.store import HistoryStore
 from lib.jobs.forecast import Past
 from lib.jobs.phases import Phase
@@ -91,7 +92,8 @@ class Watcher:
         self.clock = clock
         self.keep_days = keep_days
         self.heartbeat = heartbeat
-        self.notifier = Notifier(config.webhook_url, store, send=send, clock=clock)
+        self.notifier = Notifier(config.webhook_url, store, send=send, clock=clock,
+                                 viewer=i18n.viewer(config.notify_language, None))
         self._clients = {p.name: DocSpaceClient(p.url, p.api_key) for p in config.portals}
         self._endpoints: dict[tuple[str, str, bool | None], Endpoint] = {}
         self._lock = threading.RLock()
