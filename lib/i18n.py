@@ -112,6 +112,11 @@ class Msg:
     def __str__(self) -> str:
         return ENGLISH.say(self)
 
+    @classmethod
+    def of(cls, text: str, /, **values: Any) -> Msg:
+        """A sentence already marked for the catalogue where it was written (with ``N_``), and its values."""
+        return cls(text, tuple(sorted(values.items())))
+
     def to_json(self) -> dict[str, Any]:
         return {"text": self.text, "values": {k: _encode(v) for k, v in self.values},
                 "plural": self.plural, "n": self.n, "context": self.context}

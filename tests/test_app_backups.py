@@ -117,11 +117,12 @@ def test_past_operations_are_listed_with_durations(manual_clock: ManualClock, ti
 
 def test_backups_view_tells_times_in_one_zone_and_the_schedule_in_the_viewers() -> None:
     from datetime import UTC, datetime, timedelta
+
     from lib.portal.models import Period, Schedule, StorageType
     from lib.timewords import zone
-    from tests.factories import en
     from lib.views.backups import backups_view
     from lib.watching.poller import Poll
+    from tests.factories import en
 
     now = datetime(2027, 1, 15, 8, tzinfo=UTC)
     schedule = Schedule(Period.EVERY_DAY, 2, None, StorageType.DOCUMENTS, 7, now - timedelta(days=3))

@@ -162,7 +162,7 @@ def _clamp(value: float, low: float, high: float, said: tuple[str, str], notes: 
     ``said``: the sentences for a value above and below the range (``{value}``, ``{duration}``)."""
     fitted = min(high, max(low, value))
     if fitted != value:
-        notes.append(M_(said[0] if value > high else said[1], value=f"{value / unit:g}", duration=Duration(fitted)))
+        notes.append(Msg.of(said[0] if value > high else said[1], value=f"{value / unit:g}", duration=Duration(fitted)))
     return fitted
 
 

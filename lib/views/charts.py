@@ -88,7 +88,7 @@ def timeline_figure(timeline: Timeline, viewer: Viewer) -> go.Figure:
             mode="markers", name=v._(name),
             marker={"symbol": "x", "size": 12, "color": PROBLEM, "line": {"width": 2, "color": PROBLEM}},
             customdata=[html.escape(v.time(p.at, seconds=True)) + "<br>"
-                        + html.escape(v._("check failed: {label}", label=v._(p.problem.label if p.problem else "")))
+                        + html.escape(v._("check failed: {label}", label=v._(p.problem.label) if p.problem else ""))
                         for p in marks],
             hovertemplate="%{customdata}<extra></extra>",
         ))

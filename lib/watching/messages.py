@@ -43,7 +43,7 @@ def stall_over(label: str, noun: str, running: bool, phase: str, percent: int) -
         return Mk_(noun, "✅ {label}: the {noun} is moving again, at {percent}.", label=label,
                    percent=Percent(percent))
     return Mk_(noun, "✅ {label}: the {noun} has ended ({phase}), at {percent}.", label=label,
-               phase=M_(phase), percent=Percent(percent))
+               phase=Msg.of(phase), percent=Percent(percent))
 
 
 def overdue(label: str, late: float) -> Msg:
