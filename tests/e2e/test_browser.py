@@ -122,7 +122,7 @@ def test_every_page_shows_its_answer(browser, app_server) -> None:
         main, sidebar = page.get_by_test_id("stMain"), page.get_by_test_id("stSidebar")
         expected = {
             "/backup": r"Backing up — \d+% · creating the backup",
-            "/backups": r"Every day at 02:00 UTC, keeps 7 copies",
+            "/backups": r"Every day at (02:00|2:00\sAM) UTC, keeps 7 copies",
             "/portals": r"Production[\s\S]*running[\s\S]*Last backup",
             "/": r"No restore is running\.",
         }
