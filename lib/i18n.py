@@ -194,9 +194,10 @@ class Viewer:
         return self._(msg.text, **values)
 
     def _format(self, text: str, values: dict[str, Any]) -> str:
-        if not values:
+        try:
+            return text.format(**{k: self._value(v) for k, v in values.items()})
+        except (KeyError, IndexError, ValueError):  # a broken translation: never a traceback on the page
             return text
-        return text.format(**{k: self._value(v) for k, v in values.items()})
 
     def _value(self, value: Any) -> str:
         if isinstance(value, Msg):
