@@ -223,8 +223,8 @@ class Viewer:
 
     def duration(self, seconds: float) -> str:
         """``42 s``, ``3 min``, ``1 h, 5 min``, ``2 days, 3 h``: the two largest units, as Babel says them."""
-        if 0 < seconds < 9.95 and round(seconds, 1) != round(seconds):
-            return self.unit(round(seconds, 1), "second")  # a short wait says its tenths: 0.5 s, not 0 s
+        if 0 < seconds < 0.95:
+            return self.unit(round(seconds, 1), "second")  # a wait under a second says its tenths: 0.5 s, not 0 s
         seconds = max(0, round(seconds))
         if seconds < 60:
             return self.unit(seconds, "second")

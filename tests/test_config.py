@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -252,3 +253,11 @@ def test_a_number_out_of_range_is_clamped_and_said(monitor: dict[str, Any], note
     config = load({**good(), "monitor": monitor})
     assert tuple(map(str, config.notes)) == (note,)
     assert load(good()).notes == ()
+
+
+def test_the_default_history_is_a_file_beside_app_py() -> None:
+    """Not beside the module that reads the settings: where the README says, wherever the app is started."""
+    root = Path(__file__).resolve().parent.parent
+    assert (root / "app.py").exists()
+    assert load({}).history_url == f"sqlite:///{root / '.data' / 'demo-history.sqlite3'}"
+    assert load(good()).history_url == f"sqlite:///{root / '.data' / 'history.sqlite3'}"

@@ -29,7 +29,7 @@ IDLE_DEFAULT, IDLE_MAX = 60.0, 3600.0
 STALL_MINUTES_DEFAULT = 10.0
 KEEP_DAYS_DEFAULT = 180.0
 #: the project's folder: a relative SQLite path means a file beside app.py, wherever the app is started
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 HISTORY_DEFAULT = "sqlite:///.data/history.sqlite3"
 HISTORY_DEMO = "sqlite:///.data/demo-history.sqlite3"
 WATCHERS = ("app", "external")

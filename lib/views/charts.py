@@ -117,9 +117,11 @@ def _hover(v: Viewer, at: float, percent: int, phase: str) -> str:
 
 def _tick_formats(v: Viewer) -> list[dict]:
     """The time axis in the viewer's way, in numbers only (plotly's month names would be English):
-    clock times within a day, the locale's numeric day ("2.12.", "12/2") for longer steps."""
+    clock times (with seconds for steps under a minute), the locale's numeric day ("2.12.", "12/2") for
+    steps of a day or more."""
     clock = "%H:%M" if v.clock24 or "a" not in v.locale.time_formats["short"].pattern else "%-I:%M %p"
-    return [{"dtickrange": [None, 86_400_000], "value": clock},
+    seconds = clock.replace("%M", "%M:%S")
+    return [{"dtickrange": [None, 60_000], "value": seconds}, {"dtickrange": [60_000, 86_400_000], "value": clock},
             {"dtickrange": [86_400_000, None], "value": _d3(v.locale.datetime_skeletons["Md"].pattern)}]
 
 
