@@ -16,7 +16,7 @@ ctx = state.context()
 v = ctx.viewer
 st.title(v._(state.PAGE_TITLES["history"]))
 chrome.notices(ctx, about_portal=False)
-labels = {p.name: p.label for p in ctx.config.portals}
+labels = {p.name: p.label_for(v) for p in ctx.config.portals}
 store = ctx.source.store
 if ctx.linked_portal and st.session_state.get(state.HISTORY_LINK) != ctx.linked_portal:
     st.session_state[state.HISTORY_PORTAL] = ctx.linked_portal  # a shared /history?portal=x link

@@ -24,7 +24,7 @@ def overview() -> None:
         line = portal_line(*ctx.source.overview(portal.name, look=EVERY), now, ctx.config.stall_minutes * 60, v)
         with st.container(border=True):
             name, now_col, last = st.columns([3, 3, 2])
-            name.page_link("app_pages/restore.py", label=md_escape(portal.label, 80), icon=":material/dns:",
+            name.page_link("app_pages/restore.py", label=md_escape(portal.label_for(v), 80), icon=":material/dns:",
                            query_params={"portal": portal.name})
             name.badge(f"{line.level.icon} {v._(line.level.value)}", color=line.level.color)
             now_col.markdown(v._("**Now:** {activity}", activity=md_escape(line.activity)))

@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from lib import i18n
-from lib.i18n import M_, N_, Duration, Msg
+from lib.i18n import M_, N_, Duration, Msg, Viewer
 from lib.links import loopback
 from lib.settings import access
 from lib.settings.errors import ConfigError
@@ -52,10 +52,16 @@ class PortalConfig:
     label: str
     api_key: str | None = field(default=None, repr=False)
     insecure: bool = False  # plain http to a non-loopback host, explicitly allowed
+    #: a label of our own (demo mode's portals), said in each reader's language; a label from the
+    #: settings is the admin's words and stays exactly as written
+    said: Msg | None = None
 
     @property
     def host(self) -> str:
         return urlsplit(self.url).hostname or ""
+
+    def label_for(self, viewer: Viewer) -> str:
+        return viewer.say(self.said) if self.said is not None else self.label
 
 
 @dataclass(frozen=True)

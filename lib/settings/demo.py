@@ -5,14 +5,15 @@ from __future__ import annotations
 import secrets as random_secrets
 from dataclasses import replace
 
+from lib.i18n import N_, Msg
 from lib.settings.config import AppConfig, PortalConfig
 from simulator import Simulator
 
 #: (name, label, scenario, speed): the restore finishes in about a minute, the backup in about two
 DEMO_PORTALS = (
-    ("demo", "Demo portal (restoring)", "restore", 10.0),
-    ("demo-backup", "Demo portal (backing up)", "backup", 2.5),
-    ("demo-overdue", "Demo portal (backup overdue)", "overdue", 1.0),
+    ("demo", N_("Demo portal (restoring)"), "restore", 10.0),
+    ("demo-backup", N_("Demo portal (backing up)"), "backup", 2.5),
+    ("demo-overdue", N_("Demo portal (backup overdue)"), "overdue", 1.0),
 )
 
 
@@ -27,7 +28,7 @@ class Demo:
             sim = Simulator(scenario, speed=speed, api_key=key)
             url = sim.start()
             self.simulators[name] = sim
-            portals.append(PortalConfig(name=name, url=url, label=label, api_key=key))
+            portals.append(PortalConfig(name=name, url=url, label=label, api_key=key, said=Msg(label)))
         self.portals = tuple(portals)
 
     def config(self, base: AppConfig) -> AppConfig:

@@ -49,7 +49,7 @@ def frame(ctx: Context) -> None:
         st.info(" ".join(md_escape(v.say(note), 300) for note in ctx.config.notes), icon=":material/settings:")
     if ctx.unknown_portal:  # on every page and view, above the page: the viewer may expect another portal
         st.warning(md_escape(v._("There is no portal named '{name}' here; showing {label}. Check the link you were "
-                                 "given.", name=ctx.unknown_portal[:40], label=ctx.portal.label), 300),
+                                 "given.", name=ctx.unknown_portal[:40], label=ctx.portal.label_for(v)), 300),
                    icon=":material/help:")
 
 
@@ -71,7 +71,7 @@ def sidebar(ctx: Context) -> None:
     names = [p.name for p in config.portals]
     with st.sidebar:
         choice = st.selectbox(v._("Portal"), names, index=names.index(current.name),
-                              format_func=lambda n: config.portal(n).label, key=state.PORTAL_PICKER)
+                              format_func=lambda n: config.portal(n).label_for(v), key=state.PORTAL_PICKER)
         if choice != current.name:
             state.choose_portal(choice)
             st.rerun()

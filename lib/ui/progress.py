@@ -40,7 +40,7 @@ def progress_page(ctx: Context, operation: Operation) -> None:
     """The live page for a restore or a backup."""
     portal, source, noun, v = ctx.portal, ctx.source, operation.noun, ctx.viewer
     if ctx.kiosk:
-        st.markdown("#### " + md_escape(v.k_(noun, "{label} · {noun} progress", label=portal.label), 120))
+        st.markdown("#### " + md_escape(v.k_(noun, "{label} · {noun} progress", label=portal.label_for(v)), 120))
     else:
         st.title(v._(state.PAGE_TITLES[noun]))
         chrome.notices(ctx)
@@ -61,7 +61,7 @@ def progress_page(ctx: Context, operation: Operation) -> None:
         past = source.past(portal.name, operation, dump)
         shown = live_view(view.timeline, past, v, ctx.config.stall_minutes * 60, now)
         status = shown.status
-        state.set_tab_title(f"{status.title} · {portal.label}")
+        state.set_tab_title(f"{status.title} · {portal.label_for(v)}")
         _draw_status(status, portal, ctx.kiosk, v)
         if status.ended:
             _draw_ended(status.ended, past, portal, ctx.kiosk, v)
