@@ -21,6 +21,7 @@ from simulator.engine import (
     SCENARIOS,
     VERSION,
     ManualClock,
+    Options,
 )
 from simulator.faults import EXTRA_FAULTS, FAULT_HELP, FAULTS, LATIN1_TEXT, RUNNING_ERROR
 from simulator.portal import Simulator
@@ -28,4 +29,4 @@ from simulator.wire import NEVER, SKIPPED_WARNING
 
 __all__ = ["ALIAS", "CANCEL_WARNING", "DURATION", "EXTRA_FAULTS", "FAIL_TEXT", "FAULTS", "FAULT_HELP",
            "LATIN1_TEXT", "LOGIN", "NEVER", "RUNNING_ERROR", "SCENARIOS", "SCENARIO_HELP", "SKIPPED_WARNING", "VERSION",
-           "ManualClock", "Simulator"]
+           "ManualClock", "Options", "Simulator"]

@@ -101,7 +101,8 @@ def share_links(portal: PortalConfig) -> None:
 def notices(ctx: Context, *, about_portal: bool = True) -> None:
     """The demo notice and, for a plain-http portal, that the connection is not encrypted."""
     if ctx.config.demo:
-        st.info("**Demo** — a simulated portal. Add yours in secrets (see docs/settings.md).", icon=":material/science:")
+        st.info("**Demo** — a simulated portal. Add yours in secrets (see docs/settings.md).",
+                icon=":material/science:")
     if about_portal and ctx.portal.insecure:
         st.warning(f"The connection to {md_escape(ctx.portal.host)} is **not encrypted** (http://). "
                    "Anyone on the network path can read it.", icon=":material/lock_open:")
