@@ -115,10 +115,13 @@ class PortalRestoring(Forbidden):
 
 
 class PaymentRequired(DocSpaceError):
-    sentence = "The portal's pricing plan does not allow this (payment required)."
-    advice = "Ask the portal owner to check the DocSpace subscription."
+    """402: DocSpace's payment filter, on the endpoints a portal that is not paid for may not use (the
+    backup list and schedule, the audit trail); progress endpoints stay open."""
+
+    sentence = "This portal's plan does not include backups."
+    advice = "Ask the portal's owner to check its DocSpace plan; restores are still watched."
     status = 402
-    label = "payment required"
+    label = "not in the plan"
 
 
 class NotFound(DocSpaceError):
