@@ -52,14 +52,14 @@ def backups_view(poll: Poll[BackupsAnswer] | None, restore: Poll[Progress | None
                            checked=f"Last tried {timewords.clock(poll.at, tz, now, seconds=True)}; "
                                    "we try again automatically.")
     history, schedule = poll.result  # type: ignore[misc]
-    last = last_backup_time(history, schedule)
+    last = last_backup_time(history)
     ago = timewords.ago(now - last.timestamp()) if last else "never"
     tiles = [Tile("Last backup", ago, timewords.date_time(last, tz) if last else None)]
     overdue, words = None, ""
     if schedule is None:
         tiles.append(Tile("Next scheduled", "no schedule"))
     else:
-        late = sched.overdue_since(schedule, now)
+        late = sched.overdue_since(schedule, now, last)
         if late is not None:
             overdue = ("A scheduled backup is overdue.",
                        f"The schedule expected one at {timewords.clock(late, tz, now)}; the last backup ran {ago}. "

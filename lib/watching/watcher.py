@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lib.db.store import HistoryStore
+from lib.jobs.backups_made import last_backup_time
 from lib.jobs.forecast import Past
 from lib.jobs.phases import Phase
 from lib.jobs.schedule import overdue_since
@@ -294,7 +295,7 @@ class Watcher:
         if new or ep.files is None:
             self.store.save_backup_files(ep.portal.name, new, poll.at)
             ep.files = kept | {r.id for r in new}
-        self._overdue(ep, overdue_since(schedule, poll.at) if schedule else None, poll.at)
+        self._overdue(ep, overdue_since(schedule, poll.at, last_backup_time(history)) if schedule else None, poll.at)
 
     def _overdue(self, ep: Endpoint, late: float | None, now: float) -> None:
         """Told once per missed run; with ``remind_hours``, again while it lasts, then "back on schedule"."""
