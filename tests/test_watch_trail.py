@@ -39,8 +39,8 @@ def watching(clock: ManualClock, tmp_path: Path) -> Iterator:
     made: list[Watcher] = []
 
     def watch(sim: Simulator, told: Told | None = None, *, remind: float | None = None,
-              at: ManualClock = clock) -> Watcher:
-        config = AppConfig((PortalConfig("prod", sim.url, "Production", KEY),), history_url=f"sqlite:///{tmp_path}/h.db",
+              at: ManualClock = clock, db: str = "h.db") -> Watcher:
+        config = AppConfig((PortalConfig("prod", sim.url, "Production", KEY),), history_url=f"sqlite:///{tmp_path}/{db}",
                            webhook_url="https://hooks.example/x", remind_hours=remind)
         w = Watcher(config, HistoryStore(config.history_url, clock=at), clock=at,
                     send=told if told is not None else Told())
@@ -109,6 +109,17 @@ def test_a_short_trail_and_a_trail_that_cannot_be_read(clock: ManualClock, watch
         assert isinstance(answer.result, PaymentRequired)
         assert answer.result.message.startswith("This portal's plan does not include backups.")
         assert audit_requests(sim) == 0  # the list was refused: the trail is not asked
+    with Simulator("idle", api_key=KEY, clock=clock) as sim:
+        sim.inject("402", count=1, path="security/audit")  # the list answers, the trail does not
+        w = watching(sim, db="other.db")
+        tick(w)
+        failed = w.store.trail_read("prod")
+        assert (failed.problem, failed.complete_from, failed.read_until) == ("not in the plan", None, None)
+        assert w.store.audit_events("prod", 0) == [] and w.backups("prod").ok  # the list's answer stands
+        clock.advance(600)
+        tick(w)  # tried again with the list, ten minutes later: read
+        read = w.store.trail_read("prod")
+        assert read.problem == "" and read.complete_from == clock() - 30 * DAY and w.store.audit_events("prod", 0)
 
 
 @pytest.mark.slow

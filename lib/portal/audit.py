@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from enum import IntEnum
 from typing import Any, NamedTuple
 
-from lib.portal.models import PayloadError, _int, _obj, _text, parse_datetime
+from lib.portal.models import PayloadError, _int, _obj, _text, parse_datetime, parse_list
 
 #: events per request (the server's maximum) and pages per action at most (a backup a day: one page)
 PAGE = 100
@@ -148,11 +148,7 @@ def parse_event(value: Any) -> AuditEvent:
 
 
 def parse_events(value: Any) -> list[AuditEvent]:
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise PayloadError(f"the audit trail must be a list, not {type(value).__name__}")
-    return [parse_event(item) for item in value]
+    return parse_list(value, parse_event, "the audit trail")
 
 
 def _action(value: Any) -> int:

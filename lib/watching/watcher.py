@@ -284,6 +284,9 @@ class Watcher:
                  "problem": None if problem is None else endpoint_state.problem_json(problem),
                  "answer": endpoint_state.backups_state(*poll.result) if poll.ok else None}  # type: ignore[misc]
         self._save(ep, state, json.dumps(state, sort_keys=True), poll.at)
+        with self._cond:  # a viewer waiting for the first answer has it now, not after the audit trail
+            ep.answered = True
+            self._cond.notify_all()
         assert ep.backups is not None
         ep.backups.answered(poll)
 
