@@ -212,3 +212,22 @@ def test_overdue_is_judged_by_backups_made_not_by_the_dispatch_time(watching) ->
         w = watching(sim, told, at=clock)
         tick(w)  # today's 02:00 run was dispatched (lastBackupTime 02:00:03), and it failed
         assert "⚠️ Production: a scheduled backup is overdue (expected 5 h ago)." in told
+
+
+def test_a_bug_in_taking_the_answer_never_stops_the_watching(clock: ManualClock, watching, caplog) -> None:
+    with Simulator("idle", api_key=KEY, clock=clock) as sim:
+        w = watching(sim)
+        tick(w)
+        watch = w._endpoints[("prod", "backups", None)].backups
+
+        def broken(since, until):
+            raise RuntimeError("a bug")
+
+        watch._read_trail = broken
+        clock.advance(600)
+        tick(w)  # no exception reaches the watcher's pool
+        assert "the backup list's answer could not be taken in full" in caplog.text
+        assert w.backups("prod").ok and w.backups("prod").at == clock()
+        clock.advance(600)
+        tick(w)
+        assert w.backups("prod").at == clock()  # and the list is still read every ten minutes

@@ -12,6 +12,7 @@ process: starting a new one (new settings, "Clear cache") stops the old.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -41,6 +42,7 @@ LOOK_GRACE = 15.0
 #: a restore choice nobody has looked at for this long is no longer polled
 FORGET_AFTER = 600.0
 PRUNE_EVERY = 6 * 3600.0
+log = logging.getLogger(__name__)
 
 _current: Watcher | None = None
 _current_lock = threading.Lock()
@@ -288,7 +290,10 @@ class Watcher:
             ep.answered = True
             self._cond.notify_all()
         assert ep.backups is not None
-        ep.backups.answered(poll)
+        try:
+            ep.backups.answered(poll)
+        except Exception:  # the trail and the schedule must never stop the watching
+            log.exception("%s: the backup list's answer could not be taken in full", ep.portal.name)
 
     # ------------------------------------------------------------ endpoints
 
