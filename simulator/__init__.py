@@ -1,14 +1,17 @@
-"""A faithful fake ONLYOFFICE DocSpace portal: the backup/restore endpoints, their odd corners, and faults.
+"""A faithful fake ONLYOFFICE DocSpace portal: the backup/restore endpoints and the audit trail, their odd
+corners, and faults.
 
 Demo mode, the tests and the benchmarks talk real HTTP to it over loopback, so every layer of the
 dashboard (requests, timeouts, parsing, retries) is exercised the way a live portal would exercise it.
-It follows ``shared/reference/docspace-backup-api.md``, whose section 10 is its checklist. Only the
-standard library is used, so it runs anywhere the app runs:
+It follows ``shared/reference/docspace-backup-api.md``, whose section 10 is its checklist, and for the audit
+trail and the schedule ``docs/_notes-audit.md``. Only the standard library is used, so it runs anywhere
+the app runs:
 
     python -m simulator --port 8765 --scenario restore --speed 10 --api-key sk-...
 
-The parts: ``engine`` (jobs as a function of the clock), ``auth`` (who is asking), ``faults``,
-``wire`` (what goes on the wire), ``server`` (HTTP and the route table), ``portal`` (``Simulator``).
+The parts: ``engine`` (jobs as a function of the clock), ``past`` (the seeded scheduled runs, the files kept,
+the schedule), ``trail`` (the audit trail endpoint), ``auth`` (who is asking), ``faults``, ``wire`` (what
+goes on the wire), ``server`` (HTTP and the route table), ``portal`` (``Simulator``).
 """
 
 from simulator.auth import LOGIN
@@ -21,6 +24,7 @@ from simulator.engine import (
     SCENARIOS,
     VERSION,
     ManualClock,
+    Options,
 )
 from simulator.faults import EXTRA_FAULTS, FAULT_HELP, FAULTS, LATIN1_TEXT, RUNNING_ERROR
 from simulator.portal import Simulator
@@ -28,4 +32,4 @@ from simulator.wire import NEVER, SKIPPED_WARNING
 
 __all__ = ["ALIAS", "CANCEL_WARNING", "DURATION", "EXTRA_FAULTS", "FAIL_TEXT", "FAULTS", "FAULT_HELP",
            "LATIN1_TEXT", "LOGIN", "NEVER", "RUNNING_ERROR", "SCENARIOS", "SCENARIO_HELP", "SKIPPED_WARNING", "VERSION",
-           "ManualClock", "Simulator"]
+           "ManualClock", "Options", "Simulator"]

@@ -8,7 +8,7 @@ import sys
 import threading
 from types import FrameType
 
-from simulator.engine import SCENARIO_HELP, SCENARIOS
+from simulator.engine import SCENARIO_HELP, SCENARIOS, Options
 from simulator.faults import EXTRA_FAULTS, FAULT_HELP, FAULTS
 from simulator.portal import Simulator
 
@@ -24,7 +24,8 @@ def parser() -> argparse.ArgumentParser:
         + "\n".join(f"  {k:14} {v}" for k, v in FAULT_HELP.items())
         + "\n\na slow but healthy portal: --latency SECONDS delays every answer (faults included)"
         + "\n\ncontrol (loopback only): POST /_sim/scenario?name=NAME, GET /_sim/requests?path=PART,"
-        "\n  POST /_sim/reset (zero the request counts)",
+        "\n  POST /_sim/reset (zero the request counts), POST /_sim/schedule?do=remove|set (DocSpace removes"
+        "\n  the schedule / an admin sets it up again)",
     )
     cli.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     cli.add_argument("--port", type=int, default=8765, help="port to listen on; 0 picks a free one")
@@ -43,7 +44,24 @@ def parser() -> argparse.ArgumentParser:
                      help="answer every request only after this many seconds (default 0)")
     cli.add_argument("--trickle-interval", type=float, default=0.5, metavar="SECONDS",
                      help="seconds between the body's bytes under 'trickle' (default 0.5)")
+    past = cli.add_argument_group("the portal's past and plan")
+    past.add_argument("--days", type=int, default=5, help="days of daily 02:00 scheduled backups before now (5)")
+    past.add_argument("--keep-files", type=int, default=None, metavar="N",
+                      help="the backup list keeps only the newest N scheduled files (default: all)")
+    past.add_argument("--trail-days", type=float, default=None, metavar="DAYS",
+                      help="the audit trail holds only its last DAYS days (default: the whole past)")
+    past.add_argument("--no-audit", action="store_true",
+                      help="the plan has no audit trail: it answers its 20 newest events whatever is asked")
+    past.add_argument("--unpaid", action="store_true",
+                      help="the portal is not paid for: 402 on the history, schedule, restore and audit trail")
+    past.add_argument("--utc-offset", type=int, default=0, metavar="MINUTES",
+                      help="the portal's time zone (its audit dates, its schedule's hour); default 0 (UTC)")
     return cli
+
+
+def options(args: argparse.Namespace) -> Options:
+    return Options(days=args.days, keep_files=args.keep_files, trail_days=args.trail_days, audit=not args.no_audit,
+                   paid=not args.unpaid, utc_offset=args.utc_offset)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -64,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     sim = Simulator(args.scenario, speed=args.speed, api_key=args.api_key, host=args.host, port=args.port,
                     fault=args.fault, fault_every=args.fault_every if args.fault else 0,
                     slow_seconds=args.slow_seconds, retry_after=args.retry_after, latency=args.latency,
-                    trickle_interval=args.trickle_interval)
+                    trickle_interval=args.trickle_interval, options=options(args))
     try:
         url = sim.start()
         print(f"DocSpace simulator serving {args.scenario} at speed {args.speed:g} on {url}"

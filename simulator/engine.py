@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from simulator import past, trail
+from simulator.past import ALIAS, Event, Past, file_name
 from simulator.wire import record
 
-SCENARIOS = ("restore", "backup", "fail", "idle", "cancel", "stall", "overdue")
+SCENARIOS = ("restore", "backup", "fail", "idle", "cancel", "stall", "overdue", "scheduled-fail", "removed")
 SCENARIO_HELP = {
     "restore": "a restore: 0 → 10 (portal locked) → 10–75 → 75 (new tenant id, unlocked) → 100, 10 min",
     "backup": "a backup: 0–90 → holds at 90 (uploading) → 100 with a link and a new history record, 5 min",
@@ -25,20 +27,21 @@ SCENARIO_HELP = {
     "cancel": "a backup cancelled after 2 min: status 3, warning 'Backup cancelled', progress frozen",
     "stall": "a restore that reaches 33% and never moves again (the portal stays locked)",
     "overdue": "no job, and the daily 02:00 scheduled backup last ran 3 days ago",
+    "scheduled-fail": "no job; last night's 02:00 scheduled backup failed: its error stays on getbackupprogress "
+                      "for 24 h, the audit trail says only 'Scheduled backup failed'",
+    "removed": "no job; at its next 02:00 run DocSpace finds the quota spent and deletes the schedule "
+               "(no audit event, no task): getbackupschedule then answers no 'response'",
 }
 #: seconds a scenario's job takes at speed 1 (``fail`` ends early, at 42 %; ``stall`` never ends)
 DURATION = {"restore": 600.0, "backup": 300.0, "fail": 300.0, "cancel": 120.0, "stall": float("inf"),
-            "idle": 0.0, "overdue": 0.0}
+            "idle": 0.0, "overdue": 0.0, "scheduled-fail": 0.0, "removed": 0.0}
 RESTORE_SECONDS = 600.0
 BACKUP_SECONDS = 300.0
 FAIL_AT = 42
 STALL_AT = 33
 FAIL_TEXT = "The backup file is invalid."
 CANCEL_WARNING = "Backup cancelled"
-ALIAS = "demo"
 VERSION = "3.7.2"
-#: the scheduled backup finishes this long after 02:00 (its file name keeps the start time)
-SCHEDULED_RUN = timedelta(seconds=137)
 
 
 def check(name: str, allowed: tuple[str, ...], what: str) -> None:
@@ -63,6 +66,22 @@ class ManualClock:
             self._now += seconds
 
 
+@dataclass(frozen=True)
+class Options:
+    """The portal beyond its job: ``days`` of daily scheduled backups before the scenario starts, of which
+    the list keeps the newest ``keep_files`` (None: all); an audit trail limited to its last ``trail_days``
+    (None: the whole past); ``audit``: the plan includes the audit trail (else the trail answers its 20
+    newest events whatever is asked); ``paid``: else 402 on the endpoints without [AllowNotPayment];
+    ``utc_offset``: the portal's zone in minutes (dates in the trail, the schedule's hour)."""
+
+    days: int = 5
+    keep_files: int | None = None
+    trail_days: float | None = None
+    audit: bool = True
+    paid: bool = True
+    utc_offset: int = 0
+
+
 @dataclass
 class Job:
     """One backup or restore task. Its state is a pure function of the clock, so reads are repeatable."""
@@ -78,24 +97,30 @@ class Job:
     def is_backup(self) -> bool:
         return self.kind in ("backup", "cancel")
 
+    def events(self, speed: float) -> list[Event]:
+        """What the job writes to the audit trail; each entry counts once the clock reaches it."""
+        if not self.is_backup:
+            return [Event(self.started, past.RESTORE_STARTED, target=(str(self.tenant),))]
+        out = [Event(self.started, past.BACKUP_STARTED)]
+        if self.cancel_at is not None:
+            return [*out, Event(self.started + self.cancel_at / speed, past.BACKUP_CANCELLED,
+                                target=(str(self.tenant),))]
+        return [*out, Event(self.started + BACKUP_SECONDS / speed + 1, past.BACKUP_COMPLETED)]
 
-def file_name(started: datetime) -> str:
-    """A backup's file name keeps the time it started."""
-    return f"{ALIAS}_{started:%Y-%m-%d_%H-%M-%S}.tar.gz"
-
-
-def seed_id(moment: datetime) -> str:
-    """Stable, GUID-shaped ids for the seeded history (the same portal gives the same ids)."""
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"docspace-simulator/{ALIAS}/{moment.isoformat()}"))
+    def restored(self, speed: float) -> tuple[float, float] | None:
+        """(start, end) of a restore that completes (the audit trail then comes back from its backup)."""
+        if self.kind != "restore":
+            return None
+        return self.started, self.started + RESTORE_SECONDS / speed
 
 
 class Engine:
     """One portal's jobs, tenant and history. Thread-safe: the HTTP server reads it from many threads."""
 
     def __init__(self, scenario: str, *, speed: float = 1.0, clock: Callable[[], float] = time.time,
-                 error_text: str = FAIL_TEXT, warning_text: str = ""):
+                 error_text: str = FAIL_TEXT, warning_text: str = "", options: Options | None = None):
         """``error_text``: what a failed restore says (tests use hostile text); ``warning_text``: a
-        completed backup's warning."""
+        completed backup's warning; ``options``: the portal's past, plan and zone."""
         check(scenario, SCENARIOS, "scenario")
         if speed <= 0:
             raise ValueError("speed must be positive")
@@ -103,6 +128,7 @@ class Engine:
         self.clock = clock
         self.error_text = error_text
         self.warning_text = warning_text
+        self.options = options or Options()
         self._lock = threading.RLock()
         self.set_scenario(scenario)
 
@@ -115,6 +141,10 @@ class Engine:
             self._seed = now
             self._tenant = 1
             self._records: list[dict[str, Any]] = []
+            self._ended: list[Job] = []  # jobs a newer one replaced (their audit events stay)
+            self._deleted: list[Event] = []  # the schedule deleted by an admin
+            self.past = Past(name, now, days=self.options.days, keep_files=self.options.keep_files,
+                             utc_offset=self.options.utc_offset)
             cancel_at = DURATION["cancel"] if name == "cancel" else None
             job = Job(name, now, str(uuid.uuid4()), tenant=1, cancel_at=cancel_at)
             self._task_id = job.task_id
@@ -194,8 +224,11 @@ class Engine:
             return None if self._restore is None else self._restore_state(self._restore)[0]
 
     def backup_progress(self) -> dict[str, Any] | None:
+        """The backup task: the latest job, else a failed scheduled run's (kept 24 h), else none."""
         with self._lock:
-            return None if self._backup is None else self._backup_state(self._backup)
+            if self._backup is None:
+                return self.past.failed_task(self.clock(), self.tenant()[0])
+            return self._backup_state(self._backup)
 
     def tenant(self) -> tuple[int, int]:
         """(tenant id, tenant status): 4 (Restoring) from the 10 % step until the new tenant is in."""
@@ -209,41 +242,58 @@ class Engine:
         return self.tenant()[1]
 
     def history(self) -> list[dict[str, Any]]:
-        """Daily 02:00 backups for the last 5 days, a 6-hour-old DataStore one, and finished new ones."""
+        """The seeded daily 02:00 backups the list keeps, a 6-hour-old DataStore one, and finished new ones."""
         with self._lock:
-            records = self._scheduled_records()
-            if self.scenario != "overdue":
-                made = datetime.fromtimestamp(self._seed, UTC) - timedelta(hours=6)
-                records.append(record(seed_id(made), file_name(made - timedelta(seconds=41)), made, 4,
-                                      expires=made + timedelta(days=1)))
-            records += self._records
+            records = self.past.records() + self._records
             current = self._finished_record(self._backup)
             if current is not None:
                 records.append(current)
         return sorted(records, key=lambda r: r["createdOn"], reverse=True)
 
-    def _scheduled_records(self) -> list[dict[str, Any]]:
-        now = datetime.fromtimestamp(self._seed, UTC)
-        done = now.replace(hour=2, minute=0, second=0, microsecond=0) + SCHEDULED_RUN
-        if done > now:
-            done -= timedelta(days=1)
-        if self.scenario == "overdue":
-            done -= timedelta(days=3)
-        runs = [done - timedelta(days=day) for day in range(5)]
-        return [record(seed_id(d), file_name(d - SCHEDULED_RUN), d, 0) for d in runs]
-
-    def schedule(self) -> dict[str, Any]:
-        """Daily at 02:00 into a room; lastBackupTime is the newest *scheduled* record (not a manual one)."""
+    def schedule(self) -> dict[str, Any] | None:
+        """Daily at 02:00 into a room (lastBackupTime: when the scheduler last dispatched a run); None once
+        it was removed."""
         with self._lock:
-            newest = max(r["createdOn"] for r in self._scheduled_records())
-        return {"storageType": 0, "storageParams": {"folderId": "1234"},
-                "cronParams": {"period": 0, "hour": 2, "day": 0}, "backupsStored": 7,
-                "lastBackupTime": newest, "dump": False}
+            return self.past.schedule(self.clock())
+
+    def remove_schedule(self, *, by_admin: bool = False) -> bool:
+        """The schedule goes now: DocSpace's scheduler writes nothing, an admin's DELETE writes
+        "Scheduled backup deleted". False when there was none."""
+        with self._lock:
+            now = self.clock()
+            if self.past.schedule(now) is None:
+                return False
+            self.past.remove_schedule(now)
+            if by_admin:
+                self._deleted.append(Event(now, past.SCHEDULE_DELETED, target=(str(self.tenant()[0]),)))
+            return True
+
+    def audit(self) -> list[tuple[int, dict[str, Any]]]:
+        """The audit trail now, newest first, as (MessageAction, AuditEventDto)."""
+        with self._lock:
+            now = self.clock()
+            jobs = [j for j in (*self._ended, self._backup, self._restore) if j is not None]
+            events = self.past.events() + self._deleted + [e for j in jobs for e in j.events(self.speed)]
+            restores = [r for r in (j.restored(self.speed) for j in jobs) if r is not None]
+            keep_from = now - self.options.trail_days * 86_400 if self.options.trail_days is not None else None
+            items = [(e.action, trail.dto(i, e, self.tenant()[0], self.options.utc_offset))
+                     for i, e in trail.numbered(events, restores, now) if keep_from is None or e.at >= keep_from]
+        return items[::-1]
+
+    def backups_count(self) -> int:
+        """getbackupscount: backups made this calendar month (UTC)."""
+        month = datetime.fromtimestamp(self.clock(), UTC).strftime("%Y-%m")
+        return sum(1 for r in self.history() if r["createdOn"].startswith(month))
 
     def settings(self) -> dict[str, Any]:
         """The anonymous part of ``GET /api/2.0/settings`` (keys in the server's order)."""
         _, status = self.tenant()
-        return {"timezone": "UTC", "culture": "en-US", "utcOffset": "00:00:00", "utcHoursOffset": 0,
+        offset = self.options.utc_offset
+        hours, minutes = divmod(abs(offset), 60)
+        zone = "UTC" if offset == 0 else (f"Etc/GMT{-offset // 60:+d}" if minutes == 0 else "UTC")
+        return {"timezone": zone, "culture": "en-US",
+                "utcOffset": f"{'-' if offset < 0 else ''}{hours:02d}:{minutes:02d}:00",
+                "utcHoursOffset": offset / 60 if minutes else offset // 60,
                 "docSpace": True, "standalone": False, "baseDomain": "localhost", "version": VERSION,
                 "tenantStatus": status, "tenantAlias": ALIAS, "cookieSettingsEnabled": False,
                 "deepLink": {"androidPackageName": "", "url": "", "iosPackageId": ""}}
@@ -260,6 +310,7 @@ class Engine:
                 finished = self._finished_record(self._backup)
                 if finished is not None:
                     self._records.append(finished)
+                self._ended.append(self._backup)
             tenant_id, _ = self.tenant()
             self._backup = Job("backup", self.clock(), str(uuid.uuid4()), tenant_id, storage_type)
             self._task_id = self._backup.task_id
@@ -273,6 +324,7 @@ class Engine:
                 if not state["isCompleted"]:
                     return state
                 self._tenant = state["tenantId"]
+                self._ended.append(self._restore)
             self._restore = Job("restore", self.clock(), str(uuid.uuid4()), self._tenant)
             self._task_id = self._restore.task_id
             return self._restore_state(self._restore)[0]

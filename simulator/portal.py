@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 
 from simulator.auth import LOGIN, Auth
-from simulator.engine import DURATION, FAIL_TEXT, SCENARIOS, Engine, check
+from simulator.engine import DURATION, FAIL_TEXT, SCENARIOS, Engine, Options, check
 from simulator.faults import FaultQueue
 from simulator.server import Server
 
@@ -24,17 +24,18 @@ class Simulator:
                  slow_seconds: float = 10.0, retry_after: int = 7, fault: str | None = None,
                  fault_every: int = 0, error_text: str = FAIL_TEXT, warning_text: str = "",
                  user_key: str | None = None, login: tuple[str, str] = LOGIN, tfa: bool = False,
-                 latency: float = 0.0, trickle_interval: float = 0.5):
+                 latency: float = 0.0, trickle_interval: float = 0.5, options: Options | None = None):
         """``error_text``: what a failed restore says (tests use hostile text); ``warning_text``: a
         completed backup's warning; ``user_key``: an API key of a non-admin (authenticated, but
         "Access denied"); ``login``: the e-mail/password ``POST /api/2.0/authentication`` accepts;
         ``tfa``: that login asks for a second factor and gives no token; ``latency``: real seconds
         before every answer (a loaded but healthy portal); ``trickle_interval``: real seconds between
-        the body's bytes under the ``trickle`` fault."""
+        the body's bytes under the ``trickle`` fault; ``options``: the portal's past (days of scheduled
+        backups, files kept, the audit trail), its plan (audit feature, paid) and zone."""
         check(scenario, SCENARIOS, "scenario")
         self.faults = FaultQueue(fault, fault_every)
         self.engine = Engine(scenario, speed=speed, clock=clock, error_text=error_text,
-                             warning_text=warning_text)
+                             warning_text=warning_text, options=options)
         if latency < 0 or trickle_interval < 0:
             raise ValueError("latency and trickle_interval must not be negative")
         self.auth = Auth(api_key, tenant=lambda: self.engine.tenant()[0], user_key=user_key, login=login,
@@ -69,6 +70,14 @@ class Simulator:
     def task_id(self) -> str:
         """The task id of the job started last (a scenario's job, or one started by a POST)."""
         return self.engine.task_id
+
+    def remove_schedule(self) -> bool:
+        """DocSpace's scheduler deletes the schedule now (a quota or payment failure): no audit event."""
+        return self.engine.remove_schedule()
+
+    def set_schedule(self) -> None:
+        """An admin sets the schedule up again (its lastBackupTime starts again at "never")."""
+        self.engine.past.set_schedule()
 
     @property
     def duration(self) -> float:

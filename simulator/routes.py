@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from email.message import Message
 from typing import Any, Protocol
 
-from simulator import wire
+from simulator import trail, wire
 from simulator.auth import Auth
 from simulator.engine import Engine
 from simulator.faults import FaultQueue, twist
@@ -37,6 +37,8 @@ class Simulator(Protocol):
     @property
     def task_id(self) -> str: ...
     def set_scenario(self, name: str) -> None: ...
+    def remove_schedule(self) -> bool: ...
+    def set_schedule(self) -> None: ...
     def inject(self, fault: str, count: int = 1, path: str | None = None) -> None: ...
     def requests(self, path_contains: str = "") -> int: ...
     def reset_counts(self) -> None: ...
@@ -44,9 +46,11 @@ class Simulator(Protocol):
 
 _BACKUP_PREFIXES = ("/api/2.0/backup", "/api/2.0/portal")
 _BACKUP_ACTIONS = ("getrestoreprogress", "getbackupprogress", "getbackuphistory", "getbackupschedule",
-                   "startbackup", "startrestore", "cancelbackup")
+                   "startbackup", "startrestore", "cancelbackup", "deletebackupschedule", "getbackupscount",
+                   "getservicestate")
 #: full paths of the other endpoints, with and without the ``.json`` suffix the server also accepts
-_NAMED = {f"/api/2.0/{name}{suffix}": name for name in ("settings", "authentication", "people/@self")
+_NAMED = {f"/api/2.0/{name}{suffix}": name for name in ("settings", "authentication", "people/@self",
+                                                        "security/audit/events/filter", "security/audit/events/last")
           for suffix in ("", ".json")}
 
 
@@ -75,8 +79,10 @@ Route = Callable[[Simulator, Request], Reply]
 # ---------------------------------------------------------------- gates
 
 
-def _gate(sim: Simulator, req: Request, *, passthrough: bool, admin: bool = False) -> Reply | None:
-    """Authentication (401, empty), then the tenant filter (403, empty), then the permission."""
+def _gate(sim: Simulator, req: Request, *, passthrough: bool, admin: bool = False,
+          paid: bool = False) -> Reply | None:
+    """Authentication (401, empty), the tenant filter (403, empty), the payment filter (402, empty, on
+    actions without [AllowNotPayment] when the portal is not paid for), then the permission."""
     authorization = req.headers.get("Authorization")
     who = sim.auth.who(authorization, req.headers.get("Cookie"))
     if who is None:
@@ -84,15 +90,24 @@ def _gate(sim: Simulator, req: Request, *, passthrough: bool, admin: bool = Fals
         return Reply(401, headers={"WWW-Authenticate": "Basic"} if basic else None)
     if not passthrough and sim.engine.tenant_status() == 4:
         return Reply(403)
+    if paid and not sim.engine.options.paid:
+        return Reply(402)
     if admin and who != "admin":
         return wire.error(403, "Access denied", "System.Security.SecurityException")
     return None
 
 
 def _admin(route: Route) -> Route:
-    """An action for admins only, refused while the tenant is being restored."""
+    """An action for admins only, refused while the tenant is being restored; [AllowNotPayment]."""
     def gated(sim: Simulator, req: Request) -> Reply:
         return _gate(sim, req, passthrough=False, admin=True) or route(sim, req)
+    return gated
+
+
+def _paid(route: Route) -> Route:
+    """An action for admins of a portal that is paid for (no [AllowNotPayment]: 402 otherwise)."""
+    def gated(sim: Simulator, req: Request) -> Reply:
+        return _gate(sim, req, passthrough=False, admin=True, paid=True) or route(sim, req)
     return gated
 
 
@@ -136,7 +151,7 @@ def _progress(progress: dict | None, req: Request) -> Reply:
     return wire.bad_dump(req.query) or req.ok(progress, odd=req.odd)
 
 
-@_admin
+@_paid
 def _history(sim: Simulator, req: Request) -> Reply:
     history = sim.engine.history()
     if req.odd:
@@ -144,12 +159,41 @@ def _history(sim: Simulator, req: Request) -> Reply:
     return wire.bad_dump(req.query) or req.ok(history, odd=req.odd)
 
 
-@_admin
+@_paid
 def _schedule(sim: Simulator, req: Request) -> Reply:
     schedule = sim.engine.schedule()
-    if req.odd:
+    if req.odd and schedule is not None:
         schedule = wire.odd_schedule(schedule)
     return wire.bad_dump(req.query) or req.ok(schedule, odd=req.odd)
+
+
+@_paid
+def _delete_schedule(sim: Simulator, req: Request) -> Reply:
+    """An admin deletes the schedule: "Scheduled backup deleted" in the audit trail; true even with none."""
+    sim.engine.remove_schedule(by_admin=True)
+    return wire.bad_dump(req.query) or req.ok(True)
+
+
+@_admin
+def _backups_count(sim: Simulator, req: Request) -> Reply:
+    return req.ok(sim.engine.backups_count())
+
+
+@_admin
+def _service_state(sim: Simulator, req: Request) -> Reply:
+    """Whether the paid backup service is on in the portal's wallet (this demo portal has none)."""
+    return req.ok({"enabled": False})
+
+
+@_paid
+def _audit_filter(sim: Simulator, req: Request) -> Reply:
+    found = trail.query(sim.engine.audit(), req.query, now=sim.clock(), audit=sim.engine.options.audit)
+    return found if isinstance(found, Reply) else req.ok(found)
+
+
+@_paid
+def _audit_last(sim: Simulator, req: Request) -> Reply:
+    return req.ok(trail.last(sim.engine.audit(), sim.clock()))
 
 
 @_admin
@@ -171,7 +215,7 @@ def _start_backup(sim: Simulator, req: Request) -> Reply:
     return req.ok(sim.engine.start_backup(storage))
 
 
-@_admin
+@_paid
 def _start_restore(sim: Simulator, req: Request) -> Reply:
     parsed = wire.start_request(req.body)
     if isinstance(parsed, Reply):
@@ -199,6 +243,11 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "startbackup"): _start_backup,
     ("POST", "startrestore"): _start_restore,
     ("POST", "cancelbackup"): _cancel_backup,
+    ("DELETE", "deletebackupschedule"): _delete_schedule,
+    ("GET", "getbackupscount"): _backups_count,
+    ("GET", "getservicestate"): _service_state,
+    ("GET", "security/audit/events/filter"): _audit_filter,
+    ("GET", "security/audit/events/last"): _audit_last,
 }
 
 
@@ -244,11 +293,24 @@ def _reset(sim: Simulator, query: dict[str, str]) -> Reply:
     return json_reply(200, {"ok": True})
 
 
+def _set_schedule(sim: Simulator, query: dict[str, str]) -> Reply:
+    """``remove``: DocSpace deletes the schedule (no audit event); ``set``: an admin sets it up again."""
+    what = query.get("do", "")
+    if what not in ("remove", "set"):
+        raise ValueError("do must be remove or set")
+    if what == "remove":
+        sim.remove_schedule()
+    else:
+        sim.set_schedule()
+    return json_reply(200, {"ok": True})
+
+
 CONTROL: dict[tuple[str, str], Callable[[Simulator, dict[str, str]], Reply]] = {
     ("GET", "/_sim/requests"): _count,
     ("POST", "/_sim/inject"): _inject,
     ("POST", "/_sim/scenario"): _scenario,
     ("POST", "/_sim/reset"): _reset,
+    ("POST", "/_sim/schedule"): _set_schedule,
 }
 
 

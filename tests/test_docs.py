@@ -105,7 +105,9 @@ def test_the_readme_has_the_two_commands_verbatim(command: str) -> None:
 
 def test_the_readme_links_every_docs_page() -> None:
     linked = {(ROOT / target.partition("#")[0]).resolve() for target in links(README)}
-    missing = [page.name for page in DOCS.glob("*.md") if page.resolve() not in linked]
+    # docs/_notes-*.md are drafts a branch hands over, to be put into the pages on merge: not linked
+    missing = [page.name for page in DOCS.glob("*.md")
+               if page.resolve() not in linked and not page.name.startswith("_")]
     assert not missing, f"README.md links no docs page named {missing}"
 
 

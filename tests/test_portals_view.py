@@ -33,8 +33,15 @@ def daily(last_hours_ago: float | None) -> Schedule:
 
 
 def test_all_well() -> None:
-    line = portal_line(idle(), idle(Operation.BACKUP), ([rec(18)], daily(6)), T0, FLOOR, EN)
+    line = portal_line(idle(), idle(Operation.BACKUP), ([rec(18), rec(6, "today")], daily(6)), T0, FLOOR, EN)
     assert line == PortalLine(Level.OK, "idle", "6 hr ago", "")
+
+
+def test_the_schedules_dispatch_time_is_not_a_backup() -> None:
+    """lastBackupTime 6 h ago says a run was dispatched, not that it made a backup: the newest file is 18 h
+    old, so today's 02:00 run is missing."""
+    line = portal_line(idle(), idle(Operation.BACKUP), ([rec(18)], daily(6)), T0, FLOOR, EN)
+    assert line == PortalLine(Level.WARNING, "idle", "18 hr ago", "A scheduled backup is overdue.")
 
 
 def test_last_backup_from_history_when_newer() -> None:
@@ -137,10 +144,8 @@ def test_needs_an_api_key() -> None:
 
 def test_last_backup_time_and_sorting() -> None:
     a, b, c = rec(5, "a"), rec(1, "b"), rec(9, "c")
-    assert last_backup_time([], None) is None
-    assert last_backup_time([a, b, c], None) == b.created_on
-    assert last_backup_time([a], daily(2)) == NOW - timedelta(hours=2)
-    assert last_backup_time([], daily(None)) is None
+    assert last_backup_time([]) is None
+    assert last_backup_time([a, b, c]) == b.created_on
     assert [r.id for r in newest_first([a, b, c])] == ["b", "a", "c"]
     assert utc(T0) == NOW and utc(T0).tzinfo is UTC
 

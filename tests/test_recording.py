@@ -95,6 +95,19 @@ def test_a_job_first_seen_after_it_ended_is_recorded_but_not_announced(store: Hi
     assert told.said == []
 
 
+def test_a_job_that_began_and_ended_between_two_answers_is_told(store: HistoryStore) -> None:
+    """A scheduled backup that fails at once is never seen running; the portal had answered "no job" before,
+    so its failure is news (only the very first answer may show a day-old task)."""
+    told = Told()
+    rec = recording(store, told, Operation.BACKUP)
+    error = "Something went wrong while creating the backup."
+    feed(rec, (0, None), (60, progress(30, Operation.BACKUP, error=error, done=True, task="sched")),
+         (120, progress(30, Operation.BACKUP, error=error, done=True, task="sched")))
+    (op,) = store.operations()
+    assert (op.outcome, op.portal_text, op.started) == ("failed", error, None)
+    assert told.events == ["failed"] and told.said[0][1] == f"❌ Production: the backup failed at 30%: {error}"
+
+
 def test_a_job_that_vanishes_or_is_replaced_ends_at_its_last_answer(store: HistoryStore) -> None:
     rec = recording(store, Told())
     feed(rec, (0, progress(20, task="a")), (30, progress(30, task="a")), (35, progress(30, task="a")),

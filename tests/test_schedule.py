@@ -101,7 +101,7 @@ def test_monthly_day_missing_or_zero_means_the_first() -> None:
 def test_an_unknown_period_has_no_times() -> None:
     s = sched(Period.UNKNOWN)
     assert next_due(s, at(2026, 11, 28)) is None and previous_due(s, at(2026, 11, 28)) is None
-    assert overdue_since(s, at(2026, 11, 28).timestamp()) is None
+    assert overdue_since(s, at(2026, 11, 28).timestamp(), None) is None
 
 
 def test_a_now_in_another_zone_is_read_as_the_same_instant() -> None:
@@ -138,42 +138,52 @@ def test_previous_is_at_or_before_now_and_next_is_the_one_after(s: Schedule, now
 
 def test_overdue_when_the_last_backup_is_three_days_old() -> None:
     now = at(2026, 11, 28, 10)
-    s = sched(Period.EVERY_DAY, 2, last=at(2026, 11, 25, 2, 5))
-    assert overdue_since(s, now.timestamp()) == at(2026, 11, 28, 2).timestamp()
+    s = sched(Period.EVERY_DAY, 2)
+    assert overdue_since(s, now.timestamp(), at(2026, 11, 25, 2, 5)) == at(2026, 11, 28, 2).timestamp()
 
 
 def test_not_overdue_when_it_ran_today() -> None:
     now = at(2026, 11, 28, 10)
-    assert overdue_since(sched(Period.EVERY_DAY, 2, last=at(2026, 11, 28, 2, 10)), now.timestamp()) is None
+    assert overdue_since(sched(Period.EVERY_DAY, 2), now.timestamp(), at(2026, 11, 28, 2, 10)) is None
     # a few minutes early still counts
-    assert overdue_since(sched(Period.EVERY_DAY, 2, last=at(2026, 11, 28, 1, 56)), now.timestamp()) is None
+    assert overdue_since(sched(Period.EVERY_DAY, 2), now.timestamp(), at(2026, 11, 28, 1, 56)) is None
 
 
 def test_never_backed_up_is_overdue_since_the_last_due_time() -> None:
-    assert overdue_since(sched(Period.EVERY_DAY, 2), at(2026, 11, 28, 10).timestamp()) == \
+    assert overdue_since(sched(Period.EVERY_DAY, 2), at(2026, 11, 28, 10).timestamp(), None) == \
         at(2026, 11, 28, 2).timestamp()
+
+
+def test_the_schedules_own_last_backup_time_is_not_a_backup() -> None:
+    """lastBackupTime is when the scheduler dispatched a run (it may have failed) and starts over at "never"
+    when the schedule is saved: overdue is judged by the backups actually made."""
+    dispatched_today = sched(Period.EVERY_DAY, 2, last=at(2026, 11, 28, 2, 0, 3))
+    now = at(2026, 11, 28, 10).timestamp()
+    assert overdue_since(dispatched_today, now, at(2026, 11, 25, 2, 2)) == at(2026, 11, 28, 2).timestamp()
+    saved_again = sched(Period.EVERY_DAY, 2, last=None)
+    assert overdue_since(saved_again, now, at(2026, 11, 28, 2, 2)) is None
 
 
 def test_inside_the_grace_period_the_previous_run_is_judged() -> None:
     now = at(2026, 11, 28, 3)  # one hour after today's run was due
     assert timedelta(hours=2) == GRACE
-    ran_yesterday = sched(Period.EVERY_DAY, 2, last=at(2026, 11, 27, 2, 3))
-    assert overdue_since(ran_yesterday, now.timestamp()) is None  # today's may still be running
-    stale = sched(Period.EVERY_DAY, 2, last=at(2026, 11, 25, 2))
-    assert overdue_since(stale, now.timestamp()) == at(2026, 11, 27, 2).timestamp()
+    daily = sched(Period.EVERY_DAY, 2)
+    yesterday, stale = at(2026, 11, 27, 2, 3), at(2026, 11, 25, 2)
+    assert overdue_since(daily, now.timestamp(), yesterday) is None  # today's may still be running
+    assert overdue_since(daily, now.timestamp(), stale) == at(2026, 11, 27, 2).timestamp()
     # once the grace is over, today's run is the one judged
-    assert overdue_since(ran_yesterday, at(2026, 11, 28, 4, 1).timestamp()) == at(2026, 11, 28, 2).timestamp()
-    assert overdue_since(ran_yesterday, now.timestamp(), grace=timedelta(minutes=30)) == \
+    assert overdue_since(daily, at(2026, 11, 28, 4, 1).timestamp(), yesterday) == at(2026, 11, 28, 2).timestamp()
+    assert overdue_since(daily, now.timestamp(), yesterday, grace=timedelta(minutes=30)) == \
         at(2026, 11, 28, 2).timestamp()
 
 
 def test_weekly_and_monthly_overdue() -> None:
-    sunday = sched(Period.EVERY_WEEK, 2, 1, last=at(2026, 11, 15, 2, 30))
-    assert overdue_since(sunday, at(2026, 11, 28).timestamp()) == at(2026, 11, 22, 2).timestamp()
-    assert overdue_since(sunday, at(2026, 11, 21).timestamp()) is None
-    monthly = sched(Period.EVERY_MONTH, 2, 31, last=at(2026, 1, 31, 2, 20))
-    assert overdue_since(monthly, at(2026, 2, 27).timestamp()) is None
-    assert overdue_since(monthly, at(2026, 3, 1).timestamp()) == at(2026, 2, 28, 2).timestamp()
+    sunday, last_sunday = sched(Period.EVERY_WEEK, 2, 1), at(2026, 11, 15, 2, 30)
+    assert overdue_since(sunday, at(2026, 11, 28).timestamp(), last_sunday) == at(2026, 11, 22, 2).timestamp()
+    assert overdue_since(sunday, at(2026, 11, 21).timestamp(), last_sunday) is None
+    monthly, last_month = sched(Period.EVERY_MONTH, 2, 31), at(2026, 1, 31, 2, 20)
+    assert overdue_since(monthly, at(2026, 2, 27).timestamp(), last_month) is None
+    assert overdue_since(monthly, at(2026, 3, 1).timestamp(), last_month) == at(2026, 2, 28, 2).timestamp()
 
 
 # ---------------------------------------------------------------- in the viewer's zone

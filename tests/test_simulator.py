@@ -227,10 +227,12 @@ def test_seeded_history_and_schedule(portal: Simulator) -> None:
         timedelta(days=1)
     assert len({r["id"] for r in history}) == 6
     assert all(re.fullmatch(r"[0-9a-f-]{36}", r["id"]) for r in history)
+    # lastBackupTime is when the scheduler dispatched the newest run (02:00:03), not when its file was made
+    newest_run = max(r["createdOn"] for r in daily).replace("02:02:17", "02:00:03")
     assert response(portal, SCHEDULE) == {
         "storageType": 0, "storageParams": {"folderId": "1234"},
         "cronParams": {"period": 0, "hour": 2, "day": 0}, "backupsStored": 7,
-        "lastBackupTime": max(r["createdOn"] for r in daily), "dump": False}
+        "lastBackupTime": newest_run, "dump": False}
     # and lib.portal.models (the dashboard's reader) takes all of it
     assert len(parse_backup_files(history)) == 6 and parse_schedule(response(portal, SCHEDULE)).hour == 2
 
@@ -242,7 +244,8 @@ def test_overdue_has_no_job_and_a_3_day_old_last_backup(manual_clock: ManualCloc
         newest = max(datetime.fromisoformat(r["createdOn"]).replace(tzinfo=UTC) for r in history)
         age = datetime.fromtimestamp(START, UTC) - newest
         assert len(history) == 5 and timedelta(days=3) <= age < timedelta(days=4)
-        assert response(sim, SCHEDULE)["lastBackupTime"] == f"{newest:%Y-%m-%dT%H:%M:%S}"
+        dispatched = newest - timedelta(seconds=134)  # the run was dispatched at 02:00:03, its file made at 02:02:17
+        assert response(sim, SCHEDULE)["lastBackupTime"] == f"{dispatched:%Y-%m-%dT%H:%M:%S}"
 
 
 def test_settings_shape(portal: Simulator) -> None:

@@ -190,10 +190,12 @@ def test_an_older_database_is_upgraded_not_dropped(url: str) -> None:
     store = HistoryStore(url)
     assert store.open()
     with engine.connect() as conn:
-        assert schema.version_of(conn) == schema.VERSION == 2
+        assert schema.version_of(conn) == schema.VERSION == 4  # 3 is a placeholder for another branch's step
     engine.dispose()
     assert [op.id for op in store.operations()] == ["op1"]  # kept
     assert store.kept_backups("prod", 0) == [] and store.backups_known_since("prod") is None  # and new tables
+    assert store.audit_events("prod", 0) == [] and store.trail_read("prod") is None
+    assert store.schedule_memory("prod") is None
     store.close()
 
 
@@ -222,3 +224,54 @@ def test_backup_files_are_kept_after_the_portal_forgets_them(url: str) -> None:
     assert [r.id for r in store.kept_backups("prod", T0 + 1)] == ["id1", "id2"]
     assert store.backups_known_since("prod") == T0 and store.backups_known_since("other") is None
     store.close()
+
+
+def test_audit_events_are_kept_once_with_how_far_the_trail_was_read(url: str) -> None:
+    from datetime import UTC, datetime
+
+    from lib.jobs.trail import TrailRead
+    from lib.portal.audit import AuditEvent
+
+    def event(i: int, action: int = 5128, **kw) -> AuditEvent:
+        return AuditEvent(i, datetime.fromtimestamp(T0 + i * 86_400, UTC), action, "Scheduled backup completed",
+                          **kw)
+
+    store = HistoryStore(url)
+    first = [event(1, user="Ann Admin", offset_minutes=120), event(2, target=("1",))]
+    store.save_audit("prod", first, TrailRead(T0 - 30 * 86_400, T0 + 3 * 86_400, True, T0 + 3 * 86_400))
+    changed = event(2, action=5129)  # the same id again: the row kept is the first one
+    read = TrailRead(T0 - 30 * 86_400, T0 + 4 * 86_400, False, T0 + 4 * 86_400, "")
+    store.save_audit("prod", [changed, event(3)], read)
+    store.save_audit("other", [event(1)], read)
+    kept = store.audit_events("prod", 0)
+    assert kept == [*first, event(3)] and kept[0].user == "Ann Admin" and kept[0].offset_minutes == 120
+    assert kept[1].target == ("1",) and kept[1].action_id == 5128
+    assert [e.id for e in store.audit_events("prod", T0 + 1.5 * 86_400)] == [2, 3]
+    assert store.trail_read("prod") == read and store.trail_read("nobody") is None
+    failed = TrailRead(read.complete_from, read.read_until, False, T0 + 5 * 86_400, "not in the plan")
+    store.save_audit("prod", [], failed)
+    assert store.trail_read("prod") == failed
+    store.clock = lambda: T0 + 182.5 * 86_400  # 180 days after the second event
+    store.prune(180)
+    assert [e.id for e in store.audit_events("prod", 0)] == [3]
+    store.close()
+
+
+def test_the_schedule_is_remembered_and_its_going(url: str) -> None:
+    from lib.jobs.trail import ScheduleMemory
+
+    store = HistoryStore(url)
+    store.schedule_gone("prod", T0)  # never seen with one: nothing to remember
+    assert store.schedule_memory("prod") is None
+    store.schedule_seen("prod", T0)
+    store.schedule_seen("prod", T0 + 600)
+    assert store.schedule_memory("prod") == ScheduleMemory(T0 + 600, None)
+    store.schedule_gone("prod", T0 + 1200)
+    store.schedule_gone("prod", T0 + 1800)  # still gone: the first answer without it stays
+    assert store.schedule_memory("prod") == ScheduleMemory(T0 + 600, T0 + 1200)
+    again = HistoryStore(url)  # a restart reads the same
+    assert again.schedule_memory("prod") == ScheduleMemory(T0 + 600, T0 + 1200)
+    again.schedule_seen("prod", T0 + 7200)  # set up again
+    assert again.schedule_memory("prod") == ScheduleMemory(T0 + 7200, None)
+    store.close()
+    again.close()

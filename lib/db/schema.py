@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from sqlalchemy import (
+    BigInteger,
+    Boolean,
     Column,
     Connection,
     Float,
@@ -121,6 +123,42 @@ portals = Table(
 )
 
 
+#: the backup events of each portal's audit trail the app has read (DocSpace keeps 180 days; a restore
+#: gives them new ids, so the same event may come twice under two ids: it is counted once by action and time)
+audit_events = Table(
+    "audit_events", metadata,
+    Column("portal", String(40), primary_key=True),
+    Column("id", BigInteger, primary_key=True),  # DocSpace's id
+    Column("at", Float, nullable=False),
+    Column("action_id", Integer, nullable=False),
+    Column("action", Text, nullable=False, default=""),  # DocSpace's words, as received
+    Column("target", Text, nullable=False, default="[]"),  # JSON list
+    Column("user_name", Text, nullable=False, default=""),  # a person's name: shown only to signed-in viewers
+    Column("offset_minutes", Integer),  # the portal's zone when it wrote the date
+    Column("first_seen", Float, nullable=False),
+    Index("ix_audit_events_recent", "portal", "at"),
+)
+
+#: how far each portal's audit trail has been read
+audit_reads = Table(
+    "audit_reads", metadata,
+    Column("portal", String(40), primary_key=True),
+    Column("complete_from", Float),  # every watched event from here to read_until is in audit_events
+    Column("read_until", Float),
+    Column("filtered", Boolean, nullable=False),  # false: no audit feature, a short trail
+    Column("at", Float, nullable=False),  # the last read, or try
+    Column("problem", String(24), nullable=False, default=""),  # the last try's failure, as a label
+)
+
+#: whether a portal had an automatic backup schedule, and when it went away
+schedules_seen = Table(
+    "schedules_seen", metadata,
+    Column("portal", String(40), primary_key=True),
+    Column("seen_at", Float),  # the last answer with a schedule (written on change, and hourly)
+    Column("gone_at", Float),  # the first answer without it after that; null while it is there
+)
+
+
 def _v1(conn: Connection) -> None:
     metadata.create_all(conn, tables=[operations, points, outages, notifications, watch_state])
 
@@ -130,8 +168,17 @@ def _v2(conn: Connection) -> None:
     metadata.create_all(conn, tables=[backup_files, portals])
 
 
+def _v3(conn: Connection) -> None:
+    """A placeholder: schema 3 (leases, unique keys) is another branch's; the merge puts it here."""
+
+
+def _v4(conn: Connection) -> None:
+    """Schema 4 (issue #23): the audit trail's backup events, how far it was read, the schedule remembered."""
+    metadata.create_all(conn, tables=[audit_events, audit_reads, schedules_seen])
+
+
 #: MIGRATIONS[n] takes a database from version n to n + 1
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2]
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4]
 VERSION = len(MIGRATIONS)
 
 

@@ -25,11 +25,24 @@ from sqlalchemy.pool import StaticPool
 
 from lib import timewords
 from lib.db import schema
-from lib.db.schema import backup_files, notifications, operations, outages, points, portals, watch_state
+from lib.db.schema import (
+    audit_events,
+    audit_reads,
+    backup_files,
+    notifications,
+    operations,
+    outages,
+    points,
+    portals,
+    schedules_seen,
+    watch_state,
+)
 from lib.i18n import M_, Mn_, Msg
 from lib.jobs.phases import Phase
 from lib.jobs.recorded import RecordedOperation
 from lib.jobs.timeline import Point, Problem
+from lib.jobs.trail import ScheduleMemory, TrailRead
+from lib.portal.audit import AuditEvent
 from lib.portal.errors import Category
 from lib.portal.models import BackupFile, StorageType
 
@@ -159,6 +172,37 @@ class HistoryStore:
 
         self._submit(write)
 
+    def save_audit(self, portal: str, events: list[AuditEvent], read: TrailRead) -> None:
+        """Events read from the trail (one already kept is left alone), and how far it has been read now."""
+        rows = [{"portal": portal, "id": e.id, "at": e.when.timestamp(), "action_id": e.action_id, "action": e.action,
+                 "target": json.dumps(list(e.target)), "user_name": e.user, "offset_minutes": e.offset_minutes,
+                 "first_seen": read.at} for e in events]
+        values = asdict(read) | {"portal": portal}
+
+        def write(conn: Connection) -> None:
+            for row in rows:
+                conn.execute(_insert_ignore(conn, audit_events, row))
+            conn.execute(delete(audit_reads).where(audit_reads.c.portal == portal))
+            conn.execute(audit_reads.insert().values(**values))
+
+        self._submit(write)
+
+    def schedule_seen(self, portal: str, at: float) -> None:
+        """The portal answered with a schedule at ``at`` (so it has one again, if it had gone)."""
+        values = {"portal": portal, "seen_at": at, "gone_at": None}
+
+        def write(conn: Connection) -> None:
+            conn.execute(delete(schedules_seen).where(schedules_seen.c.portal == portal))
+            conn.execute(schedules_seen.insert().values(**values))
+
+        self._submit(write)
+
+    def schedule_gone(self, portal: str, at: float) -> None:
+        """The first answer without the schedule it had; later ones leave the time alone."""
+        stmt = (update(schedules_seen).where(schedules_seen.c.portal == portal, schedules_seen.c.gone_at.is_(None),
+                                             schedules_seen.c.seen_at.is_not(None)).values(gone_at=at))
+        self._submit(lambda conn: conn.execute(stmt))
+
     def prune(self, keep_days: float) -> None:
         """Forget what is older than ``keep_days`` (operations with their points, outages, notifications)."""
         before = self.clock() - keep_days * 86_400
@@ -171,6 +215,7 @@ class HistoryStore:
             conn.execute(delete(outages).where(outages.c.started < before, outages.c.ended.is_not(None)))
             conn.execute(delete(notifications).where(notifications.c.created < before))
             conn.execute(delete(backup_files).where(backup_files.c.created_on < before))
+            conn.execute(delete(audit_events).where(audit_events.c.at < before))
 
         self._submit(write)
 
@@ -214,6 +259,23 @@ class HistoryStore:
     def backups_known_since(self, portal: str) -> float | None:
         rows = self._read(select(portals.c.backups_known_since).where(portals.c.name == portal))
         return rows[0]["backups_known_since"] if rows else None
+
+    def audit_events(self, portal: str, since: float) -> list[AuditEvent]:
+        """The trail's events kept for a portal, from ``since`` on, oldest first (the same event may be there
+        twice under two ids after a restore: :func:`lib.jobs.trail.unique` counts it once)."""
+        query = (select(audit_events).where(audit_events.c.portal == portal, audit_events.c.at >= since)
+                 .order_by(audit_events.c.at, audit_events.c.id))
+        return [AuditEvent(row["id"], timewords.utc(row["at"]), row["action_id"], row["action"],
+                           tuple(json.loads(row["target"])), row["user_name"], row["offset_minutes"])
+                for row in self._read(query)]
+
+    def trail_read(self, portal: str) -> TrailRead | None:
+        rows = self._read(select(audit_reads).where(audit_reads.c.portal == portal))
+        return TrailRead(**{k: v for k, v in rows[0].items() if k != "portal"}) if rows else None
+
+    def schedule_memory(self, portal: str) -> ScheduleMemory | None:
+        rows = self._read(select(schedules_seen).where(schedules_seen.c.portal == portal))
+        return ScheduleMemory(rows[0]["seen_at"], rows[0]["gone_at"]) if rows else None
 
     def notified(self) -> dict[str, dict[str, Any]]:
         """Every notification decided and not yet pruned: key -> its row."""

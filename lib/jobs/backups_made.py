@@ -1,30 +1,36 @@
-"""Which backups were made, each once: from the portal's list, the app's own recordings and the schedule.
+"""Which backups were made, each once: from the portal's list, the app's own recordings and the audit trail.
 
-The portal lists only the files it still keeps; the app records every backup it saw complete; the
-schedule says when the last scheduled one ran. The same backup seen in two of them counts once: the
-same id (DocSpace gives the file its task's id), or, when an id is missing, made within
-:data:`SAME_BACKUP` of each other, or the listed file stamped inside the run the app recorded.
+The portal lists only the files it still keeps; the app records every backup it saw complete; the audit
+trail remembers every backup completed (180 days), though not which file. The same backup seen in two
+of them counts once: the same id (DocSpace gives the file its task's id), or, when an id is missing,
+made within :data:`SAME_BACKUP` of each other, or the listed file stamped inside the run the app
+recorded. The schedule's ``lastBackupTime`` is never a backup: it is when the scheduler dispatched a run,
+whatever came of it, and it starts over whenever the schedule is saved.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from babel.units import format_unit
 
 from lib import timewords
 from lib.i18n import Viewer
 from lib.jobs.recorded import RecordedOperation
-from lib.portal.models import BackupFile, Schedule
+from lib.jobs.trail import unique
+from lib.portal.audit import COMPLETED, SCHEDULED, AuditEvent
+from lib.portal.models import BackupFile
 
 #: a backup may be stamped a little before its scheduled minute and still be that run
 EARLY = timedelta(minutes=5)
 #: the same backup seen in two sources (the portal's list and the app's recording) is this close in time
 SAME_BACKUP = timedelta(minutes=10)
 
-PORTAL_LIST, RECORDED, SCHEDULE = "portal list", "recorded", "schedule"
+PORTAL_LIST, RECORDED, AUDIT = "portal list", "recorded", "audit trail"
+_ORDER = {PORTAL_LIST: 0, RECORDED: 1, AUDIT: 2}
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,9 +39,10 @@ class Backup:
 
     created: datetime  # UTC
     size_bytes: int | None = None
-    source: str = PORTAL_LIST  # "portal list", "recorded" or "schedule"
+    source: str = PORTAL_LIST  # "portal list", "recorded" or "audit trail"
     id: str = ""  # the history record's id, or the task id (DocSpace makes them equal)
     began: datetime | None = None
+    scheduled: bool | None = None  # the schedule made it (known from the audit trail only)
 
     @classmethod
     def listed(cls, record: BackupFile) -> Backup:
@@ -50,40 +57,53 @@ class Backup:
         began = op.started if op.started is not None else op.first_seen
         return cls(timewords.utc(op.ended), None, RECORDED, op.task_id, timewords.utc(began))
 
+    @classmethod
+    def audited(cls, event: AuditEvent) -> Backup | None:
+        """A "backup completed" in the audit trail (manual or scheduled); None for any other event."""
+        if event.action_id not in COMPLETED:
+            return None
+        return cls(event.when, None, AUDIT, scheduled=event.action_id in SCHEDULED)
 
-def merged_backups(listed: list[Backup], operations: list[RecordedOperation],
-                   schedule: Schedule | None) -> list[Backup]:
-    """Every backup made, each once: the portal's list first, then the app's recordings, then lastBackupTime.
+
+def merged_backups(listed: list[Backup], operations: Iterable[RecordedOperation],
+                   audited: Iterable[AuditEvent] = ()) -> list[Backup]:
+    """Every backup made, each once: the portal's list first, then the app's recordings, then the audit trail.
 
     Two entries are the same backup when they come from different sources and have the same id, or
     (when an id is missing on either side) were made within :data:`SAME_BACKUP` of each other or the
-    listed one falls inside the recorded run. Entries from one source are never merged: each listed
-    record is its own file, each recorded operation its own run.
+    listed one falls inside the recorded run. Entries from one source are never merged (each listed record
+    is its own file, each recorded operation its own run, each event its own backup), and an entry takes at
+    most one twin from each other source, so two backups minutes apart stay two.
     """
     candidates = list(listed)
     candidates += [b for b in (Backup.recorded(op) for op in operations) if b is not None]
-    if schedule is not None and schedule.last_backup_time is not None:
-        candidates.append(Backup(_utc_dt(schedule.last_backup_time), None, SCHEDULE))
-    order = {PORTAL_LIST: 0, RECORDED: 1, SCHEDULE: 2}
-    candidates.sort(key=lambda b: (order.get(b.source, 3), b.created))
+    candidates += [b for b in (Backup.audited(e) for e in unique(audited)) if b is not None]
+    candidates.sort(key=lambda b: (_ORDER.get(b.source, 3), b.created))
     kept: list[Backup] = []
+    took: list[set[str]] = []  # the sources each kept entry already has its twin from
     for b in candidates:
-        twin = next((i for i, k in enumerate(kept) if k.source != b.source and same_backup(k, b)), None)
+        twin = next((i for i, k in enumerate(kept) if b.source not in took[i] and same_backup(k, b)), None)
         if twin is None:
             kept.append(b)
-        elif kept[twin].size_bytes is None and b.size_bytes is not None:
+            took.append({b.source})
+            continue
+        took[twin].add(b.source)
+        if kept[twin].size_bytes is None and b.size_bytes is not None:
             kept[twin] = replace(kept[twin], size_bytes=b.size_bytes)
+        if kept[twin].scheduled is None and b.scheduled is not None:
+            kept[twin] = replace(kept[twin], scheduled=b.scheduled)
     return sorted(kept, key=lambda b: b.created)
 
 
-def known_since(made: list[Backup], operations: list[RecordedOperation], watched_since: float | None) -> float | None:
+def known_since(made: list[Backup], operations: list[RecordedOperation], watched_since: float | None,
+                trail_from: float | None = None) -> float | None:
     """From when on the app can tell a missing backup: the first backup on record (any source), the first
-    backup operation recorded, or when watching the portal's backups began, whichever is earliest."""
+    backup operation recorded, when watching the portal's backups began, or from when the audit trail it
+    read is complete, whichever is earliest."""
     times = [b.created.timestamp() for b in made]
     times += [b.began.timestamp() for b in made if b.began is not None]
     times += [op.first_seen for op in operations if op.kind == "backup"]  # a watched restore says nothing of backups
-    if watched_since is not None:
-        times.append(watched_since)
+    times += [t for t in (watched_since, trail_from) if t is not None]
     return min(times) if times else None
 
 
@@ -113,16 +133,12 @@ def size_words(size: int, viewer: Viewer) -> str:
     raise AssertionError("unreachable")
 
 
-def _utc_dt(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-def last_backup_time(history: list[BackupFile], schedule: Schedule | None) -> datetime | None:
-    """The newest of the schedule's lastBackupTime and the newest history record."""
-    times = [r.created_on for r in history]
-    if schedule is not None and schedule.last_backup_time is not None:
-        times.append(schedule.last_backup_time)
-    return max(times) if times else None
+def last_backup_time(history: list[BackupFile], operations: Iterable[RecordedOperation] = (),
+                     audited: Iterable[AuditEvent] = ()) -> datetime | None:
+    """When the newest backup that was actually made was made: the portal's list, the app's recordings and
+    the audit trail. Never the schedule's lastBackupTime (a dispatch, not a backup)."""
+    made = merged_backups([Backup.listed(r) for r in history], operations, audited)
+    return made[-1].created if made else None
 
 
 def newest_first(history: list[BackupFile]) -> list[BackupFile]:

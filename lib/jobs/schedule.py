@@ -95,8 +95,12 @@ def next_due(schedule: Schedule, now: datetime) -> datetime | None:
     return None
 
 
-def overdue_since(schedule: Schedule, now_ts: float, grace: timedelta = GRACE) -> float | None:
-    """When the missed run was due (a timestamp), if the schedule expected a backup that did not happen."""
+def overdue_since(schedule: Schedule, now_ts: float, last: datetime | None, grace: timedelta = GRACE) -> float | None:
+    """When the missed run was due (a timestamp), if the schedule expected a backup that did not happen.
+
+    ``last``: when the newest backup that was actually made was made (lib.jobs.backups_made.last_backup_time),
+    never the schedule's lastBackupTime: that is when a run was dispatched, whether or not it succeeded, and
+    it starts over at "never" whenever the schedule is saved."""
     now = datetime.fromtimestamp(now_ts, UTC)
     expected = previous_due(schedule, now)
     if expected is None or now - expected < grace:
@@ -106,7 +110,6 @@ def overdue_since(schedule: Schedule, now_ts: float, grace: timedelta = GRACE) -
         expected = previous_due(schedule, expected - timedelta(seconds=1))
         if expected is None:
             return None
-    last = schedule.last_backup_time
     if last is not None and last >= expected - timedelta(minutes=5):
         return None
     return expected.timestamp()

@@ -17,7 +17,8 @@ import json
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 from urllib.parse import urljoin, urlsplit
@@ -27,6 +28,8 @@ import urllib3
 from requests.structures import CaseInsensitiveDict
 from requests.utils import get_encoding_from_headers
 
+from lib.portal import audit
+from lib.portal.audit import AuditTrail
 from lib.portal.errors import (
     DocSpaceError,
     Forbidden,
@@ -66,6 +69,7 @@ MAX_BODY = 2_000_000
 NOT_FOUND_TRIES = 3
 
 _BACKUP = "/api/2.0/backup/"
+_AUDIT = "/api/2.0/security/audit/events/filter"
 
 
 class DocSpaceClient:
@@ -147,6 +151,12 @@ class DocSpaceClient:
 
     def get_backup_schedule(self, dump: bool = False) -> Schedule | None:
         return self._get(_BACKUP + "getbackupschedule", _dump(dump), _optional(parse_schedule))
+
+    def get_audit_events(self, since: datetime, until: datetime,
+                         actions: Iterable[int] = audit.WATCHED) -> AuditTrail:
+        """The audit trail's events of ``actions`` between two aware datetimes (an admin key). Whatever the
+        portal sends, only those come back, and the answer says from when it is complete."""
+        return audit.read(lambda query: self._get(_AUDIT, query, audit.parse_events), since, until, actions)
 
     # ------------------------------------------------------------ transport
 

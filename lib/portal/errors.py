@@ -118,10 +118,13 @@ class PortalRestoring(Forbidden):
 
 
 class PaymentRequired(DocSpaceError):
-    sentence = M_("The portal's pricing plan does not allow this (payment required).")
-    advice = M_("Ask the portal owner to check the DocSpace subscription.")
+    """402: DocSpace's payment filter, on the endpoints a portal that is not paid for may not use (the
+    backup list and schedule, the audit trail); progress endpoints stay open."""
+
+    sentence = M_("This portal's plan does not include backups.")
+    advice = M_("Ask the portal's owner to check its DocSpace plan; restores are still watched.")
     status = 402
-    label = N_("payment required")
+    label = N_("not in the plan")
 
 
 class NotFound(DocSpaceError):

@@ -8,12 +8,15 @@ when fine, naive datetimes), so every parser here accepts each shape the contrac
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import IntEnum
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from lib.i18n import N_
+
+T = TypeVar("T")
 
 
 class PayloadError(ValueError):
@@ -287,12 +290,17 @@ def parse_backup_file(value: Any) -> BackupFile:
     )
 
 
-def parse_backup_files(value: Any) -> list[BackupFile]:
+def parse_list(value: Any, parse: Callable[[Any], T], what: str) -> list[T]:
+    """A JSON list of items (none when the ``response`` key is missing), each read by ``parse``."""
     if value is None:
         return []
     if not isinstance(value, list):
-        raise PayloadError(f"backup history must be a list, not {type(value).__name__}")
-    return [parse_backup_file(item) for item in value]
+        raise PayloadError(f"{what} must be a list, not {type(value).__name__}")
+    return [parse(item) for item in value]
+
+
+def parse_backup_files(value: Any) -> list[BackupFile]:
+    return parse_list(value, parse_backup_file, "backup history")
 
 
 def parse_schedule(value: Any) -> Schedule:

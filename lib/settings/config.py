@@ -76,7 +76,7 @@ class AppConfig:
     history_url: str = field(default=HISTORY_DEFAULT, repr=False)  # may hold a database password
     keep_days: float = KEEP_DAYS_DEFAULT
     watcher: str = "app"  # "external": a `python -m lib.watch` records; the app only reads
-    remind_hours: float | None = None  # while stalled or overdue: a reminder this often, then "back to normal"
+    remind_hours: float | None = None  # while stalled, overdue or unscheduled: a reminder this often, then "all well"
     notify_language: str = "en"  # the language notifications are said in (a shipped catalogue)
     sign_in: access.SignIn | None = field(default=None, repr=False)  # [auth] + [access] allow: the providers, the list
     #: settings the app changed to fit its limits, each one sentence, said once to the viewer

@@ -53,14 +53,14 @@ def backups_view(poll: Poll[BackupsAnswer] | None, restore: Poll[Progress | None
                            checked=v._("Last tried {time}; we try again automatically.",
                                        time=v.clock(poll.at, now, seconds=True)))
     history, schedule = poll.result  # type: ignore[misc]
-    last = last_backup_time(history, schedule)
+    last = last_backup_time(history)
     ago = timewords.ago(now - last.timestamp(), v) if last else v._("never")
     tiles = [Tile(v._("Last backup"), ago, v.date_time(last) if last else None)]
     overdue, words = None, ""
     if schedule is None:
         tiles.append(Tile(v._("Next scheduled"), v._("no schedule")))
     else:
-        late = sched.overdue_since(schedule, now)
+        late = sched.overdue_since(schedule, now, last)
         if late is not None:
             overdue = (v._("A scheduled backup is overdue."),
                        v._("The schedule expected one at {time}; the last backup ran {ago}. Check the portal's backup "

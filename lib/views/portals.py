@@ -70,9 +70,9 @@ def portal_line(restore: Timeline, backup: Timeline | None,
             level, note = Level.UNAUTHORIZED, v.say(backups.message)
     elif backups is not None:
         history, schedule = backups
-        when = last_backup_time(history, schedule)
+        when = last_backup_time(history)
         last = timewords.ago(now - when.timestamp(), v) if when else v._("never")
-        if schedule is not None and overdue_since(schedule, now) is not None and level is Level.OK:
+        if schedule is not None and overdue_since(schedule, now, when) is not None and level is Level.OK:
             level, note = Level.WARNING, v._("A scheduled backup is overdue.")
     return PortalLine(level, activity, last, note)
 

@@ -4,8 +4,8 @@ Pure: the backups the portal lists, the operations the app recorded, the schedul
 day cells come out, oldest first, the last one today in the viewer's zone. Colour is never the only
 sign: every kind has its own Material icon and its own text glyph.
 
-Which backups happened is :mod:`lib.jobs.backups_made`'s (the portal's list, the app's recordings, the schedule's
-``lastBackupTime``, each backup once).
+Which backups happened is :mod:`lib.jobs.backups_made`'s (the portal's list, the app's recordings, each backup
+once; never the schedule's ``lastBackupTime``).
 
 When a day is **missed**: the schedule (``lib.jobs.schedule``; hours in the portal's clock, read as UTC)
 expected a run at an instant ``due`` that falls on that day in the viewer's zone, and
@@ -112,7 +112,7 @@ def day_cells(now: float, viewer: Viewer, days: int = 30, *, backups: list[Backu
     """One cell per day for the last ``days`` days in the viewer's zone, oldest first; the last is today.
 
     ``backups``: the portal's list (``Backup.listed``); recorded backups are taken from ``operations``
-    (completed backup operations) and ``schedule.lastBackupTime``, and merged with the list.
+    (completed backup operations) and merged with the list.
     ``watched_since``: since when this app has been watching the portal's backup progress (with a key),
     without a gap, if it has; it makes the days since then judgeable even where the list has rotated away.
     """
@@ -124,7 +124,7 @@ def day_cells(now: float, viewer: Viewer, days: int = 30, *, backups: list[Backu
     starts = [_day_start(d, tz) for d in dates]
     window_start, window_end = starts[0], _day_start(today + timedelta(days=1), tz)
     ops = _unique_operations([op for op in operations if op.kind in ("backup", "restore")])
-    made = merged_backups(backups, ops, schedule)
+    made = merged_backups(backups, ops)
     known = known_since(made, ops, watched_since)
 
     facts: dict[date, list[_Fact]] = {d: [] for d in dates}

@@ -1,4 +1,5 @@
-"""Every notification a person reads, worded here and nowhere else: outcomes, stalls, overdue backups.
+"""Every notification a person reads, worded here and nowhere else: outcomes, stalls, overdue backups, and
+automatic backups that stopped because the schedule went away.
 
 The watcher and the recording decide *that* something is worth telling (once per operation and
 event); this module decides *how* it reads. Each is a :class:`~lib.i18n.Msg`: kept as it was decided
@@ -8,7 +9,9 @@ the portal's own text quoted as it was sent.
 
 from __future__ import annotations
 
-from lib.i18n import M_, Duration, Mk_, Msg, Percent
+from datetime import datetime
+
+from lib.i18n import M_, At, Duration, Mk_, Msg, Percent
 
 #: how much of the portal's own error text a message quotes
 PORTAL_TEXT = 300
@@ -59,3 +62,40 @@ def overdue_reminder(label: str, late: float) -> Msg:
 
 def back_on_schedule(label: str) -> Msg:
     return M_("✅ {label}: a backup was made; backups are on schedule again.", label=label)
+
+
+def schedule_removed(label: str, after: datetime, before: datetime, by_admin: bool | None, by_restore: bool) -> Msg:
+    """The schedule was there at ``after`` and gone at ``before`` (UTC); who removed it, as far as is known:
+    an admin (the audit trail says so), a restore (it brought back a portal without one), or DocSpace."""
+    start, end = At(after.timestamp()), At(before.timestamp())
+    if by_restore:
+        return M_("⚠️ {label}: automatic backups have stopped. After the restore the portal has no backup schedule "
+                  "(it was there at {start} UTC and gone at {end} UTC); an admin must set it up again.", label=label,
+                  start=start, end=end)
+    if by_admin:
+        return M_("⚠️ {label}: automatic backups have stopped. An admin deleted the schedule between {start} and "
+                  "{end} UTC (DocSpace's audit trail records it); set it up again if that was not meant.", label=label,
+                  start=start, end=end)
+    if by_admin is None:
+        return M_("⚠️ {label}: automatic backups have stopped. The schedule was removed between {start} and {end} UTC. "
+                  "DocSpace removes it when a backup fails for quota or payment reasons (or an admin deleted it); "
+                  "an admin must set it up again.", label=label, start=start, end=end)
+    return M_("⚠️ {label}: automatic backups have stopped. The schedule was removed between {start} and {end} UTC. "
+              "DocSpace removes it when a backup fails for quota or payment reasons; an admin must set it up again.",
+              label=label, start=start, end=end)
+
+
+def schedule_removed_reminder(label: str, gone: float) -> Msg:
+    """``gone``: seconds since the schedule was first seen missing."""
+    return M_("⏰ {label}: automatic backups are still stopped; the schedule was removed {duration} ago and has not "
+              "been set up again.", label=label, duration=Duration(gone))
+
+
+def schedule_back(label: str) -> Msg:
+    return M_("✅ {label}: automatic backups are scheduled again.", label=label)
+
+
+def no_schedule(label: str) -> Msg:
+    """Said once for a portal never seen with a schedule."""
+    return M_("ℹ️ {label}: this portal has no automatic backups (no backup schedule is set up in DocSpace).",
+              label=label)

@@ -50,6 +50,7 @@ class Recording:
         self._stall_told: float | None = None  # when this run's stall was first told
         self._reminded = 0  # reminders sent since
         self._past: list[tuple[RecordedOperation, list[Point]]] = []  # recent completed runs, newest first
+        self._answered = False  # whether the portal had answered before the answer being recorded
         #: the newest operation that has ended, for "how it ended"
         self.last_ended: RecordedOperation | None = None
         #: what earlier runs teach about this one ("done around …")
@@ -80,6 +81,7 @@ class Recording:
     def record(self, poll: Poll[Progress | None]) -> None:
         t = self.timeline
         run_before, failures_before = t.run_id, t.failures
+        self._answered = t.last_ok_at is not None  # the portal had answered before this answer
         changed = t.record(poll.at, poll.result)
         if t.run_id != run_before and self._op is not None and self._op.id == run_before and self._op.running:
             self._vanished()
@@ -120,6 +122,9 @@ class Recording:
             self._tell_outcome(point, outcome, text)
 
     def _begin(self, point: Point) -> None:
+        """A new operation. One first seen already ended is news (told) when the portal had answered before
+        without it: it began and ended between two checks (a scheduled backup that fails at once); on the
+        very first answer it may be a day old (DocSpace keeps a finished task 24 h), so it is only recorded."""
         t = self.timeline
         seen = point.phase not in _TERMINAL
         progress = t.last_progress
@@ -135,8 +140,10 @@ class Recording:
         log.info("%s: %s seen at %s%% (%s)", self.portal, self.operation.noun, point.percent, point.phase.value)
         if seen:
             self._watched.add(t.run_id)
-        else:
-            self._ended(op)
+            return
+        self._ended(op)
+        if self._answered:
+            self._tell_outcome(point, op.outcome, op.portal_text)
 
     def _vanished(self) -> None:
         """The job went away unfinished (a new task, or no job at all): it ended at its last answer."""

@@ -12,6 +12,7 @@ process: starting a new one (new settings, "Clear cache") stops the old.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -23,12 +24,12 @@ from lib import i18n
 from lib.db.store import HistoryStore
 from lib.jobs.forecast import Past
 from lib.jobs.phases import Phase
-from lib.jobs.schedule import overdue_since
 from lib.jobs.timeline import Problem, Timeline
 from lib.portal.client import DocSpaceClient, post_webhook
 from lib.portal.models import BackupsAnswer, Operation, Progress
 from lib.settings.config import AppConfig, PortalConfig
-from lib.watching import endpoint_state, messages
+from lib.watching import endpoint_state
+from lib.watching.backups_watch import BackupsWatch
 from lib.watching.notify import Notifier
 from lib.watching.poller import Poll, Poller
 from lib.watching.recording import SCOPES, Recording
@@ -42,6 +43,7 @@ LOOK_GRACE = 15.0
 #: a restore choice nobody has looked at for this long is no longer polled
 FORGET_AFTER = 600.0
 PRUNE_EVERY = 6 * 3600.0
+log = logging.getLogger(__name__)
 
 _current: Watcher | None = None
 _current_lock = threading.Lock()
@@ -49,7 +51,8 @@ _current_lock = threading.Lock()
 
 @dataclass
 class Endpoint:
-    """One thing watched on one portal: restore or backup progress, or the backup list."""
+    """One thing watched on one portal: restore or backup progress (``recording``), or the backup list and
+    schedule with the audit trail (``backups``)."""
 
     portal: PortalConfig
     kind: str  # "restore", "backup" or "backups"
@@ -57,14 +60,11 @@ class Endpoint:
     poller: Poller[Any]
     recording: Recording | None
     default: bool  # watched with nobody looking
+    backups: BackupsWatch | None = None
     looks: dict[float, float] = field(default_factory=dict)  # a viewer's interval -> until when it counts
     in_flight: bool = False
     answered: bool = False  # the first answer has been recorded
     saved: tuple[Any, float] | None = None  # (signature, when) of the state last written for readers
-    #: backup files already kept in the database; None until the first answer is saved (which also
-    #: marks when the app first knew this portal's backups)
-    files: set[str] | None = None
-    overdue: tuple[float, float, int] | None = None  # (the missed run's time, when first told, reminders sent)
     waited: bool = False  # a viewer already waited once for the first answer
 
     def interval(self, now: float, refresh: float, idle: float) -> float:
@@ -288,34 +288,14 @@ class Watcher:
                  "problem": None if problem is None else endpoint_state.problem_json(problem),
                  "answer": endpoint_state.backups_state(*poll.result) if poll.ok else None}  # type: ignore[misc]
         self._save(ep, state, json.dumps(state, sort_keys=True), poll.at)
-        if not poll.ok:
-            return
-        history, schedule = poll.result  # type: ignore[misc]
-        kept = ep.files or set()
-        new = [r for r in history if r.id not in kept]
-        if new or ep.files is None:
-            self.store.save_backup_files(ep.portal.name, new, poll.at)
-            ep.files = kept | {r.id for r in new}
-        self._overdue(ep, overdue_since(schedule, poll.at) if schedule else None, poll.at)
-
-    def _overdue(self, ep: Endpoint, late: float | None, now: float) -> None:
-        """Told once per missed run; with ``remind_hours``, again while it lasts, then "back on schedule"."""
-        portal = ep.portal
-        if late is not None:
-            key = (portal.name, "schedule", str(int(late)))
-            if ep.overdue is None or ep.overdue[0] != late:
-                ep.overdue = (late, now, 0)
-                self.notifier.notify((*key, "overdue"), messages.overdue(portal.label, now - late))
-            elif self._remind_after and int((now - ep.overdue[1]) // self._remind_after) > ep.overdue[2]:
-                n = int((now - ep.overdue[1]) // self._remind_after)
-                ep.overdue = (late, ep.overdue[1], n)
-                self.notifier.notify((*key, f"overdue-reminder-{n}"),
-                                     messages.overdue_reminder(portal.label, now - late))
-        elif ep.overdue is not None:
-            key = (portal.name, "schedule", str(int(ep.overdue[0])))
-            ep.overdue = None
-            if self._remind_after:
-                self.notifier.notify((*key, "back-on-schedule"), messages.back_on_schedule(portal.label))
+        with self._cond:  # a viewer waiting for the first answer has it now, not after the audit trail
+            ep.answered = True
+            self._cond.notify_all()
+        assert ep.backups is not None
+        try:
+            ep.backups.answered(poll)
+        except Exception:  # the trail and the schedule must never stop the watching
+            log.exception("%s: the backup list's answer could not be taken in full", ep.portal.name)
 
     # ------------------------------------------------------------ endpoints
 
@@ -326,9 +306,11 @@ class Watcher:
             return ep
         config = self.config.portal(portal)
         client = self._clients[config.name]
-        recording = None
+        recording, backups = None, None
         if kind == "backups":
             fetch: Callable[[], Any] = lambda: BackupsAnswer(client.get_backup_history(), client.get_backup_schedule())  # noqa: E731
+            backups = BackupsWatch(config, client.get_audit_events, self.store, self.notifier.notify,
+                                   remind_after=self._remind_after)
         else:
             operation = Operation.RESTORE if kind == "restore" else Operation.BACKUP
             fetch = (lambda: client.get_restore_progress(dump)) if kind == "restore" else client.get_backup_progress
@@ -336,7 +318,7 @@ class Watcher:
                                   self.notifier.notify, stall_floor=self.config.stall_minutes * 60,
                                   remind_after=self._remind_after)
             recording.resume()
-        ep = Endpoint(config, kind, dump, Poller(fetch, clock=self.clock), recording, default)
+        ep = Endpoint(config, kind, dump, Poller(fetch, clock=self.clock), recording, default, backups)
         self._endpoints[key] = ep
         return ep
 
