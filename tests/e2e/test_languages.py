@@ -31,6 +31,11 @@ def said(reader: Viewer, text: str, **values: object) -> str:
     return words
 
 
+def heading(page, text: str):
+    """The page's title (level 1, exactly these words: "Backups" is not "Backup files")."""
+    return page.get_by_role("heading", name=text, exact=True, level=1)
+
+
 def shoot(page, name: str) -> None:
     if SHOTS:
         Path(SHOTS).mkdir(parents=True, exist_ok=True)
@@ -46,7 +51,7 @@ def test_the_browsers_language_with_its_dates_and_numbers(browser, app_server) -
         page.goto(server.url + "/?portal=prod")
         wait_for_app(page)
         main = page.get_by_test_id("stMain")
-        expect(page.get_by_role("heading", name=said(de, "Restore progress"))).to_be_visible(timeout=20_000)
+        expect(heading(page, said(de, "Restore progress"))).to_be_visible(timeout=20_000)
         expect(main).to_contain_text(said(de, "Restoring"), timeout=20_000)
         expect(main).to_contain_text(re.compile(r"\d+\s%"))  # "42 %": a German percent
         expect(main).to_contain_text(said(de, "times in {zone}", zone="Europe/Berlin"))
@@ -72,7 +77,7 @@ def test_a_link_in_a_language_shows_every_page_in_it(browser, app_server, langua
                                 ("/portals", "All portals"), ("/history", "History")):
                 page.goto(f"{server.url}{path}?portal=prod&lang={language}")
                 wait_for_app(page)
-                expect(page.get_by_role("heading", name=said(reader, title))).to_be_visible(timeout=20_000)
+                expect(heading(page, said(reader, title))).to_be_visible(timeout=20_000)
                 expect(page.get_by_test_id("stException")).to_have_count(0)
                 shoot(page, f"{language}-{width}-{path.strip('/') or 'restore'}")
             page.close()
@@ -85,7 +90,7 @@ def test_a_language_we_do_not_ship_falls_back_to_english(browser, app_server) ->
         page = context.new_page()
         page.goto(server.url + "/?portal=prod&lang=xx")
         wait_for_app(page)
-        expect(page.get_by_role("heading", name="Restore progress")).to_be_visible(timeout=20_000)
+        expect(heading(page, "Restore progress")).to_be_visible(timeout=20_000)
         context.close()
 
 
@@ -116,9 +121,9 @@ def test_the_sidebar_picks_a_language_and_the_link_keeps_it(browser, app_server)
         page = browser.new_page()
         page.goto(server.url + "/?portal=prod")
         wait_for_app(page)
-        page.get_by_test_id("stSidebar").get_by_text("English", exact=True).click()
+        page.get_by_test_id("stSidebar").get_by_label(said(viewer("en", None), "Language")).click()
         page.get_by_role("option", name="Français").click()
-        expect(page.get_by_role("heading", name=said(fr, "Restore progress"))).to_be_visible(timeout=20_000)
+        expect(heading(page, said(fr, "Restore progress"))).to_be_visible(timeout=20_000)
         expect(page).to_have_url(re.compile(r"lang=fr"))
         page.get_by_test_id("stSidebarNav").get_by_text(said(fr, "History")).click()
-        expect(page.get_by_role("heading", name=said(fr, "History"))).to_be_visible(timeout=20_000)
+        expect(heading(page, said(fr, "History"))).to_be_visible(timeout=20_000)
