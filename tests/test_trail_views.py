@@ -289,3 +289,11 @@ def test_what_the_database_knows_is_read_once_a_minute_for_every_viewer(tmp_path
     made = portal_strip(store, "prod", ([], DAILY), T0, EN)
     assert portal_strip(store, "prod", ([], DAILY), T0, EN) is made
     store.close()
+
+
+def test_a_window_within_one_minute_is_one_time() -> None:
+    k = known(memory=ScheduleMemory(ts(14, 9, 10, 5), ts(14, 9, 10, 40)))
+    assert "the schedule was removed on Jan 14 at 09:10. DocSpace removes it" in \
+        backups_view(Poll(T0, ([], None), 0), None, 60, T0, EN, k, "Production").stopped
+    cells = strip(schedule=None, removed=k.stopped(None, T0).removed)
+    assert cells[jan(14)].words == "Jan 14: automatic backups stopped: the schedule was removed at 09:10"

@@ -123,10 +123,13 @@ def stopped_sentence(stopped: Stopped, label: str, v: Viewer) -> str:
 
 
 def window_words(after: float, before: float, v: Viewer) -> str:
-    """``on Nov 28 between 09:00 and 09:10``; across midnight ``between Nov 27, 23:50 and Nov 28, 00:00``."""
+    """``on Nov 28 between 09:00 and 09:10`` (``at 09:10`` within a minute); across midnight ``between Nov 27,
+    23:50 and Nov 28, 00:00``."""
     if v.moment(after).date() == v.moment(before).date():
-        return v._("on {day} between {start} and {end}", day=v.day(v.moment(before)), start=v.time(after),
-                   end=v.time(before))
+        start, end, day = v.time(after), v.time(before), v.day(v.moment(before))
+        if start == end:
+            return v._("on {day} at {time}", day=day, time=end)
+        return v._("on {day} between {start} and {end}", day=day, start=start, end=end)
     return v._("between {start} and {end}", start=v.clock(after, day=True), end=v.clock(before, day=True))
 
 

@@ -116,8 +116,11 @@ def removed_fact(removed: ScheduleRemoved, v: Viewer) -> Fact:
     """The day the schedule went away (the day before too, when it went across midnight)."""
     after, before = removed.after.timestamp(), removed.before.timestamp()
     across = v.moment(after).date() != v.moment(before).date()
+    start, end = v.clock(after, day=across), v.clock(before, day=across)
+    if start == end:
+        return Fact("stopped", before, v._("automatic backups stopped: the schedule was removed at {time}", time=end))
     return Fact("stopped", before, v._("automatic backups stopped: the schedule was removed between {start} and "
-                                       "{end}", start=v.clock(after, day=across), end=v.clock(before, day=across)))
+                                       "{end}", start=start, end=end))
 
 
 def stopped_words(removed: ScheduleRemoved, v: Viewer) -> str:
