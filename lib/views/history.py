@@ -26,6 +26,7 @@ from lib.views.known import Known, portal_known, shared, stopped_sentence
 OUTCOMES = {"completed": N_("completed"), "failed": N_("failed"), "cancelled": N_("cancelled"),
             "vanished": N_("ended unseen"), "running": N_("running")}
 DAYS = 30
+MONTH = 31
 #: the most rows the list shows
 LIMIT = 500
 
@@ -68,10 +69,9 @@ def _portal_strip(known: Known, backups: Any, now: float, viewer: Viewer, label:
     answered = isinstance(backups, tuple)
     listed, schedule = backups if answered else ([], None)
     stopped = known.stopped(schedule, now) if answered else None
-    since = now - (DAYS + 1) * 86_400
-    cells = strip.day_cells(now, viewer, DAYS, backups=known.files(listed),
-                            operations=[op for op in known.operations if op.first_seen >= since], schedule=schedule,
-                            watched_since=known.watched_since, events=known.events,
+    recent = known.recent(now - (DAYS + 1 + MONTH) * 86_400)  # a month before the window: a monthly schedule's run
+    cells = strip.day_cells(now, viewer, DAYS, backups=known.files(listed), operations=list(recent.operations),
+                            schedule=schedule, watched_since=known.watched_since, events=recent.events,
                             trail_from=known.read.complete_from if known.read else None,
                             removed=stopped.removed if stopped else None)
     gone = viewer.moment(stopped.removed.before.timestamp()).date() if stopped else None

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -20,13 +20,14 @@ from lib.i18n import Viewer
 from lib.jobs.backups_made import Backup, last_backup_time
 from lib.jobs.recorded import RecordedOperation
 from lib.jobs.trail import ScheduleMemory, ScheduleRemoved, TrailRead, schedule_removed
-from lib.portal.audit import AuditEvent
+from lib.portal.audit import COMPLETED, AuditEvent
 from lib.portal.models import BackupFile, Schedule
 
 #: the backups made this long ago still count for "last backup" and the strip
 LOOK_BACK = 35 * 86_400.0
 #: operations read per portal (the newest)
 OPERATIONS = 1000
+DAY = 86_400.0
 T = TypeVar("T")
 _shared: weakref.WeakKeyDictionary[HistoryStore, dict[Hashable, Any]] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
@@ -50,15 +51,32 @@ class Known:
     memory: ScheduleMemory | None = None
     watched_since: float | None = None
 
-    def files(self, listed: list[BackupFile]) -> list[Backup]:
+    def records(self, listed: list[BackupFile]) -> list[BackupFile]:
         """Every backup file on record, each once: the ones kept and the ones the portal lists now."""
-        records = {r.id: r for r in self.kept} | {r.id: r for r in listed}
-        return [Backup.listed(r) for r in records.values()]
+        return list(({r.id: r for r in self.kept} | {r.id: r for r in listed}).values())
+
+    def files(self, listed: list[BackupFile]) -> list[Backup]:
+        return [Backup.listed(r) for r in self.records(listed)]
 
     def last_backup(self, listed: list[BackupFile]) -> datetime | None:
-        """When the newest backup actually made was made (never the schedule's lastBackupTime)."""
-        records = {r.id: r for r in self.kept} | {r.id: r for r in listed}
-        return last_backup_time(list(records.values()), self.operations, self.events)
+        """When the newest backup actually made was made (never the schedule's lastBackupTime). Only the day
+        before the newest candidate is merged: an older one cannot be the newest backup, nor its twin."""
+        records = self.records(listed)
+        ops = [op for op in self.operations if op.kind == "backup" and op.outcome == "completed" and op.ended]
+        made = [e for e in self.events if e.action_id in COMPLETED]
+        times = [r.created_on.timestamp() for r in records] + [op.ended for op in ops if op.ended is not None]
+        times += [e.when.timestamp() for e in made]
+        if not times:
+            return None
+        since = max(times) - DAY
+        return last_backup_time([r for r in records if r.created_on.timestamp() >= since],
+                                [op for op in ops if op.ended is not None and op.ended >= since],
+                                [e for e in made if e.when.timestamp() >= since])
+
+    def recent(self, since: float) -> Known:
+        """The same, only what happened from ``since`` on (the strip's window and a month before it)."""
+        return replace(self, operations=tuple(op for op in self.operations if op.first_seen >= since),
+                       events=tuple(e for e in self.events if e.when.timestamp() >= since))
 
     def stopped(self, schedule: Schedule | None, answered_at: float) -> Stopped | None:
         """The schedule this portal had and no longer has, when the latest answer (at ``answered_at``) has none.
