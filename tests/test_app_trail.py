@@ -28,6 +28,13 @@ def manual_clock() -> ManualClock:
     return ManualClock(T0)  # Friday 2027-01-15 08:00 UTC: a trail read 30 days back stays in this century
 
 
+@pytest.fixture
+def db(tmp_path: Path) -> dict:
+    """A history file: SQLite in memory shares one connection between the watcher's threads, and a read that
+    ends rolls back on it, which can lose another thread's write under way; a file gives each its own."""
+    return {"url": f"sqlite:///{tmp_path}/history.db"}
+
+
 def plain(text: str) -> str:
     return re.sub(r"\\(.)", r"\1", text.replace("\u2060", ""))
 
@@ -42,10 +49,10 @@ def details(at) -> str:
     return "\n".join(m.value for m in box.markdown).replace("\\", "")
 
 
-def test_an_app_installed_today_sees_the_last_weeks_of_backups(manual_clock: ManualClock, tick) -> None:
+def test_an_app_installed_today_sees_the_last_weeks_of_backups(manual_clock: ManualClock, tick, db) -> None:
     """The portal's list keeps 2 files; its trail has 12 days of scheduled backups: the strip shows all 12."""
     with Simulator("idle", api_key=KEY, clock=manual_clock, options=Options(days=12, keep_files=2)) as sim:
-        at = tick(make_app(sim))  # the first look: the watcher reads the list, then the trail
+        at = tick(make_app(sim, history=db))  # the first look: the watcher reads the list, then the trail
         tick(at.switch_page(BACKUPS))
         page = texts(at)
         assert "Backed up on 12 of the last 30 days" in page
@@ -55,9 +62,10 @@ def test_an_app_installed_today_sees_the_last_weeks_of_backups(manual_clock: Man
         assert "missed" not in page and "not known" not in page
 
 
-def test_the_failed_scheduled_backup_is_named_with_the_portals_words(manual_clock: ManualClock, tick) -> None:
+def test_the_failed_scheduled_backup_is_named_with_the_portals_words(manual_clock: ManualClock, tick,
+                                                                    db) -> None:
     with Simulator("scheduled-fail", api_key=KEY, clock=manual_clock, options=Options(days=12)) as sim:
-        at = tick(make_app(sim))  # the first look: the watcher reads the list, then the trail
+        at = tick(make_app(sim, history=db))  # the first look: the watcher reads the list, then the trail
         tick(at.switch_page(BACKUPS))
         page = texts(at)
         assert "Today (Jan 15): the scheduled 02:00 backup failed — Something went wrong while creating the backup." \
@@ -65,20 +73,21 @@ def test_the_failed_scheduled_backup_is_named_with_the_portals_words(manual_cloc
         assert "Backed up on 12 of the last 30 days · 1 failed" in page
 
 
-def test_a_short_trail_is_said_in_details(manual_clock: ManualClock, tick) -> None:
+def test_a_short_trail_is_said_in_details(manual_clock: ManualClock, tick, db) -> None:
     with Simulator("idle", api_key=KEY, clock=manual_clock, options=Options(days=12, audit=False)) as sim:
-        at = tick(make_app(sim))  # the first look: the watcher reads the list, then the trail
+        at = tick(make_app(sim, history=db))  # the first look: the watcher reads the list, then the trail
         tick(at.switch_page(BACKUPS))
         assert "DocSpace's audit trail is short on this portal" in details(at)
         assert "nothing on record before" in texts(at)  # the days before the short trail are not known
 
 
-def test_the_schedule_that_disappears_is_an_alarm_told_once_then_reminded(manual_clock: ManualClock, tick) -> None:
+def test_the_schedule_that_disappears_is_an_alarm_told_once_then_reminded(manual_clock: ManualClock, tick,
+                                                                          db) -> None:
     sentence = ("Automatic backups on Production stopped: the schedule was removed on Jan 15 between 08:00 and 08:10. "
                 "DocSpace removes it when a backup fails for quota or payment reasons; an admin must set it up again.")
     with Canned() as hook, Simulator("idle", api_key=KEY, clock=manual_clock) as sim:
         hook.answer(200)
-        at = tick(make_app(sim, notify={"webhook_url": hook.url, "remind_hours": 1}))
+        at = tick(make_app(sim, history=db, notify={"webhook_url": hook.url, "remind_hours": 1}))
         tick(at.switch_page(BACKUPS))
         assert "Every day at 02:00 UTC" in texts(at)
         manual_clock.advance(300)
@@ -106,9 +115,9 @@ def test_the_schedule_that_disappears_is_an_alarm_told_once_then_reminded(manual
                         "has not been set up again."]
 
 
-def test_a_plan_without_backups_is_its_own_calm_state(manual_clock: ManualClock, tick) -> None:
+def test_a_plan_without_backups_is_its_own_calm_state(manual_clock: ManualClock, tick, db) -> None:
     with Simulator("idle", api_key=KEY, clock=manual_clock, options=Options(paid=False)) as sim:
-        at = tick(make_app(sim))  # the first look: the watcher reads the list, then the trail
+        at = tick(make_app(sim, history=db))  # the first look: the watcher reads the list, then the trail
         tick(at.switch_page(BACKUPS))
         assert [plain(e.value) for e in at.info if "plan" in e.value] == [
             "This portal's plan does not include backups. Ask the portal's owner to check its DocSpace plan; restores "
