@@ -12,8 +12,8 @@ from __future__ import annotations
 import statistics
 import tempfile
 import time
-from pathlib import Path
 
+from bench import write_section
 from lib.db.store import HistoryStore
 from lib.i18n import viewer
 from lib.jobs.recorded import RecordedOperation
@@ -26,7 +26,6 @@ from lib.views import known as known_module
 from lib.views.history import operations_table, portal_strip, rows_of, trail_rows
 from lib.views.known import portal_known
 
-OUT = Path(__file__).with_name("RESULTS.md")
 HEADING = "## The audit trail on the pages"
 T0 = 1_800_000_000.0
 DAY = 86_400.0
@@ -99,11 +98,7 @@ def main() -> None:
     rows = ["| measure | value |", "|---|---|", *(f"| {name} | {value} |" for name, value in measure())]
     table = "\n".join(rows)
     print(table)
-    text = OUT.read_text() if OUT.exists() else "# Benchmark results\n"
-    before, _, rest = text.partition(HEADING)
-    after = rest.partition("\n## ")[2]
-    section = f"{HEADING}\n\nReproduce: `python -m bench.trail_views` (SQLite, one process).\n\n{table}\n"
-    OUT.write_text(before.rstrip("\n") + "\n\n" + section + (f"\n## {after}" if after else ""))
+    write_section(HEADING, "`python -m bench.trail_views` (SQLite, one process)", table)
 
 
 if __name__ == "__main__":
