@@ -5,6 +5,7 @@ import streamlit as st
 from lib import clock
 from lib.text import md_escape
 from lib.ui import chrome, state
+from lib.views.known import portal_known
 from lib.views.portals import portal_line
 
 ctx = state.context()
@@ -21,7 +22,9 @@ def overview() -> None:
     now = clock.now()
     chrome.history_notice(ctx)
     for portal in ctx.config.portals:
-        line = portal_line(*ctx.source.overview(portal.name, look=EVERY), now, ctx.config.stall_minutes * 60, v)
+        known = portal_known(ctx.source.store, portal.name, now) if portal.api_key else None
+        line = portal_line(*ctx.source.overview(portal.name, look=EVERY), now, ctx.config.stall_minutes * 60, v,
+                           known, portal.label_for(v))
         with st.container(border=True):
             name, now_col, last = st.columns([3, 3, 2])
             name.page_link("app_pages/restore.py", label=md_escape(portal.label_for(v), 80), icon=":material/dns:",
@@ -29,7 +32,7 @@ def overview() -> None:
             name.badge(f"{line.level.icon} {v._(line.level.value)}", color=line.level.color)
             now_col.markdown(v._("**Now:** {activity}", activity=md_escape(line.activity)))
             if line.note:
-                now_col.caption(md_escape(line.note, 200))
+                now_col.caption(md_escape(line.note, 400))
             last.markdown(v._("**Last backup:** {when}", when=md_escape(line.last_backup)))
             if portal.api_key:
                 last.page_link("app_pages/backups.py", label=v._(state.PAGE_TITLES["backups"]),

@@ -12,8 +12,8 @@ import statistics
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
+from bench import write_section
 from lib.db.store import HistoryStore
 from lib.portal.audit import WATCHED, AuditTrail
 from lib.portal.client import DocSpaceClient
@@ -22,7 +22,6 @@ from lib.watching.backups_watch import TRAIL_EVERY, BackupsWatch
 from lib.watching.poller import Poll
 from simulator import ManualClock, Options, Simulator
 
-OUT = Path(__file__).with_name("RESULTS.md")
 HEADING = "## The audit trail"
 T0 = 1_800_000_000.0
 KEY = "sk-" + "0" * 64
@@ -97,11 +96,7 @@ def main() -> None:
     rows.append(f"| trail requests a day, whoever looks (one per kind every {TRAIL_EVERY / 60:.0f} min) | {per_day} |")
     table = "\n".join(rows)
     print(table)
-    text = OUT.read_text() if OUT.exists() else "# Benchmark results\n"
-    before, _, rest = text.partition(HEADING)
-    after = rest.partition("\n## ")[2]
-    section = f"{HEADING}\n\nReproduce: `python -m bench.audit` (loopback to the simulator, SQLite).\n\n{table}\n"
-    OUT.write_text(before.rstrip("\n") + "\n\n" + section + (f"\n## {after}" if after else ""))
+    write_section(HEADING, "`python -m bench.audit` (loopback to the simulator, SQLite)", table)
 
 
 if __name__ == "__main__":

@@ -19,11 +19,15 @@ import pytest
 from babel.messages.pofile import read_po
 
 from lib import i18n
+from lib.clock import use as clock_use
+from lib.text import clean
 from lib.ui.state import APP_NAME
-from simulator import ManualClock, Simulator
+from lib.views.strip_facts import PORTAL_TEXT_LEN
+from simulator import ManualClock, Options, Simulator
 from simulator.engine import FAIL_TEXT
+from simulator.past import SCHEDULED_ERROR
 from tests.apptest import make_app
-from tests.factories import KEY
+from tests.factories import KEY, T0
 from tests.test_signin_app import AUTH
 
 #: proto fields that are not read by a person (ids, icons, formats, keys)
@@ -36,7 +40,8 @@ NOT_OURS = {"production", "zorglub", "sec", "min", "days", "day", "jan", "feb", 
             "aug", "sep", "oct", "nov", "dec", "mon", "tue", "wed", "thu", "fri", "sat", "sun", "utc", "byte",
             "the", "backup", "file", "invalid", "gz", "tar", "demo"}  # the simulator's failure text and file names
 #: what the simulated portal says in its own words (DocSpace's, not ours)
-PORTAL_TEXTS = (FAIL_TEXT, "Backup cancelled", APP_NAME)  # and the product's name, the same everywhere
+#: (and the product's name, the same everywhere)
+PORTAL_TEXTS = (FAIL_TEXT, "Backup cancelled", SCHEDULED_ERROR, clean(SCHEDULED_ERROR, PORTAL_TEXT_LEN), APP_NAME)
 #: a word of letters alone (not a piece of a task id like "3fa8bad1")
 WORD = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{3,}(?![A-Za-z0-9])")
 
@@ -195,3 +200,28 @@ def test_the_check_finds_an_untranslated_sentence(manual_clock: ManualClock, tic
     with Simulator("restore", api_key=KEY, clock=manual_clock) as sim:
         at = tick(make_app(sim))
         assert any("'progress'" in found for found in left_over(at, vocabulary))
+
+
+@pytest.mark.parametrize("state", ["stopped", "short trail", "not paid", "weeks of trail"])
+def test_what_the_audit_trail_adds_is_translated(state: str, tick, vocabulary: set[str]) -> None:
+    """The schedule that disappeared (the alarm on every page), a short trail (Details), a plan without backups
+    (402), and weeks of backups and a failed scheduled one known from the trail."""
+    clock = ManualClock(T0)
+    clock_use(clock)
+    options = {"stopped": Options(), "short trail": Options(audit=False), "not paid": Options(paid=False),
+               "weeks of trail": Options(days=12, keep_files=2)}[state]
+    scenario = "scheduled-fail" if state == "weeks of trail" else "idle"
+    with Simulator(scenario, api_key=KEY, clock=clock, options=options) as sim:
+        at = tick(pseudo_app(sim))
+        tick(at.switch_page("app_pages/backups.py"))
+        if state == "stopped":
+            sim.remove_schedule()
+            clock.advance(600)
+            tick(at)
+            assert at.error  # the alarm is there, in the pseudo-language
+        for page in PAGES:
+            tick(at.switch_page(page))
+            assert left_over(at, vocabulary) == [], page
+        if state != "not paid":
+            tick(at.switch_page("app_pages/backups.py"))
+            assert any(e.proto.label.startswith("⟦") for e in at.get("expander"))  # Details

@@ -129,3 +129,20 @@ def test_a_schedule_that_is_there_or_never_was_is_not_removed() -> None:
     assert schedule_removed(ScheduleMemory(None, None), [], None) is None
     never = TrailRead(None, None, True, at(14).timestamp(), "not in the plan")
     assert not never.covers(at(13).timestamp(), at(14).timestamp())
+
+
+def test_a_failure_or_restore_first_seen_already_ended_is_the_trails_newest_in_the_day_before() -> None:
+    """The app started at 09:00 and found the failed tasks DocSpace keeps 24 h: they are the trail's failure at
+    02:00 and its restore at 06:00, not new ones (an older one stays its own)."""
+    seen = at(14, 9).timestamp()
+    trail = [event(A.SCHEDULED_BACKUP_FAILED, at(13, 2, 0, 40)), event(A.SCHEDULED_BACKUP_FAILED, at(14, 2, 0, 40)),
+             event(A.RESTORE_STARTED, at(12, 6)), event(A.RESTORE_STARTED, at(14, 6))]
+    found = [RecordedOperation("b", "prod", "backup", "any", "", seen, 30, None, seen, "failed", 30, "No room", seen),
+             RecordedOperation("r", "prod", "restore", "any", "", seen, 42, None, seen, "failed", 42, "Bad file", seen)]
+    failed = failed_backups(trail, found)
+    assert failed == [FailedBackup(at(13, 2, 0, 40), True), FailedBackup(at(14, 2, 0, 40), True, "No room")]
+    assert [f.recorded for f in failed] == ["", "b"]
+    assert unwatched_restores(trail, found) == [at(12, 6)]
+    late = [RecordedOperation("b", "prod", "backup", "any", "", seen + 86_400, 30, None, seen + 86_400, "failed", 30,
+                              "No room", seen + 86_400)]
+    assert len(failed_backups(trail[:2], late)) == 3  # seen more than a day later: not the trail's

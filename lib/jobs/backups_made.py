@@ -10,7 +10,9 @@ whatever came of it, and it starts over whenever the schedule is saved.
 
 from __future__ import annotations
 
+import functools
 import re
+from bisect import bisect_left, bisect_right, insort
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -28,6 +30,8 @@ from lib.portal.models import BackupFile
 EARLY = timedelta(minutes=5)
 #: the same backup seen in two sources (the portal's list and the app's recording) is this close in time
 SAME_BACKUP = timedelta(minutes=10)
+#: twins are made within this of each other (a recorded run may take hours; a day apart is never one backup)
+TWIN_WITHIN = timedelta(days=1)
 
 PORTAL_LIST, RECORDED, AUDIT = "portal list", "recorded", "audit trail"
 _ORDER = {PORTAL_LIST: 0, RECORDED: 1, AUDIT: 2}
@@ -81,9 +85,13 @@ def merged_backups(listed: list[Backup], operations: Iterable[RecordedOperation]
     candidates.sort(key=lambda b: (_ORDER.get(b.source, 3), b.created))
     kept: list[Backup] = []
     took: list[set[str]] = []  # the sources each kept entry already has its twin from
+    by_time: list[tuple[datetime, int]] = []  # the kept entries by when they were made, to look only nearby
     for b in candidates:
-        twin = next((i for i, k in enumerate(kept) if b.source not in took[i] and same_backup(k, b)), None)
+        near = sorted(i for _, i in by_time[bisect_left(by_time, (b.created - TWIN_WITHIN, -1)):
+                                            bisect_right(by_time, (b.created + TWIN_WITHIN, len(kept)))])
+        twin = next((i for i in near if b.source not in took[i] and same_backup(kept[i], b)), None)
         if twin is None:
+            insort(by_time, (b.created, len(kept)))
             kept.append(b)
             took.append({b.source})
             continue
@@ -118,7 +126,9 @@ def same_backup(a: Backup, b: Backup) -> bool:
                for x, y in ((a, b), (b, a)))
 
 
+@functools.lru_cache(maxsize=4096)
 def norm_id(value: str) -> str:
+    """An id as DocSpace's GUIDs compare (braces, dashes and case aside); kept, as merging asks it often."""
     return re.sub(r"[{}\-\s]", "", value).lower()
 
 

@@ -10,7 +10,7 @@ ids (docs/_notes-audit.md).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 
 from lib import timewords
@@ -19,6 +19,9 @@ from lib.portal.audit import FAILED, SCHEDULED, AuditAction, AuditEvent
 
 #: a failure the watcher saw on getbackupprogress and the trail's "failed" are the same run within this
 SAME_FAILURE = timedelta(minutes=10)
+#: DocSpace keeps a finished backup task readable this long (the queue's TimeUntilUnregister): a failure the
+#: watcher first saw already ended happened up to this long before it saw it
+TASK_KEPT = timedelta(days=1)
 #: a restore the app recorded is the trail's "Restore started" when first seen within this after it
 #: (the app may have been down when it started) or a little before (the two clocks)
 WATCHED_AFTER, WATCHED_BEFORE = timedelta(hours=12), timedelta(minutes=5)
@@ -55,6 +58,8 @@ class FailedBackup:
     when: datetime  # UTC
     scheduled: bool | None
     reason: str = ""  # the portal's own words, when the watcher saw the task's error
+    #: the recorded operation that is the same run ("" when only the trail knows it)
+    recorded: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,17 +84,28 @@ def failed_backups(events: Iterable[AuditEvent], operations: Iterable[RecordedOp
     """Every failed backup, each once, oldest first: the trail's (with the reason when the watcher saw the same
     run fail) and the ones only the watcher saw (the trail had not been read, or was short)."""
     ops = [op for op in operations if op.kind == "backup" and op.outcome == "failed"]
-    used: set[str] = set()
-    out: list[FailedBackup] = []
-    for e in unique(events):
-        if e.action_id not in FAILED:
-            continue
-        twin = next((op for op in ops if op.id not in used and abs(_end(op) - e.when) <= SAME_FAILURE), None)
-        if twin is not None:
-            used.add(twin.id)
-        out.append(FailedBackup(e.when, e.action_id in SCHEDULED, twin.portal_text if twin else ""))
-    out += [FailedBackup(_end(op), None, op.portal_text) for op in ops if op.id not in used]
+    failures = [e for e in unique(events) if e.action_id in FAILED]
+    twins = _twins(failures, ops)
+    out = [FailedBackup(e.when, e.action_id in SCHEDULED, twins[i].portal_text if i in twins else "",
+                        twins[i].id if i in twins else "") for i, e in enumerate(failures)]
+    used = {op.id for op in twins.values()}
+    out += [FailedBackup(_end(op), None, op.portal_text, op.id) for op in ops if op.id not in used]
     return sorted(out, key=lambda f: f.when)
+
+
+def _twins(failures: list[AuditEvent], ops: list[RecordedOperation]) -> dict[int, RecordedOperation]:
+    """Which trail failure (by index) each recorded failure is: the nearest within :data:`SAME_FAILURE`; for one
+    first seen already ended, the newest in the day before (DocSpace shows a tenant's newest task only)."""
+    twins: dict[int, RecordedOperation] = {}
+    for op in sorted(ops, key=_end):
+        end = _end(op)
+        free = [i for i in range(len(failures)) if i not in twins]
+        near = [i for i in free if abs(end - failures[i].when) <= SAME_FAILURE]
+        if not near and op.ended is not None and op.ended == op.first_seen:
+            near = [i for i in free if end - TASK_KEPT <= failures[i].when <= end][-1:]
+        if near:
+            twins[min(near, key=lambda i: abs(end - failures[i].when))] = op
+    return twins
 
 
 def by_day(failed: Iterable[FailedBackup], tz: tzinfo) -> dict[date, list[FailedBackup]]:
@@ -101,10 +117,19 @@ def by_day(failed: Iterable[FailedBackup], tz: tzinfo) -> dict[date, list[Failed
 
 
 def unwatched_restores(events: Iterable[AuditEvent], operations: Iterable[RecordedOperation]) -> list[datetime]:
-    """When restores started that the app did not record (nobody watched): how they ended is not known."""
-    seen = [timewords.utc(op.first_seen) for op in operations if op.kind == "restore"]
-    return [e.when for e in unique(events) if e.action_id == AuditAction.RESTORE_STARTED
-            and not any(e.when - WATCHED_BEFORE <= s <= e.when + WATCHED_AFTER for s in seen)]
+    """When restores started that the app did not record (nobody watched): how they ended is not known. One the
+    app first saw already ended is the newest that started in the day before (a task is kept that long)."""
+    starts = [e.when for e in unique(events) if e.action_id == AuditAction.RESTORE_STARTED]
+    watched: set[datetime] = set()
+    for op in operations:
+        if op.kind != "restore":
+            continue
+        seen = timewords.utc(op.first_seen)
+        near = [s for s in starts if s - WATCHED_BEFORE <= seen <= s + WATCHED_AFTER]
+        if not near and op.ended is not None and op.ended == op.first_seen:
+            near = [s for s in starts if seen - TASK_KEPT <= s <= seen][-1:]
+        watched.update(near)
+    return [s for s in starts if s not in watched]
 
 
 def first_scheduled(events: Iterable[AuditEvent]) -> datetime | None:

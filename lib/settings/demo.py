@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from lib.i18n import N_, Msg
 from lib.settings.config import AppConfig, PortalConfig
-from simulator import Simulator
+from simulator import Options, Simulator
 
 #: (name, label, scenario, speed): the restore finishes in about a minute, the backup in about two
 DEMO_PORTALS = (
@@ -15,6 +15,9 @@ DEMO_PORTALS = (
     ("demo-backup", N_("Demo portal (backing up)"), "backup", 2.5),
     ("demo-overdue", N_("Demo portal (backup overdue)"), "overdue", 1.0),
 )
+#: a portal's past beyond its job: the overdue one has three weeks of audit trail and a list that keeps 3 files,
+#: so its strip shows weeks of backups the app never saw, from DocSpace's audit trail
+DEMO_PAST = {"demo-overdue": Options(days=21, keep_files=3)}
 
 
 class Demo:
@@ -25,7 +28,7 @@ class Demo:
         portals = []
         for name, label, scenario, speed in DEMO_PORTALS:
             key = "sk-" + random_secrets.token_hex(32)
-            sim = Simulator(scenario, speed=speed, api_key=key)
+            sim = Simulator(scenario, speed=speed, api_key=key, options=DEMO_PAST.get(name))
             url = sim.start()
             self.simulators[name] = sim
             portals.append(PortalConfig(name=name, url=url, label=label, api_key=key, said=Msg(label)))

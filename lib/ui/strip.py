@@ -14,7 +14,10 @@ from lib.views.charts import strip_figure
 from lib.views.history import Strip
 
 
-def draw_strip(strip: Strip, key: str, v: Viewer, *, big: bool = False) -> None:
+def draw_strip(strip: Strip, key: str, v: Viewer, *, big: bool = False, alarm: bool = True) -> None:
+    """``alarm``: say that automatic backups stopped (False where the page has said it already)."""
+    if alarm and strip.alarm:
+        st.error(md_escape(strip.alarm, 500), icon=":material/event_busy:")
     st.plotly_chart(strip_figure(strip.cells, v), key=f"strip:{key}", alt=v._("The last 30 days, one cell a day"),
                     config={"displaylogo": False, "displayModeBar": False, "responsive": True})
     st.markdown(f"### {md_escape(strip.summary)}" if big else md_escape(strip.summary))

@@ -194,7 +194,8 @@ def _zone_name(tz: tzinfo) -> str:
 #: the strip's cell colours, one per kind (the glyph on each cell tells the kind without colour)
 #: mid-tones, so the strip reads on a light and a dark page alike; days not known yet are hatched as well
 STRIP_COLORS = {"failed": "#dc2626", "missed": "#b45309", "running": "#2563eb", "restore": "#7c3aed",
-                "backup": "#15803d", "due": "#cbd5e1", "none": "#94a3b8", "unknown": "#94a3b8"}
+                "backup": "#15803d", "due": "#cbd5e1", "none": "#94a3b8", "unknown": "#94a3b8",
+                "stopped": "#7f1d1d"}
 _STRIP_INK = {"none": "#0f172a", "unknown": "#0f172a", "due": "#0f172a"}
 
 

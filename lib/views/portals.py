@@ -1,4 +1,8 @@
-"""The All portals page's decisions: one line per configured portal, its health, activity and last backup."""
+"""The All portals page's decisions: one line per configured portal, its health, activity and last backup.
+
+The last backup is one that was made (the portal's list, the app's recordings, DocSpace's audit trail), never
+the schedule's ``lastBackupTime``; a schedule that went away is an alarm; a plan without backups is said
+calmly, with its own badge, not as "unreachable"."""
 
 from __future__ import annotations
 
@@ -11,8 +15,9 @@ from lib.jobs.eta import stalled_for
 from lib.jobs.phases import Phase
 from lib.jobs.schedule import overdue_since
 from lib.jobs.timeline import Timeline
-from lib.portal.errors import SLOW, Category, DocSpaceError, PortalRestoring
+from lib.portal.errors import SLOW, Category, DocSpaceError, PaymentRequired, PortalRestoring
 from lib.portal.models import BackupsAnswer, Progress
+from lib.views.known import Known, stopped_sentence
 from lib.views.status import Level
 
 
@@ -26,8 +31,9 @@ class PortalLine:
 
 def portal_line(restore: Timeline, backup: Timeline | None,
                 backups: BackupsAnswer | DocSpaceError | None,
-                now: float, stall_floor: float, v: Viewer) -> PortalLine:
-    """Health of one portal from its restore and backup timelines and its backup list."""
+                now: float, stall_floor: float, v: Viewer, known: Known | None = None, label: str = "") -> PortalLine:
+    """Health of one portal from its restore and backup timelines, its backup list and what the history
+    database knows (``known``: backups made, the trail, the schedule it had; ``label``: its name)."""
     level, activity, note = Level.OK, v._("idle"), ""
     checking, needs_key = v._("checking…"), v._("needs an API key")
     if _checking(restore):  # nothing known yet: say so at once, never wait for the portal
@@ -64,17 +70,31 @@ def portal_line(restore: Timeline, backup: Timeline | None,
         last = checking
     elif isinstance(backups, PortalRestoring):
         last = v._("unavailable while restoring")
+    elif isinstance(backups, DocSpaceError) and backups.status == PaymentRequired.status:
+        last = v._("not in the plan")
+        if level is Level.OK:
+            level, note = Level.NOT_IN_PLAN, v.say(backups.message)
     elif isinstance(backups, DocSpaceError):
         last = v._("unknown")
         if backups.status in (401, 403) and level is Level.OK:
             level, note = Level.UNAUTHORIZED, v.say(backups.message)
     elif backups is not None:
-        history, schedule = backups
-        when = last_backup_time(history)
-        last = timewords.ago(now - when.timestamp(), v) if when else v._("never")
-        if schedule is not None and overdue_since(schedule, now, when) is not None and level is Level.OK:
-            level, note = Level.WARNING, v._("A scheduled backup is overdue.")
+        level, last, note = _backups(backups, known, level, note, now, v, label)
     return PortalLine(level, activity, last, note)
+
+
+def _backups(backups: BackupsAnswer, known: Known | None, level: Level, note: str, now: float, v: Viewer,
+             label: str) -> tuple[Level, str, str]:
+    """The last backup made, and whether automatic backups stopped or a scheduled one is overdue."""
+    history, schedule = backups
+    when = known.last_backup(history) if known is not None else last_backup_time(history)
+    last = timewords.ago(now - when.timestamp(), v) if when else v._("never")
+    stopped = known.stopped(schedule, now) if known is not None else None
+    if stopped is not None and level is Level.OK:
+        return Level.STOPPED, last, stopped_sentence(stopped, label or v._("this portal"), v)
+    if schedule is not None and overdue_since(schedule, now, when) is not None and level is Level.OK:
+        return Level.WARNING, last, v._("A scheduled backup is overdue.")
+    return level, last, note
 
 
 def _running(timeline: Timeline, progress: Progress, now: float, stall_floor: float,

@@ -33,6 +33,8 @@ class Level(StrEnum):
     UNAUTHORIZED = N_("not authorized")
     RESTORING = N_("restoring")
     WAITING = N_("waiting")
+    STOPPED = N_("backups stopped")  # the schedule the portal had is gone
+    NOT_IN_PLAN = N_("not in the plan")  # the portal's plan has no backups (402)
 
     @property
     def icon(self) -> str:
@@ -48,11 +50,13 @@ class Level(StrEnum):
 _ICONS = {
     Level.OK: "check_circle", Level.IDLE: "bedtime", Level.RUNNING: "autorenew", Level.WARNING: "warning",
     Level.FAILED: "cancel", Level.UNREACHABLE: "cloud_off", Level.UNAUTHORIZED: "lock",
-    Level.RESTORING: "autorenew", Level.WAITING: "hourglass_top",
+    Level.RESTORING: "autorenew", Level.WAITING: "hourglass_top", Level.STOPPED: "event_busy",
+    Level.NOT_IN_PLAN: "credit_card_off",
 }
 _COLORS = {
     Level.OK: "green", Level.IDLE: "gray", Level.RUNNING: "blue", Level.WARNING: "orange", Level.FAILED: "red",
     Level.UNREACHABLE: "red", Level.UNAUTHORIZED: "violet", Level.RESTORING: "blue", Level.WAITING: "gray",
+    Level.STOPPED: "red", Level.NOT_IN_PLAN: "gray",
 }
 
 

@@ -133,6 +133,8 @@ class BackupsWatch:
             self._notify((name, "schedule", "none"), messages.no_schedule(label))
             return
         if memory.gone_at is None:
+            if memory.seen_at > self._seen_written:  # the pages say the same window as the message
+                self._store.schedule_seen(name, memory.seen_at)
             self._store.schedule_gone(name, now)
             self._memory = memory = ScheduleMemory(memory.seen_at, now)
             events = self._store.audit_events(name, memory.seen_at - OVERLAP)
