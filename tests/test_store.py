@@ -31,7 +31,7 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 def operation(op_id: str = "op1", *, first_seen: float = T0, outcome: str = "running", **kw) -> RecordedOperation:
-    fields = dict(id=op_id, portal="prod", kind="restore", scope="any", task_id="task-1", first_seen=first_seen,
+    fields = dict(id=op_id, portal="prod", kind="restore", scope="any", task_id=f"task-{op_id}", first_seen=first_seen,
                   first_percent=0, started=first_seen, ended=None, outcome=outcome, last_percent=0,
                   portal_text="", last_seen=first_seen)
     return RecordedOperation(**(fields | kw))
@@ -88,6 +88,7 @@ def test_a_write_replayed_after_an_outage_is_harmless(url: str) -> None:
         store.begin_operation(operation())
         store.add_point("op1", point)
         store.notification_decided("prod|restore|op1|completed", "done", T0)
+    assert store.flush()
     assert rows(url, schema.operations) == 1 and rows(url, schema.points) == 1
     assert rows(url, schema.notifications) == 1
     store.close()
@@ -126,13 +127,14 @@ def test_postgres_away_then_back_loses_nothing(pg_cluster: Cluster, pg_url: str)
     store = HistoryStore(pg_url)
     assert store.open()
     store.begin_operation(operation())
+    assert store.flush()
     pg_cluster.stop()
     try:
         for i in range(1, 6):
             store.add_point("op1", Point(T0 + i, i, Phase.PREPARING))
+        assert store.operations() == []  # reads answer at once, empty, while it is away
         assert store.pending == 5
         assert store.problem.startswith("History is not being saved: 127.0.0.1 is not reachable.")
-        assert store.operations() == []  # reads answer at once, empty, while it is away
     finally:
         pg_cluster.start()
     assert store.flush() and store.pending == 0 and store.problem == ""
@@ -149,7 +151,8 @@ def test_a_database_that_is_not_there_at_start_is_created_when_it_comes(pg_clust
         store.begin_operation(operation())
     finally:
         pg_cluster.start()
-    assert store.flush() and [op.id for op in store.operations()] == ["op1"]
+    assert store.flush(), store.problem
+    assert [op.id for op in store.operations()] == ["op1"]
     store.close()
 
 
@@ -189,7 +192,7 @@ def test_an_older_database_is_upgraded_not_dropped(url: str) -> None:
     store = HistoryStore(url)
     assert store.open()
     with engine.connect() as conn:
-        assert schema.version_of(conn) == schema.VERSION == 2
+        assert schema.version_of(conn) == schema.VERSION == 3
     engine.dispose()
     assert [op.id for op in store.operations()] == ["op1"]  # kept
     assert store.kept_backups("prod", 0) == [] and store.backups_known_since("prod") is None  # and new tables

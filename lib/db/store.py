@@ -2,41 +2,61 @@
 
 SQLite by default (a file beside app.py), or any SQLAlchemy URL (PostgreSQL with psycopg for
 Community Cloud, whose disk does not survive a reboot). Only the watcher writes, and only on change
-points and outcomes. Writes go through a queue: when the database is down or full, they wait in
+points and outcomes. Writes go through a queue (:mod:`lib.db.writer`) that a thread of its own writes
+in batches: a check never waits for the database. When the database is down or full, writes wait in
 memory, :attr:`problem` says so in one sentence, and they are written, in order, once it is back.
-Every write can be replayed safely (inserts ignore a row that is already there).
+Every write can be replayed safely (inserts ignore a row that is already there, updates never go back
+in time), so a second copy that wrote the same thing, or a replay after an outage, is harmless.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, delete, event, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
 from lib import timewords
 from lib.db import schema
-from lib.db.schema import backup_files, notifications, operations, outages, points, portals, watch_state
+from lib.db.schema import (
+    backup_files,
+    insert_ignore,
+    notifications,
+    operations,
+    outages,
+    points,
+    portals,
+    watch_state,
+)
+from lib.db.writer import MAX_PENDING, Write, Writer
 from lib.jobs.phases import Phase
 from lib.jobs.recorded import RecordedOperation
 from lib.jobs.timeline import Point, Problem
 from lib.portal.errors import Category
 from lib.portal.models import BackupFile, StorageType
 
-#: writes kept in memory while the database is away; past this the oldest are dropped (and said)
-MAX_PENDING = 50_000
+__all__ = ["MAX_PENDING", "HistoryStore", "StoreAway"]
 #: after a failure, reads answer "nothing" at once for this long instead of waiting on the database again
 QUIET_AFTER_FAILURE = 10.0
-Write = Callable[[Connection], None]
+#: PostgreSQL: seconds to connect, and for any statement (a database that hangs or drops packets is
+#: given up on after this, and tried again later; the checks never wait for it)
+CONNECT_TIMEOUT, STATEMENT_TIMEOUT = 3, 5
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+
+class StoreAway(Exception):
+    """The database could not be reached just now (:attr:`HistoryStore.problem` says why)."""
 
 
 class HistoryStore:
@@ -44,13 +64,14 @@ class HistoryStore:
         self.url = url
         self.clock = clock
         self.problem = ""  # one sentence while history is not being saved, else ""
-        self.dropped = 0
-        self.generation = 0  # goes up with every write that reached the database: what was read is stale
-        self._pending: list[Write] = []
-        self._lock = threading.RLock()
+        self.generation = 0  # goes up with every batch that reached the database: what was read is stale
         self._ready = False
+        self._schema_lock = threading.Lock()
         self._failed_at = float("-inf")  # time.monotonic() of the last failure
-        self._engine = _engine(url)
+        self._engine, memory = _engine(url)
+        # one in-memory SQLite connection is shared by every thread: they take turns
+        self._serial: contextlib.AbstractContextManager[Any] = threading.RLock() if memory else contextlib.nullcontext()
+        self._writer = Writer(self._write_batch, self._failed)
 
     # ------------------------------------------------------------ lifecycle
 
@@ -59,55 +80,108 @@ class HistoryStore:
         return self.flush()
 
     def close(self) -> None:
-        self.flush()
+        self._writer.close()
         self._engine.dispose()
 
     @property
     def pending(self) -> int:
-        return len(self._pending)
+        return self._writer.pending
+
+    @property
+    def dropped(self) -> int:
+        return self._writer.dropped
+
+    @property
+    def writes(self) -> tuple[int, int]:
+        """(writes, commits) since the start: what the history cost the database."""
+        return self._writer.writes, self._writer.commits
 
     def flush(self) -> bool:
-        """Write what waits, in order and in one transaction; True when nothing is left waiting."""
-        with self._lock:
-            if self._ready and not self._pending:
-                return True
-            batch = list(self._pending)
-            try:
-                with self._engine.begin() as conn:
-                    if not self._ready:
-                        schema.upgrade(conn)
-                    for write in batch:
-                        write(conn)
-            except (SQLAlchemyError, OSError, RuntimeError) as exc:
-                self._failed(exc)
-                return False
-            self._ready = True
-            del self._pending[: len(batch)]
-            self.generation += bool(batch)
-            self.problem = ""
-            self.dropped = 0
-            return True
+        """Write what waits now, in order, on this thread; True when nothing is left waiting."""
+        if not self._ready and not self._upgrade():
+            return False
+        return self._writer.flush()
 
-    def _submit(self, write: Write) -> None:
-        with self._lock:
-            self._pending.append(write)
-            if len(self._pending) > MAX_PENDING:
-                del self._pending[0]
-                self.dropped += 1
-            self.flush()
+    def at_once(self, work: Callable[[Connection], T]) -> T:
+        """Run ``work`` in a transaction now, on this thread (the lease, claiming a message: they cannot
+        wait in the queue); raises :class:`StoreAway` when the database cannot be reached."""
+        if not self._ready and not self._upgrade():
+            raise StoreAway(self.problem)
+        try:
+            with self._serial, self._engine.begin() as conn:
+                result = work(conn)
+        except (SQLAlchemyError, OSError) as exc:
+            self._failed(exc)
+            raise StoreAway(self.problem) from None
+        if not self.pending:
+            self.problem = ""
+        return result
+
+    def _upgrade(self) -> bool:
+        try:
+            self._schema()
+        except (SQLAlchemyError, OSError, RuntimeError) as exc:
+            self._failed(exc)
+            return False
+        return True
+
+    def _schema(self) -> None:
+        """Create or upgrade the schema once (raises when the database could not be reached)."""
+        with self._schema_lock:
+            if self._ready:
+                return
+            with self._serial, self._engine.begin() as conn:
+                schema.upgrade(conn)
+            self._ready = True
+
+    def _write_batch(self, batch: list[Write]) -> None:
+        """One transaction for the batch (raises when the database failed: it is all tried again later).
+        A write the database refuses for good (a constraint, bad data) is dropped alone, with a log line."""
+        try:
+            self._transaction(batch)
+        except (IntegrityError, DataError):
+            for write in batch:  # one by one: the rest must not wait behind it forever
+                try:
+                    self._transaction([write])
+                except (IntegrityError, DataError) as exc:
+                    log.warning("a history write was refused and dropped: %s", type(exc.orig).__name__)
+        self.generation += 1
+        self.problem = ""
+
+    def _transaction(self, batch: list[Write]) -> None:
+        self._schema()
+        with self._serial, self._engine.begin() as conn:
+            for write in batch:
+                write.run(conn)
+
+    def _submit(self, run: Callable[[Connection], Any], key: str | None = None) -> None:
+        self._writer.submit(Write(run, key))
 
     # ------------------------------------------------------------ writes
 
     def begin_operation(self, op: RecordedOperation) -> None:
+        """A new operation; the same task seen again after it had vanished runs again, as the same row."""
         values = asdict(op)
-        self._submit(lambda conn: conn.execute(_insert_ignore(conn, operations, values)))
+        reopen = (update(operations).where(operations.c.id == op.id, operations.c.outcome == "vanished")
+                  .values(outcome="running", ended=None, last_seen=op.last_seen, last_percent=op.last_percent))
+
+        def write(conn: Connection) -> None:
+            conn.execute(insert_ignore(conn, operations, values))
+            if op.running:
+                conn.execute(reopen)
+
+        self._submit(write)
 
     def add_point(self, operation_id: str, point: Point) -> None:
         values = _point_row(operation_id, point)
-        self._submit(lambda conn: conn.execute(_insert_ignore(conn, points, values)))
+        self._submit(lambda conn: conn.execute(insert_ignore(conn, points, values)))
 
     def update_operation(self, operation_id: str, **values: Any) -> None:
-        stmt = update(operations).where(operations.c.id == operation_id).values(**values)
+        """What a running operation reached; never an older answer over a newer one (two copies racing)."""
+        stmt = update(operations).where(operations.c.id == operation_id, operations.c.outcome == "running")
+        if "last_seen" in values:
+            stmt = stmt.where(operations.c.last_seen <= values["last_seen"])
+        stmt = stmt.values(**values)
         self._submit(lambda conn: conn.execute(stmt))
 
     def end_operation(self, operation_id: str, outcome: str, ended: float, **values: Any) -> None:
@@ -119,15 +193,17 @@ class HistoryStore:
     def outage_began(self, outage_id: str, portal: str, endpoint: str, at: float, problem: Problem) -> None:
         values = {"id": outage_id, "portal": portal, "endpoint": endpoint, "started": at, "ended": None,
                   "category": problem.category.value, "label": problem.label, "message": problem.message}
-        self._submit(lambda conn: conn.execute(_insert_ignore(conn, outages, values)))
+        self._submit(lambda conn: conn.execute(insert_ignore(conn, outages, values)))
 
     def outage_ended(self, outage_id: str, at: float) -> None:
         stmt = update(outages).where(outages.c.id == outage_id).values(ended=at)
         self._submit(lambda conn: conn.execute(stmt))
 
     def notification_decided(self, key: str, text: str, at: float) -> None:
-        values = {"key": key, "text": text, "created": at, "sent": None, "attempts": 0, "last_error": ""}
-        self._submit(lambda conn: conn.execute(_insert_ignore(conn, notifications, values)))
+        """A message decided (unclaimed until the sender claims it: if this copy stops first, the next sends it)."""
+        values = {"key": key, "text": text, "created": at, "sent": None, "attempts": 0, "last_error": "",
+                  "holder": "", "claimed": None}
+        self._submit(lambda conn: conn.execute(insert_ignore(conn, notifications, values)))
 
     def notification_tried(self, key: str, *, sent: float | None, attempts: int, error: str) -> None:
         stmt = update(notifications).where(notifications.c.key == key).values(
@@ -135,14 +211,15 @@ class HistoryStore:
         self._submit(lambda conn: conn.execute(stmt))
 
     def save_state(self, key: str, state: dict[str, Any], at: float) -> None:
-        """What the watcher last knew about one endpoint, for apps that only read."""
+        """What the watcher last knew about one endpoint, for apps that only read (never an older one
+        over a newer one; of several waiting in one batch only the last is written)."""
         values = {"key": key, "updated": at, "state": json.dumps(state)}
 
         def write(conn: Connection) -> None:
-            conn.execute(delete(watch_state).where(watch_state.c.key == key))
-            conn.execute(watch_state.insert().values(**values))
+            conn.execute(delete(watch_state).where(watch_state.c.key == key, watch_state.c.updated <= at))
+            conn.execute(insert_ignore(conn, watch_state, values))
 
-        self._submit(write)
+        self._submit(write, key=f"state:{key}")
 
     def save_backup_files(self, portal: str, records: list[BackupFile], at: float) -> None:
         """Backup files the portal listed that were not kept yet; the first call also marks "known since"."""
@@ -151,9 +228,9 @@ class HistoryStore:
                  "expires_on": r.expires_on.timestamp() if r.expires_on else None} for r in records]
 
         def write(conn: Connection) -> None:
-            conn.execute(_insert_ignore(conn, portals, {"name": portal, "backups_known_since": at}))
+            conn.execute(insert_ignore(conn, portals, {"name": portal, "backups_known_since": at}))
             for row in rows:
-                conn.execute(_insert_ignore(conn, backup_files, row))
+                conn.execute(insert_ignore(conn, backup_files, row))
 
         self._submit(write)
 
@@ -223,10 +300,10 @@ class HistoryStore:
     def _read(self, query: Any) -> list[dict[str, Any]]:
         if self.problem and time.monotonic() - self._failed_at < QUIET_AFTER_FAILURE:
             return []  # it just failed: answer at once rather than wait on it again
-        if not self._ready and not self.flush():
+        if (not self._ready or self.pending) and not self.flush():  # a reader sees what was written before
             return []
         try:
-            with self._engine.connect() as conn:
+            with self._serial, self._engine.connect() as conn:
                 return [dict(row._mapping) for row in conn.execute(query)]
         except (SQLAlchemyError, OSError) as exc:
             self._failed(exc)
@@ -240,31 +317,32 @@ class HistoryStore:
 # ---------------------------------------------------------------- helpers
 
 
-def _engine(url: str) -> Engine:
+def _engine(url: str) -> tuple[Engine, bool]:
+    """The engine, and whether it is one in-memory SQLite database (one connection, shared)."""
     parsed = make_url(url)
+    if parsed.get_backend_name() == "postgresql":
+        # short timeouts, and TCP keepalives with a user timeout: a host that drops packets is given up on
+        # in seconds, not after the quarter of an hour TCP would wait for it
+        return create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=4, pool_timeout=CONNECT_TIMEOUT,
+                             connect_args={"connect_timeout": CONNECT_TIMEOUT,
+                                           "options": f"-c statement_timeout={STATEMENT_TIMEOUT * 1000}",
+                                           "tcp_user_timeout": STATEMENT_TIMEOUT * 1000, "keepalives": 1,
+                                           "keepalives_idle": 5, "keepalives_interval": 2,
+                                           "keepalives_count": 2}), False
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=4,
-                             connect_args={"connect_timeout": 3} if parsed.get_backend_name() == "postgresql" else {})
+        return create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=4), False
     if parsed.database in (None, "", ":memory:"):
-        engine = create_engine("sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False})
-    else:
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 5})
+        return create_engine("sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False}), True
+    Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": STATEMENT_TIMEOUT})
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_conn: Any, _record: Any) -> None:
         cursor = dbapi_conn.cursor()
-        if parsed.database not in (None, "", ":memory:"):
-            cursor.execute("PRAGMA journal_mode=WAL")  # pages read while the watcher writes
+        cursor.execute("PRAGMA journal_mode=WAL")  # pages read while the watcher writes
         cursor.close()
 
-    return engine
-
-
-def _insert_ignore(conn: Connection, table: Any, values: dict[str, Any]) -> Any:
-    """INSERT that leaves an existing row alone, so a write replayed after an outage is harmless."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table).values(**values).on_conflict_do_nothing()
+    return engine, False
 
 
 def _point_row(operation_id: str, p: Point) -> dict[str, Any]:

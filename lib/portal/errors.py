@@ -90,7 +90,8 @@ class PortalUnreachable(DocSpaceError):
 
 class Unauthorized(DocSpaceError):
     sentence = "The portal did not accept the API key."
-    advice = "Create a new admin API key in DocSpace and put it in the app's secrets (see 'API key' in docs/settings.md)."
+    advice = ("Create a new admin API key in DocSpace and put it in the app's secrets "
+              "(see 'API key' in docs/settings.md).")
     status = 401
     label = "not authorized"
     category = Category.AUTH

@@ -1,9 +1,14 @@
-"""Webhook notifications: once per operation and event, kept in the history so a restart never repeats one.
+"""Webhook notifications: once per operation and event, across restarts and however many copies run.
 
 Messages are ``{"text": …}``, which Slack and Microsoft Teams incoming webhooks both accept. A
 delivery thread sends them so a slow webhook never delays the watching; a failed delivery is tried
 again after 30 s, 2 min and 10 min, and the failure is kept in :attr:`Notifier.last_error` for the
 page to show. Nothing here raises into the caller.
+
+With a lease (``me``), a message leaves only after this copy claimed its row in the database while it
+held the watch (:func:`lib.db.lease.claim`): two copies, or a paused copy that woke up after another
+took over, cannot both send it. When the database cannot be reached the message waits for it (the page
+still says at once what happened). Messages another copy decided and did not send are found and sent.
 """
 
 from __future__ import annotations
@@ -16,14 +21,22 @@ from dataclasses import dataclass
 from typing import Any
 
 from lib import timewords
-from lib.db.store import HistoryStore
+from lib.db import lease
+from lib.db.store import HistoryStore, StoreAway
 from lib.portal.client import post_webhook
 from lib.portal.errors import DocSpaceError
+from lib.watching.counts import Counts
 
 #: seconds to wait before each retry of a failed delivery; then it gives up
 RETRY_DELAYS = (30.0, 120.0, 600.0)
 #: a delivery that was still waiting when the app stopped is tried again after a restart within this time
 RESUME_WITHIN = 3600.0
+#: while the database cannot be reached, a message waits this long before its claim is tried again
+CLAIM_AGAIN = 5.0
+#: another copy's claim younger than this may be a message on its way: it is left to that copy
+CLAIM_GRACE = 120.0
+#: how often messages owed by another copy (decided, never sent) are looked for
+OWED_EVERY = 30.0
 log = logging.getLogger(__name__)
 
 
@@ -38,13 +51,19 @@ class _Delivery:
 class Notifier:
     def __init__(self, webhook_url: str | None, store: HistoryStore, *,
                  send: Callable[[str, dict[str, Any]], None] = post_webhook,
-                 clock: Callable[[], float] = time.time, retry_delays: tuple[float, ...] = RETRY_DELAYS):
+                 clock: Callable[[], float] = time.time, retry_delays: tuple[float, ...] = RETRY_DELAYS,
+                 me: lease.Me | None = None, counts: Counts | None = None):
+        """``me``: this copy, when copies share the database (a message is then claimed before it leaves)."""
         self.webhook_url = webhook_url
         self._store = store
         self._send = send
         self._clock = clock
         self._delays = retry_delays
+        self._me = me
+        self._counts = counts or Counts()
+        self._owed_at = float("-inf")
         self._decided: set[str] = set()
+        self._done: set[str] = set()  # delivered here, or given up on
         self._queue: list[_Delivery] = []
         self._cond = threading.Condition()
         self._stopping = threading.Event()
@@ -57,12 +76,18 @@ class Notifier:
         return bool(self.webhook_url)
 
     def load(self) -> None:
-        """Remember what was decided before a restart; resume deliveries that were still waiting."""
+        """Remember what was decided before (a restart, another copy); take up deliveries still owed."""
         now = self._clock()
-        for key, row in self._store.notified().items():
-            self._decided.add(key)
-            if row["sent"] is None and row["attempts"] <= len(self._delays) and now - row["created"] < RESUME_WITHIN:
-                self._queue.append(_Delivery(key, row["text"], row["attempts"]))
+        self._owed_at = time.monotonic()
+        rows = self._store.notified()
+        with self._cond:
+            queued = {d.key for d in self._queue}
+            for key, row in rows.items():
+                self._decided.add(key)
+                owed = (row["sent"] is None and row["attempts"] <= len(self._delays)
+                        and now - row["created"] < RESUME_WITHIN)
+                if owed and key not in queued and key not in self._done:
+                    self._queue.append(_Delivery(key, row["text"], row["attempts"]))
 
     def notify(self, key: tuple[str, ...], text: str) -> bool:
         """Send ``text`` unless this ``key`` (portal, operation, event…) was decided before."""
@@ -103,11 +128,34 @@ class Notifier:
 
     def _run(self) -> None:
         while not self._stopping.is_set():
+            if self._me is not None and time.monotonic() - self._owed_at > OWED_EVERY:
+                self.load()  # what a copy that stopped had decided and not sent
             self.deliver_due()
             with self._cond:
                 self._cond.wait(0.5 if self._queue else 5.0)
 
+    def _claimed(self, delivery: _Delivery) -> bool:
+        """Whether this copy may send it now; False drops it (sent, or another copy has it) or, while the
+        database cannot be reached, puts it off."""
+        if self._me is None:
+            return True
+        me, now = self._me, self._clock()
+        try:
+            mine = self._store.at_once(lambda conn: lease.claim(conn, me, delivery.key, delivery.text, now,
+                                                                tries=len(self._delays) + 1, grace=CLAIM_GRACE))
+        except StoreAway:
+            with self._cond:
+                delivery.next_try = now + CLAIM_AGAIN
+            return False
+        if not mine:
+            with self._cond:
+                self._queue.remove(delivery)
+            log.debug("notification %s: sent or claimed by another copy", delivery.key)
+        return mine
+
     def _try(self, delivery: _Delivery) -> None:
+        if not self._claimed(delivery):
+            return
         delivery.attempts += 1
         try:
             self._send(self.webhook_url or "", {"text": delivery.text})
@@ -121,16 +169,23 @@ class Notifier:
         with self._cond:
             if not error:
                 self._queue.remove(delivery)
+                self._done.add(delivery.key)
                 self.sent = [*self.sent[-19:], delivery.text]
                 self.last_error = ""
                 log.info("notification sent: %s", delivery.text)
             elif delivery.attempts > len(self._delays):
                 self._queue.remove(delivery)
+                self._done.add(delivery.key)
                 self.last_error = f"{error} Gave up after {delivery.attempts} tries."
             else:
                 delivery.next_try = now + self._delays[delivery.attempts - 1]
                 self.last_error = f"{error} Trying again in {timewords.duration(self._delays[delivery.attempts - 1])}."
         if error:
             log.warning("%s", self.last_error)
-        self._store.notification_tried(delivery.key, sent=None if error else now, attempts=delivery.attempts,
-                                       error=error)
+        self._counts.notified(not error)
+        sent, attempts = None if error else now, delivery.attempts
+        try:  # at once: a copy taking over must not send it again
+            self._store.at_once(lambda conn: lease.tried(conn, delivery.key, delivery.text, now, sent=sent,
+                                                         attempts=attempts, error=error))
+        except StoreAway:
+            self._store.notification_tried(delivery.key, sent=sent, attempts=attempts, error=error)

@@ -8,6 +8,7 @@ half-recorded history. It also decides which notifications an answer calls for.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import replace
@@ -31,6 +32,12 @@ LEARN_FROM = 10
 
 Notify = Callable[[tuple[str, ...], str], object]
 log = logging.getLogger(__name__)
+
+
+def operation_id(portal: str, kind: str, scope: str, task_id: str) -> str:
+    """An operation's id, made from what identifies it, so two watchers (or one after a restart) that see
+    the same task write the same row and tell its outcome under the same key."""
+    return hashlib.sha256(f"{portal}|{kind}|{scope}|{task_id}".encode()).hexdigest()[:32]
 
 
 class Recording:
@@ -120,6 +127,8 @@ class Recording:
 
     def _begin(self, point: Point) -> None:
         t = self.timeline
+        if point.task_id:  # the task names its row: every copy that sees it writes the same one
+            t.run_id = operation_id(self.portal, self.operation.noun, self.scope, point.task_id)
         seen = point.phase not in _TERMINAL
         progress = t.last_progress
         op = RecordedOperation(
