@@ -1,26 +1,13 @@
-"""DocSpace Backup Monitor: the entry point. Settings once, the gates, navigation and the frame of every page."""
+"""DocSpace Backup Monitor. ``streamlit run app.py`` starts the server and, with it, the watching, before
+anyone visits; every browser session runs dashboard.py (the pages). On Streamlit Community Cloud the
+"Main file path" is this file, app.py.
+
+Beside the pages: ``GET /healthz`` (is the watching alive?) and, with ``[metrics] enabled = true``,
+``GET /metrics`` (Prometheus).
+"""
 
 import streamlit as st
 
-from lib.settings.errors import ConfigError
-from lib.ui import chrome, signin, state
+from lib.ui import server
 
-st.set_page_config(page_title=state.tab_title(), page_icon=":material/dns:",
-                   layout="wide" if state.kiosk() else "centered")
-try:
-    config = state.read_config()
-except ConfigError as exc:
-    chrome.settings_error(exc)
-    st.stop()
-signin.gate(config)  # with [auth]: signed in and on the list, or nothing else runs
-chrome.passcode_gate(config)
-ctx = state.start(config)
-page = st.navigation([
-    st.Page("app_pages/restore.py", title="Restore progress", icon=":material/settings_backup_restore:", default=True),
-    st.Page("app_pages/backup.py", title="Backup progress", icon=":material/backup:", url_path="backup"),
-    st.Page("app_pages/backups.py", title="Backups", icon=":material/history:", url_path="backups"),
-    st.Page("app_pages/portals.py", title="All portals", icon=":material/dns:", url_path="portals"),
-    st.Page("app_pages/history.py", title="History", icon=":material/calendar_month:", url_path="history"),
-], position="hidden" if ctx.kiosk else "sidebar")
-chrome.frame(ctx)
-page.run()
+app = st.App("dashboard.py", lifespan=server.lifespan, routes=server.routes())

@@ -21,7 +21,7 @@ from tests.factories import KEY
 
 def app(**secrets: dict) -> AppTest:
     """The whole app with these secrets and, unless a test says otherwise, an in-memory history."""
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=30)
     at.secrets["history"] = {"url": "sqlite://"}
     for table, values in secrets.items():
         at.secrets[table] = values

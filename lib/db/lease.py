@@ -49,8 +49,9 @@ def take(conn: Connection, me: Me, seen: LeaseRow | None, now: float, health: st
     """Take the lease as it was seen (none, handed over, or gone quiet); False when another copy was first."""
     values = {"holder": me.id, "role": me.role, "host": me.host, "pid": me.pid, "since": now, "renewed": now,
               "health": health}
-    if seen is None:
-        return conn.execute(insert_ignore(conn, leases, values | {"name": NAME, "beat": 0})).rowcount == 1
+    if seen is None:  # (RETURNING: PostgreSQL gives no row count for an INSERT … ON CONFLICT DO NOTHING)
+        made = insert_ignore(conn, leases, values | {"name": NAME, "beat": 0}).returning(leases.c.name)
+        return conn.execute(made).first() is not None
     stmt = (update(leases).where(leases.c.name == NAME, leases.c.holder == seen.holder, leases.c.beat == seen.beat)
             .values(**values, beat=seen.beat + 1))
     return conn.execute(stmt).rowcount == 1

@@ -41,7 +41,10 @@ _TABLES = {
     "history": {"url", "keep_days", "watcher"},
     "access": {"passcode", "allow"},
     "notify": {"webhook_url", "remind_hours"},
+    "metrics": {"enabled", "token"},
 }
+#: a metrics token shorter than this is too easy to guess
+TOKEN_MIN = 16
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,13 @@ class AppConfig:
     sign_in: access.SignIn | None = field(default=None, repr=False)  # [auth] + [access] allow: the providers, the list
     #: settings the app changed to fit its limits, each one sentence, said once to the viewer
     notes: tuple[str, ...] = ()
+    metrics: bool = False  # GET /metrics serves Prometheus text
+    metrics_token: str | None = field(default=None, repr=False)  # then only with "Authorization: Bearer <token>"
+
+    @property
+    def gated(self) -> bool:
+        """Whether viewers must pass a passcode or sign in (routes beside the pages then name no portal)."""
+        return self.passcode is not None or self.sign_in is not None
 
     def portal(self, name: str | None) -> PortalConfig:
         """The named portal, or the first one when the name is unknown or missing."""
@@ -119,6 +129,7 @@ def load(secrets: Mapping[str, Any]) -> AppConfig:
     sign_in = access.load(secrets.get("auth"), (secrets.get("access") or {}).get("allow"))
     notify = secrets.get("notify") or {}
     remind = _number(notify, "notify.remind_hours", "remind_hours", 1.0) if "remind_hours" in notify else None
+    metrics, token = _metrics(secrets.get("metrics") or {}, gated=passcode is not None or sign_in is not None)
     return AppConfig(
         portals=portals,
         refresh_seconds=refresh,
@@ -133,7 +144,23 @@ def load(secrets: Mapping[str, Any]) -> AppConfig:
         sign_in=sign_in,
         remind_hours=remind,
         notes=tuple(notes),
+        metrics=metrics,
+        metrics_token=token,
     )
+
+
+def _metrics(table: Mapping[str, Any], *, gated: bool) -> tuple[bool, str | None]:
+    """``[metrics]``: on or off, and the token a scraper must send."""
+    enabled = table.get("enabled", False)
+    if not isinstance(enabled, bool):
+        raise ConfigError("'metrics.enabled' must be true or false (no quotes).")
+    token = table.get("token")
+    if token is not None and (not isinstance(token, str) or len(token.strip()) < TOKEN_MIN):
+        raise ConfigError(f"'metrics.token' must be a text in quotes of at least {TOKEN_MIN} characters.")
+    if enabled and gated and token is None:
+        raise ConfigError("'metrics.token' is needed when the app has a passcode or sign-in: /metrics names "
+                          "every portal, and it does not ask for the passcode.")
+    return enabled, token.strip() if token else None
 
 
 def _clamp(value: float, low: float, high: float, where: str, then: str, notes: list[str], *,

@@ -19,6 +19,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from lib.db.lease import Me
 from lib.db.store import HistoryStore
 from lib.jobs.forecast import Past
 from lib.jobs.phases import Phase
@@ -28,6 +29,8 @@ from lib.portal.client import DocSpaceClient, post_webhook
 from lib.portal.models import BackupsAnswer, Operation, Progress
 from lib.settings.config import AppConfig, PortalConfig
 from lib.watching import endpoint_state, messages
+from lib.watching.counts import Counts
+from lib.watching.health import Check, Holder
 from lib.watching.notify import Notifier
 from lib.watching.poller import Poll, Poller
 from lib.watching.recording import SCOPES, Recording
@@ -65,6 +68,7 @@ class Endpoint:
     files: set[str] | None = None
     overdue: tuple[float, float, int] | None = None  # (the missed run's time, when first told, reminders sent)
     waited: bool = False  # a viewer already waited once for the first answer
+    last_ok: float | None = None  # its last answer (not a failure), for /healthz
 
     def interval(self, now: float, refresh: float, idle: float) -> float:
         wanted = [every for every, until in self.looks.items() if until > now]
@@ -83,15 +87,18 @@ class Endpoint:
 class Watcher:
     def __init__(self, config: AppConfig, store: HistoryStore, *, clock: Callable[[], float] = time.time,
                  send: Callable[[str, dict[str, Any]], None] = post_webhook, keep_days: float = 180.0,
-                 heartbeat: float | None = None):
-        """``heartbeat``: also write what it knows this often when nothing changed, for apps that only
-        read (the headless watcher sets it; an app that watches itself writes on change only)."""
+                 heartbeat: float | None = None, me: Me | None = None, counts: Counts | None = None):
+        """``heartbeat``: also write what it knows this often when nothing changed, for copies that only
+        read; ``me``: this copy, when copies share the database (messages are claimed before they leave);
+        ``counts``: where checks and messages are counted for /metrics."""
         self.config = config
         self.store = store
         self.clock = clock
         self.keep_days = keep_days
         self.heartbeat = heartbeat
-        self.notifier = Notifier(config.webhook_url, store, send=send, clock=clock)
+        self.counts = counts or Counts()
+        self.started = clock()
+        self.notifier = Notifier(config.webhook_url, store, send=send, clock=clock, me=me, counts=self.counts)
         self._clients = {p.name: DocSpaceClient(p.url, p.api_key) for p in config.portals}
         self._endpoints: dict[tuple[str, str, bool | None], Endpoint] = {}
         self._lock = threading.RLock()
@@ -198,6 +205,27 @@ class Watcher:
             self._endpoint(portal, kind, dump).poller.hurry()
             self._cond.notify_all()
 
+    def holder(self) -> Holder | None:
+        """A watcher alone knows nothing of other copies (:class:`~lib.watching.duty.OnDuty` does)."""
+        return None
+
+    def checks(self) -> dict[str, Check]:
+        """Each portal's last answer on any endpoint watched with nobody looking, and how often it is asked."""
+        now = self.clock()
+        found: dict[str, Check] = {}
+        with self._lock:
+            for ep in self._endpoints.values():
+                if not ep.default:
+                    continue
+                every = ep.interval(now, self.config.refresh_seconds, self.config.idle_seconds)
+                was = found.get(ep.portal.name)
+                if was is not None:
+                    last = max((t for t in (was.last, ep.last_ok) if t is not None), default=None)
+                    every = min(every, was.every)
+                else:
+                    last = ep.last_ok
+                found[ep.portal.name] = Check(last, every)
+        return found
 
     # ------------------------------------------------------------ the watching
 
@@ -230,8 +258,6 @@ class Watcher:
         while not self._stopping.is_set():
             self.step()
             now = self.clock()
-            if self.store.pending:
-                self.store.flush()
             if now - self._pruned > PRUNE_EVERY:
                 self._pruned = now
                 self.store.prune(self.keep_days)
@@ -250,6 +276,9 @@ class Watcher:
         on the portal or the database; an endpoint has one fetch at a time, so its recording has one writer."""
         try:
             poll = ep.poller.fetch(interval)
+            self.counts.checked(ep.portal.name, ep.kind, poll.ok)
+            if poll.ok:
+                ep.last_ok = poll.at
             if ep.recording is not None:
                 self._recorded(ep, poll)
                 state = endpoint_state.timeline_state(ep.recording.timeline, ep.recording.stored)
