@@ -20,7 +20,7 @@ def settings_error(exc: ConfigError) -> None:
 
 
 def passcode_gate(config: AppConfig) -> None:
-    """Ask for the viewer passcode, when one is set, before any portal data is fetched or shown."""
+    """Ask for the viewer passcode, when one is set, before any portal data is shown."""
     if not config.passcode or st.session_state.get(state.PASSCODE_OK):
         return
     st.title("DocSpace Backup Monitor")

@@ -19,6 +19,7 @@ from lib.settings.config import PortalConfig
 from lib.text import clean, md_escape
 from lib.ui import chrome, state
 from lib.ui.state import Context
+from lib.views.duty import watched_by
 from lib.views.export import timeline_csv
 from lib.views.progress import LiveView, live_view
 from lib.views.rhythm import Change
@@ -83,7 +84,7 @@ def progress_page(ctx: Context, operation: Operation) -> None:
         if footer:
             st.caption(footer)
         if not ctx.kiosk:
-            _details(shown, view.timeline, ctx.tz, noun, key)
+            _details(shown, view.timeline, ctx.tz, noun, key, watched_by(source.holder(), ctx.tz, now))
         change = view.rhythm.observe(view.timeline.phase.running, status.done)
         if change is Change.ENDED_WATCHED:
             st.toast(status.headline, icon=status.level.icon)
@@ -160,10 +161,12 @@ def _draw_download(link: str, portal: PortalConfig, status: Status) -> None:
         st.text(clean(link, 300))
 
 
-def _details(shown: LiveView, timeline: Timeline, tz: tzinfo, noun: str, key: str) -> None:
+def _details(shown: LiveView, timeline: Timeline, tz: tzinfo, noun: str, key: str,
+             watcher: tuple[str, str] | None) -> None:
     with st.expander("Details", expanded=False):
-        if shown.details:
-            st.markdown("  \n".join(f"**{name}:** {md_escape(value, 200)}" for name, value in shown.details))
+        rows = shown.details + ((watcher,) if watcher else ())
+        if rows:
+            st.markdown("  \n".join(f"**{name}:** {md_escape(value, 200)}" for name, value in rows))
         st.caption(f"{shown.counts} Times in {timewords.zone_label(tz)}.")
         st.download_button("Download the history (CSV)", lambda: timeline_csv(timeline, tz), on_click="ignore",
                            file_name=f"{noun}-history.csv", mime="text/csv", key=f"csv:{key}")

@@ -70,10 +70,17 @@ class Notifier:
         self._thread: threading.Thread | None = None
         self.last_error = ""
         self.sent: list[str] = []  # texts delivered, newest last (the last 20)
+        self.decisions = 0  # messages this copy decided to send (another copy may have sent some)
 
     @property
     def enabled(self) -> bool:
         return bool(self.webhook_url)
+
+    @property
+    def waiting(self) -> int:
+        """Deliveries not yet sent (nor given up on)."""
+        with self._cond:
+            return len(self._queue)
 
     def load(self) -> None:
         """Remember what was decided before (a restart, another copy); take up deliveries still owed."""
@@ -98,6 +105,7 @@ class Notifier:
             if name in self._decided:
                 return False
             self._decided.add(name)
+            self.decisions += 1
             self._queue.append(_Delivery(name, text))
             self._cond.notify_all()
         self._store.notification_decided(name, text, self._clock())

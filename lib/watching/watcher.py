@@ -5,8 +5,8 @@ the portal gets one request per interval however many viewers there are. A viewe
 the latest recorded history and says it is looking (:meth:`Watcher.progress`), which keeps the
 interval at ``refresh_seconds``; with nobody looking and nothing running, ``idle_seconds``. Fetches
 run on a small pool, so a slow portal never holds up another, and no page ever waits on a portal
-(except the very first view of one, for up to :data:`FIRST_WAIT` seconds). One watcher runs per
-process: starting a new one (new settings, "Clear cache") stops the old.
+(except the very first view of one, for up to :data:`FIRST_WAIT` seconds). One watcher runs per history
+database: :class:`~lib.watching.duty.OnDuty` starts one only while its copy holds the database's lease.
 """
 
 from __future__ import annotations
@@ -119,12 +119,10 @@ class Watcher:
     # ------------------------------------------------------------ life
 
     def start(self) -> Watcher:
-        """Watch from now on, on a thread of its own; any other watcher in this process stops."""
+        """Watch from now on, on a thread of its own."""
         global _current
         with _current_lock:
-            previous, _current = _current, self
-        if previous is not None and previous is not self:
-            previous.stop()
+            _current = self
         self.notifier.load()
         self.notifier.start()
         self._thread = threading.Thread(target=self._loop, name="watcher", daemon=True)
@@ -380,5 +378,5 @@ class Watcher:
 
 
 def current() -> Watcher | None:
-    """The watcher running in this process, if any."""
+    """The watcher started last in this process, while it runs (tests settle it)."""
     return _current
