@@ -28,6 +28,7 @@ from sqlalchemy.pool import StaticPool
 
 from lib import timewords
 from lib.db import schema
+from lib.db.deadline import Deadline
 from lib.db.schema import (
     backup_files,
     insert_ignore,
@@ -321,14 +322,17 @@ def _engine(url: str) -> tuple[Engine, bool]:
     """The engine, and whether it is one in-memory SQLite database (one connection, shared)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "postgresql":
-        # short timeouts, and TCP keepalives with a user timeout: a host that drops packets is given up on
-        # in seconds, not after the quarter of an hour TCP would wait for it
-        return create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=4, pool_timeout=CONNECT_TIMEOUT,
-                             connect_args={"connect_timeout": CONNECT_TIMEOUT,
-                                           "options": f"-c statement_timeout={STATEMENT_TIMEOUT * 1000}",
-                                           "tcp_user_timeout": STATEMENT_TIMEOUT * 1000, "keepalives": 1,
-                                           "keepalives_idle": 5, "keepalives_interval": 2,
-                                           "keepalives_count": 2}), False
+        # short timeouts, TCP keepalives with a user timeout (a host that drops packets is given up on in
+        # seconds, not after the quarter of an hour TCP would wait), and a deadline on every round trip
+        # (a host that takes the bytes and never answers)
+        engine = create_engine(url, pool_size=2, max_overflow=4, pool_timeout=CONNECT_TIMEOUT,
+                               connect_args={"connect_timeout": CONNECT_TIMEOUT,
+                                             "options": f"-c statement_timeout={STATEMENT_TIMEOUT * 1000}",
+                                             "tcp_user_timeout": STATEMENT_TIMEOUT * 1000, "keepalives": 1,
+                                             "keepalives_idle": 5, "keepalives_interval": 2,
+                                             "keepalives_count": 2})
+        Deadline(STATEMENT_TIMEOUT + 2).attach(engine)
+        return engine, False
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=4), False
     if parsed.database in (None, "", ":memory:"):
