@@ -9,7 +9,7 @@ from lib.ui.strip import draw_strip
 from lib.views.backups import backups_view
 from lib.views.export import backup_table, backups_csv
 from lib.views.history import portal_strip
-from lib.watching.watcher import BACKUPS_LOOKED
+from lib.watching.endpoint import BACKUPS_LOOKED
 
 ctx = state.context()
 st.title("Backups")

@@ -16,7 +16,8 @@ from lib.db.store import HistoryStore
 from lib.portal.models import Operation
 from lib.settings.config import AppConfig, PortalConfig
 from lib.ui import state
-from lib.watching.watcher import BACKUPS_IDLE, BACKUPS_LOOKED, Watcher
+from lib.watching.endpoint import BACKUPS_IDLE, BACKUPS_LOOKED
+from lib.watching.watcher import Watcher
 from simulator import ManualClock, Simulator
 from tests.canned import Canned
 from tests.factories import KEY

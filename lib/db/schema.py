@@ -7,6 +7,7 @@ moves it one step. A database is never dropped, only upgraded. Times are seconds
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -153,6 +154,22 @@ def insert_ignore(conn: Connection, table: Any, values: dict[str, Any]) -> Any:
     """INSERT that leaves an existing row alone, so a write replayed after an outage is harmless."""
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     return dialect.insert(table).values(**values).on_conflict_do_nothing()
+
+
+@functools.cache
+def ignoring(dialect: str, table: Table) -> Any:
+    """The same INSERT, built once per table, its row given as parameters: the history's busiest writes
+    cost a lookup, not a statement built and compiled each time."""
+    return (postgresql if dialect == "postgresql" else sqlite).insert(table).on_conflict_do_nothing()
+
+
+@functools.cache
+def upserting(dialect: str, table: Table, key: str, newer: str) -> Any:
+    """INSERT, or UPDATE the row with the same ``key`` unless it holds a ``newer`` value than this one."""
+    made = (postgresql if dialect == "postgresql" else sqlite).insert(table)
+    columns = {c.name: made.excluded[c.name] for c in table.columns if c.name != key}
+    return made.on_conflict_do_update(index_elements=[table.c[key]], set_=columns,
+                                      where=table.c[newer] <= made.excluded[newer])
 
 
 def _v1(conn: Connection) -> None:

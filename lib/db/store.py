@@ -12,6 +12,7 @@ in time), so a second copy that wrote the same thing, or a replay after an outag
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import threading
@@ -21,7 +22,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, create_engine, delete, event, select, update
+from sqlalchemy import Connection, Engine, bindparam, create_engine, delete, event, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
@@ -31,12 +32,14 @@ from lib.db import schema
 from lib.db.deadline import Deadline
 from lib.db.schema import (
     backup_files,
+    ignoring,
     insert_ignore,
     notifications,
     operations,
     outages,
     points,
     portals,
+    upserting,
     watch_state,
 )
 from lib.db.writer import MAX_PENDING, Write, Writer
@@ -167,7 +170,7 @@ class HistoryStore:
                   .values(outcome="running", ended=None, last_seen=op.last_seen, last_percent=op.last_percent))
 
         def write(conn: Connection) -> None:
-            conn.execute(insert_ignore(conn, operations, values))
+            conn.execute(ignoring(conn.dialect.name, operations), values)
             if op.running:
                 conn.execute(reopen)
 
@@ -175,15 +178,14 @@ class HistoryStore:
 
     def add_point(self, operation_id: str, point: Point) -> None:
         values = _point_row(operation_id, point)
-        self._submit(lambda conn: conn.execute(insert_ignore(conn, points, values)))
+        self._submit(lambda conn: conn.execute(ignoring(conn.dialect.name, points), values))
 
     def update_operation(self, operation_id: str, **values: Any) -> None:
         """What a running operation reached; never an older answer over a newer one (two copies racing)."""
-        stmt = update(operations).where(operations.c.id == operation_id, operations.c.outcome == "running")
-        if "last_seen" in values:
-            stmt = stmt.where(operations.c.last_seen <= values["last_seen"])
-        stmt = stmt.values(**values)
-        self._submit(lambda conn: conn.execute(stmt))
+        stmt = _running_update(tuple(sorted(values)))
+        params = {f"v_{k}": v for k, v in values.items()} | {"op_id": operation_id,
+                                                             "seen": values.get("last_seen", float("inf"))}
+        self._submit(lambda conn: conn.execute(stmt, params))
 
     def end_operation(self, operation_id: str, outcome: str, ended: float, **values: Any) -> None:
         """The outcome, once: an operation that already ended keeps the outcome it had."""
@@ -216,11 +218,8 @@ class HistoryStore:
         over a newer one; of several waiting in one batch only the last is written)."""
         values = {"key": key, "updated": at, "state": json.dumps(state)}
 
-        def write(conn: Connection) -> None:
-            conn.execute(delete(watch_state).where(watch_state.c.key == key, watch_state.c.updated <= at))
-            conn.execute(insert_ignore(conn, watch_state, values))
-
-        self._submit(write, key=f"state:{key}")
+        self._submit(lambda conn: conn.execute(upserting(conn.dialect.name, watch_state, "key", "updated"), values),
+                     key=f"state:{key}")
 
     def save_backup_files(self, portal: str, records: list[BackupFile], at: float) -> None:
         """Backup files the portal listed that were not kept yet; the first call also marks "known since"."""
@@ -347,6 +346,15 @@ def _engine(url: str) -> tuple[Engine, bool]:
         cursor.close()
 
     return engine, False
+
+
+@functools.cache
+def _running_update(keys: tuple[str, ...]) -> Any:
+    """UPDATE of a running operation's ``keys``, built once per set of keys (the values are parameters)."""
+    return (update(operations)
+            .where(operations.c.id == bindparam("op_id"), operations.c.outcome == "running",
+                   operations.c.last_seen <= bindparam("seen"))
+            .values({k: bindparam(f"v_{k}") for k in keys}))
 
 
 def _point_row(operation_id: str, p: Point) -> dict[str, Any]:

@@ -64,7 +64,8 @@ class Writer:
             if self._thread is None and not self._closed:
                 self._thread = threading.Thread(target=self._run, name="history-writer", daemon=True)
                 self._thread.start()
-            self._cond.notify_all()
+            if len(self._queue) == 1:  # the thread waits for a first write, then lets a batch gather
+                self._cond.notify_all()
 
     def flush(self) -> bool:
         """Write what waits now, on the calling thread; True when nothing is left waiting."""

@@ -6,8 +6,8 @@ For teams that want watching around the clock whatever happens to the app (Commu
 after 12 h without visitors): run this on a small server with ``[history] url`` pointing at a
 PostgreSQL database, and give the app the same secrets with ``[history] watcher = "external"``, so it
 only reads (without it, the app stands by and takes over when this stops: one copy per database
-watches). It logs one line per change (never per poll, never a key or a password) and stops cleanly
-on Ctrl-C or SIGTERM, handing the watch over at once. ``--health-port`` serves ``/healthz`` (and
+watches). It logs a line per phase and outcome (never per poll, never a key or a password) and stops
+cleanly on Ctrl-C or SIGTERM, handing the watch over at once. ``--health-port`` serves ``/healthz`` (and
 ``/metrics``, when enabled) for uptime monitors and systemd or Kubernetes probes.
 """
 
@@ -53,7 +53,7 @@ def read_settings(path: Path) -> AppConfig:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m lib.watching.cli", description=__doc__.split("\n\n")[0])
     parser.add_argument("--secrets", type=Path, required=True, help="the app's secrets.toml (portals, history, notify)")
-    parser.add_argument("--verbose", action="store_true", help="also log each check (for troubleshooting)")
+    parser.add_argument("--verbose", action="store_true", help="also log each percent and each check")
     parser.add_argument("--health-port", type=int, help="serve /healthz (and /metrics) on this port")
     parser.add_argument("--health-address", default="127.0.0.1", help="the address for --health-port "
                         "(default 127.0.0.1; 0.0.0.0 for a probe from outside)")

@@ -53,6 +53,7 @@ class Recording:
         self._watched: set[str] = set()  # operations seen running (only those get an outcome message)
         self._told: set[str] = set()  # tasks whose outcome was told: one outcome message per task
         self._outage: str | None = None
+        self._phase_said: Phase | None = None  # the phase of the last change logged at INFO
         self._stall_told: float | None = None  # when this run's stall was first told
         self._reminded = 0  # reminders sent since
         self._past: list[tuple[RecordedOperation, list[Point]]] = []  # recent completed runs, newest first
@@ -107,7 +108,10 @@ class Recording:
         self._store.add_point(t.run_id, point)
         if point.problem is not None:
             return
-        log.info("%s: %s %s%% · %s", self.portal, self.operation.noun, point.percent, point.phase.value)
+        # a line per phase at INFO (a thousand portals would log hundreds a second), each percent at DEBUG
+        (log.info if point.phase is not self._phase_said else log.debug)(
+            "%s: %s %s%% · %s", self.portal, self.operation.noun, point.percent, point.phase.value)
+        self._phase_said = point.phase
         outcome = _TERMINAL.get(point.phase)
         progress = t.last_progress
         text = (progress.error or progress.warning) if progress else ""
@@ -141,6 +145,7 @@ class Recording:
         self._store.add_point(t.run_id, point)
         self._op = op
         log.info("%s: %s seen at %s%% (%s)", self.portal, self.operation.noun, point.percent, point.phase.value)
+        self._phase_said = point.phase
         if seen:
             self._watched.add(t.run_id)
         else:
