@@ -157,6 +157,7 @@ def test_notified_once_with_no_browser_and_not_again_after_a_restart(
             second.sync()
         assert hook.got_post.wait(10)
         assert second.notifier.deliver_due() == 0
+        second.stop()
         third = watch(watchers, cfg, manual_clock)  # once more, after the end
         for _ in range(10):
             manual_clock.advance(1)

@@ -140,7 +140,8 @@ class Notifier:
                 self.load()  # what a copy that stopped had decided and not sent
             self.deliver_due()
             with self._cond:
-                self._cond.wait(0.5 if self._queue else 5.0)
+                if not self._stopping.is_set():  # (stop() sets it before it wakes this wait)
+                    self._cond.wait(0.5 if self._queue else 5.0)
 
     def _claimed(self, delivery: _Delivery) -> bool:
         """Whether this copy may send it now; False drops it (sent, or another copy has it) or, while the
