@@ -6,8 +6,16 @@ Beside the pages: ``GET /healthz`` (is the watching alive?) and, with ``[metrics
 ``GET /metrics`` (Prometheus).
 """
 
+import runpy
+from pathlib import Path
+
 import streamlit as st
 
 from lib.ui import server
 
 app = st.App("dashboard.py", lifespan=server.lifespan, routes=server.routes())
+
+if __name__ == "__main__":
+    # Run as a page script, not served as the st.App above (a host that does not look for one): the
+    # pages still work, and the watching starts with the first visit instead of with the server.
+    runpy.run_path(str(Path(__file__).with_name("dashboard.py")), run_name="__main__")

@@ -178,3 +178,12 @@ def test_the_details_say_which_copy_watches(portal: Simulator, tick) -> None:
     page = texts(at)
     assert f"**Watched by:** This copy of the app, on {socket.gethostname()} (process {os.getpid()}), since" in page
     assert page.count("Watched by") == 1  # in Details, and nowhere else
+
+
+def test_app_py_run_as_a_page_script_still_shows_the_pages(portal: Simulator, tick) -> None:
+    """A host that runs app.py as the script (not as the st.App it holds) gets the same pages."""
+    at = make_app(portal, "app.py")
+    tick(at, 45)
+    assert "Restoring — 10% · restoring data" in texts(at)
+    tick(at.switch_page("app_pages/portals.py"))
+    assert "Now:** Restoring · 10% · restoring data" in texts(at)

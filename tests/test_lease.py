@@ -5,8 +5,6 @@ is given a beat of an hour, so only the test's own ``step()`` calls move it."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from lib.db import lease as lease_sql
@@ -22,13 +20,6 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/history.sqlite3"
-    return request.getfixturevalue("pg_url")
 
 
 class Copy:

@@ -21,13 +21,6 @@ from lib.jobs.timeline import Point
 from tests.factories import T0
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/history.sqlite3"
-    return request.getfixturevalue("pg_url")
-
-
 def row(op_id: str, task: str, first_seen: float, outcome: str = "running", **kw) -> dict:
     values = dict(id=op_id, portal="prod", kind="restore", scope="any", task_id=task, first_seen=first_seen,
                   first_percent=0, started=None, ended=None, outcome=outcome, last_percent=0, portal_text="",

@@ -6,10 +6,6 @@ a real webhook receiver, a SQLite file and a throwaway PostgreSQL; only time is 
 from __future__ import annotations
 
 import json
-from pathlib import Path
-
-import pytest
-from sqlalchemy import create_engine, func, select
 
 from lib.db import schema
 from lib.db.store import HistoryStore
@@ -21,14 +17,8 @@ from lib.watching.lease import BEAT, TTL
 from simulator import Simulator
 from tests.canned import Canned
 from tests.factories import KEY, T0, ManualClock
+from tests.pg import count_rows
 from tests.servers import wait_until
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/history.sqlite3"
-    return request.getfixturevalue("pg_url")
 
 
 class Mono:
@@ -42,15 +32,6 @@ class Mono:
 def copy(config, url: str, clock: ManualClock, mono: Mono) -> OnDuty:
     """One copy, as a process of its own would be: its own store and lease; its lease moves only when told."""
     return OnDuty(config, HistoryStore(url, clock=clock), clock=clock, beat=3600, mono=mono, wall=clock)
-
-
-def count(url: str, table) -> int:
-    engine = create_engine(url)
-    try:
-        with engine.connect() as conn:
-            return conn.execute(select(func.count()).select_from(table)).scalar_one()
-    finally:
-        engine.dispose()
 
 
 def test_two_holders_overlapping_write_one_operation_and_send_one_message(url: str) -> None:
@@ -89,7 +70,7 @@ def test_two_holders_overlapping_write_one_operation_and_send_one_message(url: s
             a.stop()
             b.stop()
     assert [json.loads(body)["text"] for body in hook.posted] == ["✅ Production: the restore completed."]
-    assert count(url, schema.operations) == 1 and count(url, schema.notifications) == 1
+    assert count_rows(url, schema.operations) == 1 and count_rows(url, schema.notifications) == 1
     store = HistoryStore(url)
     (op,) = store.operations()
     assert (op.outcome, op.task_id) == ("completed", sim.task_id)

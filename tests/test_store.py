@@ -7,10 +7,8 @@ in order and once, when it is back; and no message ever carries the database pas
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import create_engine
 from sqlalchemy.exc import OperationalError
 
 from lib.db import schema
@@ -20,14 +18,7 @@ from lib.jobs.recorded import RecordedOperation
 from lib.jobs.timeline import Point, Problem
 from lib.portal.errors import Category
 from tests.factories import T0, ManualClock
-from tests.pg import Cluster
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/history.sqlite3"
-    return request.getfixturevalue("pg_url")
+from tests.pg import Cluster, count_rows
 
 
 def operation(op_id: str = "op1", *, first_seen: float = T0, outcome: str = "running", **kw) -> RecordedOperation:
@@ -35,15 +26,6 @@ def operation(op_id: str = "op1", *, first_seen: float = T0, outcome: str = "run
                   first_percent=0, started=first_seen, ended=None, outcome=outcome, last_percent=0,
                   portal_text="", last_seen=first_seen)
     return RecordedOperation(**(fields | kw))
-
-
-def rows(url: str, table) -> int:
-    engine = create_engine(url)
-    try:
-        with engine.connect() as conn:
-            return conn.execute(select(func.count()).select_from(table)).scalar_one()
-    finally:
-        engine.dispose()
 
 
 def test_the_schema_is_created_on_first_use_and_versioned(url: str) -> None:
@@ -89,8 +71,8 @@ def test_a_write_replayed_after_an_outage_is_harmless(url: str) -> None:
         store.add_point("op1", point)
         store.notification_decided("prod|restore|op1|completed", "done", T0)
     assert store.flush()
-    assert rows(url, schema.operations) == 1 and rows(url, schema.points) == 1
-    assert rows(url, schema.notifications) == 1
+    assert count_rows(url, schema.operations) == 1 and count_rows(url, schema.points) == 1
+    assert count_rows(url, schema.notifications) == 1
     store.close()
 
 
