@@ -19,17 +19,15 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict
-from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, bindparam, create_engine, delete, event, select, update
+from sqlalchemy import Connection, bindparam, delete, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
-from sqlalchemy.pool import StaticPool
 
 from lib import timewords
 from lib.db import schema
-from lib.db.deadline import Deadline
+from lib.db.engine import engine_for
 from lib.db.schema import (
     backup_files,
     ignoring,
@@ -52,9 +50,6 @@ from lib.portal.models import BackupFile, StorageType
 __all__ = ["MAX_PENDING", "HistoryStore", "StoreAway"]
 #: after a failure, reads answer "nothing" at once for this long instead of waiting on the database again
 QUIET_AFTER_FAILURE = 10.0
-#: PostgreSQL: seconds to connect, and for any statement (a database that hangs or drops packets is
-#: given up on after this, and tried again later; the checks never wait for it)
-CONNECT_TIMEOUT, STATEMENT_TIMEOUT = 3, 5
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
@@ -72,7 +67,8 @@ class HistoryStore:
         self._ready = False
         self._schema_lock = threading.Lock()
         self._failed_at = float("-inf")  # time.monotonic() of the last failure
-        self._engine, memory = _engine(url)
+        self._engine, memory = engine_for(url)
+        self._dialect = self._engine.dialect.name
         # one in-memory SQLite connection is shared by every thread: they take turns
         self._serial: contextlib.AbstractContextManager[Any] = threading.RLock() if memory else contextlib.nullcontext()
         self._writer = Writer(self._write_batch, self._failed)
@@ -153,13 +149,26 @@ class HistoryStore:
         self.problem = ""
 
     def _transaction(self, batch: list[Write]) -> None:
+        """The batch in order, its rows gathered statement by statement (one round trip each, not one a
+        row): between two other writes, rows may swap among themselves (points, guarded updates, states
+        keyed by time), never with those writes."""
         self._schema()
+        rows: dict[Any, list[dict[str, Any]]] = {}
         with self._serial, self._engine.begin() as conn:
             for write in batch:
-                write.run(conn)
+                if write.row is not None:
+                    rows.setdefault(write.row[0], []).append(write.row[1])
+                    continue
+                _write_rows(conn, rows)
+                if write.run is not None:
+                    write.run(conn)
+            _write_rows(conn, rows)
 
     def _submit(self, run: Callable[[Connection], Any], key: str | None = None) -> None:
         self._writer.submit(Write(run, key))
+
+    def _row(self, stmt: Any, params: dict[str, Any], key: str | None = None) -> None:
+        self._writer.submit(Write(None, key, (stmt, params)))
 
     # ------------------------------------------------------------ writes
 
@@ -177,15 +186,14 @@ class HistoryStore:
         self._submit(write)
 
     def add_point(self, operation_id: str, point: Point) -> None:
-        values = _point_row(operation_id, point)
-        self._submit(lambda conn: conn.execute(ignoring(conn.dialect.name, points), values))
+        self._row(ignoring(self._dialect, points), _point_row(operation_id, point))
 
     def update_operation(self, operation_id: str, **values: Any) -> None:
         """What a running operation reached; never an older answer over a newer one (two copies racing)."""
         stmt = _running_update(tuple(sorted(values)))
         params = {f"v_{k}": v for k, v in values.items()} | {"op_id": operation_id,
                                                              "seen": values.get("last_seen", float("inf"))}
-        self._submit(lambda conn: conn.execute(stmt, params))
+        self._row(stmt, params)
 
     def end_operation(self, operation_id: str, outcome: str, ended: float, **values: Any) -> None:
         """The outcome, once: an operation that already ended keeps the outcome it had."""
@@ -217,9 +225,7 @@ class HistoryStore:
         """What the watcher last knew about one endpoint, for apps that only read (never an older one
         over a newer one; of several waiting in one batch only the last is written)."""
         values = {"key": key, "updated": at, "state": json.dumps(state)}
-
-        self._submit(lambda conn: conn.execute(upserting(conn.dialect.name, watch_state, "key", "updated"), values),
-                     key=f"state:{key}")
+        self._row(upserting(self._dialect, watch_state, "key", "updated"), values, key=f"state:{key}")
 
     def save_backup_files(self, portal: str, records: list[BackupFile], at: float) -> None:
         """Backup files the portal listed that were not kept yet; the first call also marks "known since"."""
@@ -317,35 +323,10 @@ class HistoryStore:
 # ---------------------------------------------------------------- helpers
 
 
-def _engine(url: str) -> tuple[Engine, bool]:
-    """The engine, and whether it is one in-memory SQLite database (one connection, shared)."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "postgresql":
-        # short timeouts, TCP keepalives with a user timeout (a host that drops packets is given up on in
-        # seconds, not after the quarter of an hour TCP would wait), and a deadline on every round trip
-        # (a host that takes the bytes and never answers)
-        engine = create_engine(url, pool_size=2, max_overflow=4, pool_timeout=CONNECT_TIMEOUT,
-                               connect_args={"connect_timeout": CONNECT_TIMEOUT,
-                                             "options": f"-c statement_timeout={STATEMENT_TIMEOUT * 1000}",
-                                             "tcp_user_timeout": STATEMENT_TIMEOUT * 1000, "keepalives": 1,
-                                             "keepalives_idle": 5, "keepalives_interval": 2,
-                                             "keepalives_count": 2})
-        Deadline(STATEMENT_TIMEOUT + 2).attach(engine)
-        return engine, False
-    if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=4), False
-    if parsed.database in (None, "", ":memory:"):
-        return create_engine("sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False}), True
-    Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": STATEMENT_TIMEOUT})
-
-    @event.listens_for(engine, "connect")
-    def _pragmas(dbapi_conn: Any, _record: Any) -> None:
-        cursor = dbapi_conn.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")  # pages read while the watcher writes
-        cursor.close()
-
-    return engine, False
+def _write_rows(conn: Connection, rows: dict[Any, list[dict[str, Any]]]) -> None:
+    for stmt, params in rows.items():
+        conn.execute(stmt, params)
+    rows.clear()
 
 
 @functools.cache

@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection
 
@@ -29,10 +29,13 @@ RETRY = (0.5, 10.0)
 
 class Write(NamedTuple):
     """One change to the database. Writes with the same ``key`` in one batch: only the last one runs
-    (what the watcher last knew about an endpoint replaces what it knew a moment before)."""
+    (what the watcher last knew about an endpoint replaces what it knew a moment before). A ``row``
+    write is a statement and its parameters: the batch's rows for one statement go to the database
+    together (one ``executemany``), after its other writes."""
 
-    run: Callable[[Connection], None]
+    run: Callable[[Connection], None] | None
     key: str | None = None
+    row: tuple[Any, dict[str, Any]] | None = None
 
 
 class Writer:
