@@ -1,28 +1,21 @@
-"""DocSpace Backup Monitor: the entry point. Settings once, the gates, navigation and the frame of every page."""
+"""DocSpace Backup Monitor. ``streamlit run app.py`` starts the server and, with it, the watching, before
+anyone visits; every browser session runs dashboard.py (the pages). On Streamlit Community Cloud the
+"Main file path" is this file, app.py.
+
+Beside the pages: ``GET /healthz`` (is the watching alive?) and, with ``[metrics] enabled = true``,
+``GET /metrics`` (Prometheus).
+"""
+
+import runpy
+from pathlib import Path
 
 import streamlit as st
 
-from lib.settings.errors import ConfigError
-from lib.ui import chrome, signin, state
+from lib.ui import server
 
-viewer = state.viewer()  # the language and zone, known before anything is drawn (the gates speak it too)
-st.set_page_config(page_title=state.tab_title(), page_icon=":material/dns:",
-                   layout="wide" if state.kiosk() else "centered")
-try:
-    config = state.read_config()
-except ConfigError as exc:
-    chrome.settings_error(exc, viewer)
-    st.stop()
-signin.gate(config, viewer)  # with [auth]: signed in and on the list, or nothing else runs
-chrome.passcode_gate(config, viewer)
-ctx = state.start(config, viewer)
-titles = {name: viewer._(title) for name, title in state.PAGE_TITLES.items()}
-page = st.navigation([
-    st.Page("app_pages/restore.py", title=titles["restore"], icon=":material/settings_backup_restore:", default=True),
-    st.Page("app_pages/backup.py", title=titles["backup"], icon=":material/backup:", url_path="backup"),
-    st.Page("app_pages/backups.py", title=titles["backups"], icon=":material/history:", url_path="backups"),
-    st.Page("app_pages/portals.py", title=titles["portals"], icon=":material/dns:", url_path="portals"),
-    st.Page("app_pages/history.py", title=titles["history"], icon=":material/calendar_month:", url_path="history"),
-], position="hidden" if ctx.kiosk else "sidebar")
-chrome.frame(ctx)
-page.run()
+app = st.App("dashboard.py", lifespan=server.lifespan, routes=server.routes())
+
+if __name__ == "__main__":
+    # Run as a page script, not served as the st.App above (a host that does not look for one): the
+    # pages still work, and the watching starts with the first visit instead of with the server.
+    runpy.run_path(str(Path(__file__).with_name("dashboard.py")), run_name="__main__")

@@ -11,7 +11,7 @@ from lib.views.backups import backups_view
 from lib.views.export import backup_table, backups_csv
 from lib.views.history import portal_strip
 from lib.views.known import portal_known
-from lib.watching.watcher import BACKUPS_LOOKED
+from lib.watching.endpoint import BACKUPS_LOOKED
 
 ctx = state.context()
 v = ctx.viewer

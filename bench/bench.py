@@ -106,15 +106,16 @@ def rows_written(polls: int = DAY_POLLS) -> tuple[int, int, int]:
         writes = 0
         submit = store._submit
 
-        def counted(write: Callable[..., None]) -> None:
+        def counted(write: Callable[..., None], key: str | None = None) -> None:
             nonlocal writes
             writes += 1
-            submit(write)
+            submit(write, key)
 
         store._submit = counted  # type: ignore[method-assign]
         recording = Recording("p", "P", Operation.RESTORE, "any", store, lambda *a: None, stall_floor=600.0)
         for i in range(polls):
             recording.record(Poll(float(i * 5), progress_at(i, polls), 0))
+        store.flush()
         engine = create_engine(f"sqlite:///{tmp}/h.sqlite3")
         with engine.connect() as conn:
             rows = sum(conn.execute(select(func.count()).select_from(t)).scalar_one()

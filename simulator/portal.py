@@ -107,15 +107,17 @@ class Simulator:
 
     # ------------------------------------------------------------ serving
 
-    def start(self) -> str:
-        """Serve in a daemon thread; many requests at once (a slow answer must not block others)."""
+    def start(self, poll_interval: float = 0.05) -> str:
+        """Serve in a daemon thread; many requests at once (a slow answer must not block others).
+        ``poll_interval``: how often the idle server looks whether to stop (a thousand portals in one
+        process want it long)."""
         if self._server is not None:
             return self.url
         self._stopping.clear()
         self._server = Server(self._address, self)
         host, port = self._server.server_address[:2]
         self.url = f"http://{host}:{port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": poll_interval},
                                         name=f"docspace-simulator-{port}", daemon=True)
         self._thread.start()
         return self.url

@@ -19,22 +19,22 @@ from tests.conftest import ROOT
 from tests.factories import KEY
 
 
-def app(**secrets: dict) -> AppTest:
+def app(script: str = "dashboard.py", **secrets: dict) -> AppTest:
     """The whole app with these secrets and, unless a test says otherwise, an in-memory history."""
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    at = AppTest.from_file(str(ROOT / script), default_timeout=30)
     at.secrets["history"] = {"url": "sqlite://"}
     for table, values in secrets.items():
         at.secrets[table] = values
     return at
 
 
-def make_app(sim: Simulator | None = None, **tables: dict) -> AppTest:
+def make_app(sim: Simulator | None = None, script: str = "dashboard.py", **tables: dict) -> AppTest:
     """The app watching ``sim`` as portal "prod" (labelled "Production", with the admin key), checking
     every 2 s. A table given here replaces the default: ``portals={...}`` for other portals or keys."""
     defaults: dict[str, dict] = {"monitor": {"refresh_seconds": 2}}
     if sim is not None:
         defaults["portals"] = {"prod": {"url": sim.url, "api_key": KEY, "label": "Production"}}
-    return app(**(defaults | tables))
+    return app(script, **(defaults | tables))
 
 
 def texts(at: AppTest) -> str:

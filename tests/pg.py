@@ -18,6 +18,7 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -99,3 +100,23 @@ def pg_cluster() -> Iterator[Cluster]:
 def pg_url(pg_cluster: Cluster) -> str:
     """A new database on the shared throwaway cluster, for one test."""
     return pg_cluster.new_database()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A history database for one test: a SQLite file, and (a slow test) a database on the cluster."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/history.sqlite3"
+    return request.getfixturevalue("pg_url")
+
+
+def count_rows(url: str, table: Any) -> int:
+    """How many rows ``table`` holds, read with an engine of its own."""
+    from sqlalchemy import create_engine, func, select
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(select(func.count()).select_from(table)).scalar_one()
+    finally:
+        engine.dispose()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import socket
 
 import pytest
 
@@ -168,3 +170,20 @@ def test_a_restore_first_seen_midway_is_watched_for_not_running_for(portal: Simu
     page = texts(tick(at, 8))
     assert "Watched for: 8 s" in page and "Running for" not in page
     assert "first seen" in page and "at 26%" in page
+
+
+def test_the_details_say_which_copy_watches(portal: Simulator, tick) -> None:
+    at = make_app(portal)
+    tick(at, 60)
+    page = texts(at)
+    assert f"**Watched by:** This copy of the app, on {socket.gethostname()} (process {os.getpid()}), since" in page
+    assert page.count("Watched by") == 1  # in Details, and nowhere else
+
+
+def test_app_py_run_as_a_page_script_still_shows_the_pages(portal: Simulator, tick) -> None:
+    """A host that runs app.py as the script (not as the st.App it holds) gets the same pages."""
+    at = make_app(portal, "app.py")
+    tick(at, 45)
+    assert "Restoring — 10% · restoring data" in texts(at)
+    tick(at.switch_page("app_pages/portals.py"))
+    assert "Now:** Restoring · 10% · restoring data" in texts(at)

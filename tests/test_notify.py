@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from lib.db.store import HistoryStore, stored_msg
+from lib.db.rows import stored_msg
+from lib.db.store import HistoryStore
 from lib.i18n import Msg
 from lib.portal.errors import PortalUnreachable, ServerError
 from lib.watching.notify import RETRY_DELAYS, Notifier

@@ -283,6 +283,7 @@ def test_what_the_database_knows_is_read_once_a_minute_for_every_viewer(tmp_path
     first = portal_known(store, "prod", T0)
     assert portal_known(store, "prod", T0 + 30) is first
     store.save_audit("prod", scheduled_runs(14, 14), COVERED)
+    store.flush()  # (writes go through the writer thread; this one is waited for)
     again = portal_known(store, "prod", T0 + 30)
     assert again is not first and len(again.events) == 1  # a write is seen at once
     assert portal_known(store, "prod", T0 + 90) is not again

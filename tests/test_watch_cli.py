@@ -4,13 +4,9 @@ with `watcher = "external"` that shows its history from one PostgreSQL without a
 from __future__ import annotations
 
 import json
-import os
-import queue
 import signal
 import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -20,44 +16,9 @@ from tests.apptest import app, texts
 from tests.canned import Canned
 from tests.conftest import ROOT
 from tests.factories import KEY
+from tests.servers import Cli
 
 pytestmark = pytest.mark.slow
-
-
-class Cli:
-    """`python -m lib.watch` in a child process; its log lines arrive on a queue as they are written."""
-
-    def __init__(self, secrets: Path):
-        self.proc = subprocess.Popen([sys.executable, "-m", "lib.watch", "--secrets", str(secrets)], cwd=ROOT,
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                     env={**os.environ, "PYTHONUNBUFFERED": "1"})
-        self.lines: queue.Queue[str] = queue.Queue()
-        self.seen: list[str] = []
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self.lines.put(line.rstrip("\n"))
-
-    def wait_for(self, words: str, timeout: float = 60.0) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                line = self.lines.get(timeout=max(0.0, deadline - time.monotonic()))
-            except queue.Empty:
-                break
-            self.seen.append(line)
-            if words in line:
-                return line
-        raise AssertionError(f"no line with {words!r} in:\n" + "\n".join(self.seen))
-
-    def stop(self, sig: int = signal.SIGTERM) -> int:
-        self.proc.send_signal(sig)
-        code = self.proc.wait(20)
-        while not self.lines.empty():
-            self.seen.append(self.lines.get())
-        return code
 
 
 def secrets(tmp: Path, sim: Simulator, history: str, **extra: str) -> Path:

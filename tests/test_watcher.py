@@ -1,5 +1,5 @@
 """The watcher: it watches with nobody looking, at the right pace, one request per interval however
-many viewers look, never makes a viewer wait on a portal, runs once per process, and survives a restart
+many viewers look, never makes a viewer wait on a portal, runs once per database, and survives a restart
 without losing history or repeating a notification. Against the simulator over loopback HTTP."""
 
 from __future__ import annotations
@@ -15,10 +15,13 @@ import pytest
 from lib.db.store import HistoryStore
 from lib.portal.models import Operation
 from lib.settings.config import AppConfig, PortalConfig
-from lib.watching.watcher import BACKUPS_IDLE, BACKUPS_LOOKED, Watcher
+from lib.ui import state
+from lib.watching.endpoint import BACKUPS_IDLE, BACKUPS_LOOKED
+from lib.watching.watcher import Watcher
 from simulator import ManualClock, Simulator
 from tests.canned import Canned
 from tests.factories import KEY
+from tests.servers import wait_until
 
 
 def config(*sims: Simulator, refresh: float = 5.0, idle: float = 60.0, webhook: str | None = None,
@@ -121,11 +124,17 @@ def test_no_viewer_waits_on_a_slow_portal_and_it_holds_up_no_other(watchers: lis
         assert w.latest("slow", "restore") is None and slow.requests("getrestoreprogress") == 1
 
 
-def test_one_watcher_per_process(manual_clock: ManualClock, watchers: list[Watcher]) -> None:
+def test_new_settings_replace_the_copy_and_the_watch_passes_to_the_new_one(manual_clock: ManualClock,
+                                                                          tmp_path: Path) -> None:
+    """New secrets (or "Clear cache"): the process's old copy is released, hands the watch over, and the
+    new one takes it; one watcher thread runs throughout."""
+    url = f"sqlite:///{tmp_path}/history.sqlite3"
     with Simulator("idle", api_key=KEY, clock=manual_clock) as sim:
-        first = watch(watchers, config(sim), manual_clock)
-        second = watch(watchers, config(sim, refresh=10), manual_clock)
-        assert second.running and not first.running
+        first = state.source_for(config(sim, url=url))
+        assert first.watcher is not None
+        second = state.source_for(config(sim, refresh=10, url=url))
+        assert first.watcher is None  # stopped, and the lease handed over
+        wait_until(lambda: second.watcher is not None, "the new copy takes the watch at its next look", 10)
         alive = [t for t in threading.enumerate() if t.name == "watcher" and t.is_alive()]
         assert len(alive) == 1
 
@@ -148,6 +157,7 @@ def test_notified_once_with_no_browser_and_not_again_after_a_restart(
             second.sync()
         assert hook.got_post.wait(10)
         assert second.notifier.deliver_due() == 0
+        second.stop()
         third = watch(watchers, cfg, manual_clock)  # once more, after the end
         for _ in range(10):
             manual_clock.advance(1)

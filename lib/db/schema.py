@@ -7,7 +7,9 @@ moves it one step. A database is never dropped, only upgraded. Times are seconds
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -21,9 +23,14 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    delete,
+    func,
     inspect,
     select,
+    text,
+    update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 
 metadata = MetaData()
 
@@ -82,7 +89,8 @@ outages = Table(
     Index("ix_outages_recent", "portal", "started"),
 )
 
-#: every notification decided, so none is sent twice, across restarts too
+#: every notification decided, so none is sent twice, across restarts and copies too: a copy sends
+#: only a message whose row it claimed (``holder``) while it held the watch
 notifications = Table(
     "notifications", metadata,
     Column("key", String(200), primary_key=True),
@@ -91,6 +99,8 @@ notifications = Table(
     Column("sent", Float),
     Column("attempts", Integer, nullable=False, default=0),
     Column("last_error", Text, nullable=False, default=""),
+    Column("holder", String(32), nullable=False, default="", server_default=""),  # who claimed it ("" nobody)
+    Column("claimed", Float),
 )
 
 #: what the app last knew per portal and endpoint, for an app that only reads (watcher = "external")
@@ -159,6 +169,47 @@ schedules_seen = Table(
 )
 
 
+#: who watches: one row per history database; the copy named in it polls, records and notifies
+leases = Table(
+    "leases", metadata,
+    Column("name", String(40), primary_key=True),
+    Column("holder", String(32), nullable=False),  # a random id per copy; "" when handed over
+    Column("role", String(16), nullable=False),  # "app" or "headless"
+    Column("host", String(255), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("since", Float, nullable=False),  # when this holder took it (the holder's clock)
+    Column("renewed", Float, nullable=False),  # its last renewal (the holder's clock)
+    Column("beat", Integer, nullable=False),  # goes up with every renewal: the others see it live
+    Column("health", Text, nullable=False),  # JSON: each portal's last answer, for the other copies' /healthz
+)
+
+#: one operation per portal, kind, scope and task: a second copy (or a race) cannot add a second row
+UNIQUE_TASK = ("CREATE UNIQUE INDEX IF NOT EXISTS uq_operations_task "
+               "ON operations (portal, kind, scope, task_id) WHERE task_id <> ''")
+
+
+def insert_ignore(conn: Connection, table: Any, values: dict[str, Any]) -> Any:
+    """INSERT that leaves an existing row alone, so a write replayed after an outage is harmless."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table).values(**values).on_conflict_do_nothing()
+
+
+@functools.cache
+def ignoring(dialect: str, table: Table) -> Any:
+    """The same INSERT, built once per table, its row given as parameters: the history's busiest writes
+    cost a lookup, not a statement built and compiled each time."""
+    return (postgresql if dialect == "postgresql" else sqlite).insert(table).on_conflict_do_nothing()
+
+
+@functools.cache
+def upserting(dialect: str, table: Table, key: str, newer: str) -> Any:
+    """INSERT, or UPDATE the row with the same ``key`` unless it holds a ``newer`` value than this one."""
+    made = (postgresql if dialect == "postgresql" else sqlite).insert(table)
+    columns = {c.name: made.excluded[c.name] for c in table.columns if c.name != key}
+    return made.on_conflict_do_update(index_elements=[table.c[key]], set_=columns,
+                                      where=table.c[newer] <= made.excluded[newer])
+
+
 def _v1(conn: Connection) -> None:
     metadata.create_all(conn, tables=[operations, points, outages, notifications, watch_state])
 
@@ -169,7 +220,51 @@ def _v2(conn: Connection) -> None:
 
 
 def _v3(conn: Connection) -> None:
-    """A placeholder: schema 3 (leases, unique keys) is another branch's; the merge puts it here."""
+    """Schema 3 (one watcher per database): the lease, notification claims, and one operation per task
+    (duplicates that two watchers wrote before are merged first, their points kept)."""
+    have = {c["name"] for c in inspect(conn).get_columns("notifications")}
+    if "holder" not in have:
+        conn.execute(text("ALTER TABLE notifications ADD COLUMN holder VARCHAR(32) NOT NULL DEFAULT ''"))
+    if "claimed" not in have:
+        conn.execute(text("ALTER TABLE notifications ADD COLUMN claimed FLOAT"))
+    leases.create(conn, checkfirst=True)
+    _merge_duplicates(conn)
+    conn.execute(text(UNIQUE_TASK))
+
+
+def _merge_duplicates(conn: Connection) -> None:
+    """Each task recorded more than once becomes one operation: the earliest row, with every point."""
+    key = (operations.c.portal, operations.c.kind, operations.c.scope, operations.c.task_id)
+    twice = conn.execute(select(*key).where(operations.c.task_id != "").group_by(*key)
+                         .having(func.count() > 1)).all()
+    for portal, kind, scope, task in twice:
+        rows = [dict(r._mapping) for r in conn.execute(
+            select(operations).where(operations.c.portal == portal, operations.c.kind == kind,
+                                     operations.c.scope == scope, operations.c.task_id == task)
+            .order_by(operations.c.first_seen, operations.c.id))]
+        keep, others = rows[0]["id"], [r["id"] for r in rows[1:]]
+        for other in others:
+            for point in conn.execute(select(points).where(points.c.operation_id == other)):
+                conn.execute(insert_ignore(conn, points, dict(point._mapping) | {"operation_id": keep}))
+            conn.execute(delete(points).where(points.c.operation_id == other))
+        conn.execute(delete(operations).where(operations.c.id.in_(others)))
+        conn.execute(update(operations).where(operations.c.id == keep).values(**merged(rows)))
+
+
+#: which of two records of one task tells how it ended: a real outcome over "vanished" over "running"
+_RANK = {"running": 0, "vanished": 1, "cancelled": 2, "failed": 2, "completed": 2}
+
+
+def merged(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """One task's records as one: first seen by the first, last seen and ended as the last told."""
+    last = max(rows, key=lambda r: r["last_seen"])
+    ending = max(rows, key=lambda r: (_RANK.get(r["outcome"], 1), r["ended"] or 0))
+    started = [r["started"] for r in rows if r["started"] is not None]
+    return {"first_seen": min(r["first_seen"] for r in rows), "started": min(started) if started else None,
+            "first_percent": min(rows, key=lambda r: r["first_seen"])["first_percent"],
+            "outcome": ending["outcome"], "ended": ending["ended"], "last_seen": last["last_seen"],
+            "last_percent": ending["last_percent"] if ending["outcome"] != "running" else last["last_percent"],
+            "portal_text": ending["portal_text"] or last["portal_text"]}
 
 
 def _v4(conn: Connection) -> None:

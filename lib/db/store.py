@@ -2,55 +2,64 @@
 
 SQLite by default (a file beside app.py), or any SQLAlchemy URL (PostgreSQL with psycopg for
 Community Cloud, whose disk does not survive a reboot). Only the watcher writes, and only on change
-points and outcomes. Writes go through a queue: when the database is down or full, they wait in
+points and outcomes. Writes go through a queue (:mod:`lib.db.writer`) that a thread of its own writes
+in batches: a check never waits for the database. When the database is down or full, writes wait in
 memory, :attr:`problem` says so in one sentence, and they are written, in order, once it is back.
-Every write can be replayed safely (inserts ignore a row that is already there).
+Every write can be replayed safely (inserts ignore a row that is already there, updates never go back
+in time), so a second copy that wrote the same thing, or a replay after an outage, is harmless.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
+import logging
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict
-from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, create_engine, delete, event, select, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.pool import StaticPool
+from sqlalchemy import Connection, bindparam, delete, select, update
+from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 
 from lib import timewords
 from lib.db import schema
+from lib.db.engine import engine_for
+from lib.db.rows import point_from, point_row, why_not_saved
 from lib.db.schema import (
     audit_events,
     audit_reads,
     backup_files,
+    ignoring,
+    insert_ignore,
     notifications,
     operations,
     outages,
     points,
     portals,
     schedules_seen,
+    upserting,
     watch_state,
 )
-from lib.i18n import M_, Mn_, Msg
-from lib.jobs.phases import Phase
+from lib.db.writer import MAX_PENDING, Write, Writer
+from lib.i18n import Msg
 from lib.jobs.recorded import RecordedOperation
 from lib.jobs.timeline import Point, Problem
 from lib.jobs.trail import ScheduleMemory, TrailRead
 from lib.portal.audit import AuditEvent
-from lib.portal.errors import Category
 from lib.portal.models import BackupFile, StorageType
 
-#: writes kept in memory while the database is away; past this the oldest are dropped (and said)
-MAX_PENDING = 50_000
+__all__ = ["MAX_PENDING", "HistoryStore", "StoreAway"]
 #: after a failure, reads answer "nothing" at once for this long instead of waiting on the database again
 QUIET_AFTER_FAILURE = 10.0
-Write = Callable[[Connection], None]
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+
+class StoreAway(Exception):
+    """The database could not be reached just now (:attr:`HistoryStore.problem` says why)."""
 
 
 class HistoryStore:
@@ -58,13 +67,15 @@ class HistoryStore:
         self.url = url
         self.clock = clock
         self.problem: Msg | None = None  # one sentence while history is not being saved
-        self.dropped = 0
-        self.generation = 0  # goes up with every write that reached the database: what was read is stale
-        self._pending: list[Write] = []
-        self._lock = threading.RLock()
+        self.generation = 0  # goes up with every batch that reached the database: what was read is stale
         self._ready = False
+        self._schema_lock = threading.Lock()
         self._failed_at = float("-inf")  # time.monotonic() of the last failure
-        self._engine = _engine(url)
+        self._engine, memory = engine_for(url)
+        self._dialect = self._engine.dialect.name
+        # one in-memory SQLite connection is shared by every thread: they take turns
+        self._serial: contextlib.AbstractContextManager[Any] = threading.RLock() if memory else contextlib.nullcontext()
+        self._writer = Writer(self._write_batch, self._failed)
 
     # ------------------------------------------------------------ lifecycle
 
@@ -73,56 +84,120 @@ class HistoryStore:
         return self.flush()
 
     def close(self) -> None:
-        self.flush()
+        self._writer.close()
         self._engine.dispose()
 
     @property
     def pending(self) -> int:
-        return len(self._pending)
+        return self._writer.pending
+
+    @property
+    def dropped(self) -> int:
+        return self._writer.dropped
+
+    @property
+    def writes(self) -> tuple[int, int]:
+        """(writes, commits) since the start: what the history cost the database."""
+        return self._writer.writes, self._writer.commits
 
     def flush(self) -> bool:
-        """Write what waits, in order and in one transaction; True when nothing is left waiting."""
-        with self._lock:
-            if self._ready and not self._pending:
-                return True
-            batch = list(self._pending)
-            try:
-                with self._engine.begin() as conn:
-                    if not self._ready:
-                        schema.upgrade(conn)
-                    for write in batch:
-                        write(conn)
-            except (SQLAlchemyError, OSError, RuntimeError) as exc:
-                self._failed(exc)
-                return False
-            self._ready = True
-            del self._pending[: len(batch)]
-            self.generation += bool(batch)
-            self.problem = None
-            self.dropped = 0
-            return True
+        """Write what waits now, in order, on this thread; True when nothing is left waiting."""
+        if not self._ready and not self._upgrade():
+            return False
+        return self._writer.flush()
 
-    def _submit(self, write: Write) -> None:
-        with self._lock:
-            self._pending.append(write)
-            if len(self._pending) > MAX_PENDING:
-                del self._pending[0]
-                self.dropped += 1
-            self.flush()
+    def at_once(self, work: Callable[[Connection], T]) -> T:
+        """Run ``work`` in a transaction now, on this thread (the lease, claiming a message: they cannot
+        wait in the queue); raises :class:`StoreAway` when the database cannot be reached."""
+        if not self._ready and not self._upgrade():
+            raise StoreAway(self.problem)
+        try:
+            with self._serial, self._engine.begin() as conn:
+                result = work(conn)
+        except (SQLAlchemyError, OSError) as exc:
+            self._failed(exc)
+            raise StoreAway(self.problem) from None
+        if not self.pending:
+            self.problem = None
+        return result
+
+    def _upgrade(self) -> bool:
+        try:
+            self._schema()
+        except (SQLAlchemyError, OSError, RuntimeError) as exc:
+            self._failed(exc)
+            return False
+        return True
+
+    def _schema(self) -> None:
+        """Create or upgrade the schema once (raises when the database could not be reached)."""
+        with self._schema_lock:
+            if self._ready:
+                return
+            with self._serial, self._engine.begin() as conn:
+                schema.upgrade(conn)
+            self._ready = True
+
+    def _write_batch(self, batch: list[Write]) -> None:
+        """One transaction for the batch (raises when the database failed: it is all tried again later).
+        A write the database refuses for good (a constraint, bad data) is dropped alone, with a log line."""
+        try:
+            self._transaction(batch)
+        except (IntegrityError, DataError):
+            for write in batch:  # one by one: the rest must not wait behind it forever
+                try:
+                    self._transaction([write])
+                except (IntegrityError, DataError) as exc:
+                    log.warning("a history write was refused and dropped: %s", type(exc.orig).__name__)
+        self.generation += 1
+        self.problem = None
+
+    def _transaction(self, batch: list[Write]) -> None:
+        """The batch in order, its rows gathered statement by statement (one round trip each, not one a
+        row): between two other writes, rows may swap among themselves (points, guarded updates, states
+        keyed by time), never with those writes."""
+        self._schema()
+        rows: dict[Any, list[dict[str, Any]]] = {}
+        with self._serial, self._engine.begin() as conn:
+            for write in batch:
+                if write.row is not None:
+                    rows.setdefault(write.row[0], []).append(write.row[1])
+                    continue
+                _write_rows(conn, rows)
+                if write.run is not None:
+                    write.run(conn)
+            _write_rows(conn, rows)
+
+    def _submit(self, run: Callable[[Connection], Any], key: str | None = None) -> None:
+        self._writer.submit(Write(run, key))
+
+    def _row(self, stmt: Any, params: dict[str, Any], key: str | None = None) -> None:
+        self._writer.submit(Write(None, key, (stmt, params)))
 
     # ------------------------------------------------------------ writes
 
     def begin_operation(self, op: RecordedOperation) -> None:
+        """A new operation; the same task seen again after it had vanished runs again, as the same row."""
         values = asdict(op)
-        self._submit(lambda conn: conn.execute(_insert_ignore(conn, operations, values)))
+        reopen = (update(operations).where(operations.c.id == op.id, operations.c.outcome == "vanished")
+                  .values(outcome="running", ended=None, last_seen=op.last_seen, last_percent=op.last_percent))
+
+        def write(conn: Connection) -> None:
+            conn.execute(ignoring(conn.dialect.name, operations), values)
+            if op.running:
+                conn.execute(reopen)
+
+        self._submit(write)
 
     def add_point(self, operation_id: str, point: Point) -> None:
-        values = _point_row(operation_id, point)
-        self._submit(lambda conn: conn.execute(_insert_ignore(conn, points, values)))
+        self._row(ignoring(self._dialect, points), point_row(operation_id, point))
 
     def update_operation(self, operation_id: str, **values: Any) -> None:
-        stmt = update(operations).where(operations.c.id == operation_id).values(**values)
-        self._submit(lambda conn: conn.execute(stmt))
+        """What a running operation reached; never an older answer over a newer one (two copies racing)."""
+        stmt = _running_update(tuple(sorted(values)))
+        params = {f"v_{k}": v for k, v in values.items()} | {"op_id": operation_id,
+                                                             "seen": values.get("last_seen", float("inf"))}
+        self._row(stmt, params)
 
     def end_operation(self, operation_id: str, outcome: str, ended: float, **values: Any) -> None:
         """The outcome, once: an operation that already ended keeps the outcome it had."""
@@ -134,15 +209,17 @@ class HistoryStore:
         values = {"id": outage_id, "portal": portal, "endpoint": endpoint, "started": at, "ended": None,
                   "category": problem.category.value, "label": problem.label,
                   "message": json.dumps(problem.message.to_json())}
-        self._submit(lambda conn: conn.execute(_insert_ignore(conn, outages, values)))
+        self._submit(lambda conn: conn.execute(insert_ignore(conn, outages, values)))
 
     def outage_ended(self, outage_id: str, at: float) -> None:
         stmt = update(outages).where(outages.c.id == outage_id).values(ended=at)
         self._submit(lambda conn: conn.execute(stmt))
 
     def notification_decided(self, key: str, text: str, at: float) -> None:
-        values = {"key": key, "text": text, "created": at, "sent": None, "attempts": 0, "last_error": ""}
-        self._submit(lambda conn: conn.execute(_insert_ignore(conn, notifications, values)))
+        """A message decided (unclaimed until the sender claims it: if this copy stops first, the next sends it)."""
+        values = {"key": key, "text": text, "created": at, "sent": None, "attempts": 0, "last_error": "",
+                  "holder": "", "claimed": None}
+        self._submit(lambda conn: conn.execute(insert_ignore(conn, notifications, values)))
 
     def notification_tried(self, key: str, *, sent: float | None, attempts: int, error: str) -> None:
         stmt = update(notifications).where(notifications.c.key == key).values(
@@ -150,14 +227,10 @@ class HistoryStore:
         self._submit(lambda conn: conn.execute(stmt))
 
     def save_state(self, key: str, state: dict[str, Any], at: float) -> None:
-        """What the watcher last knew about one endpoint, for apps that only read."""
+        """What the watcher last knew about one endpoint, for apps that only read (never an older one
+        over a newer one; of several waiting in one batch only the last is written)."""
         values = {"key": key, "updated": at, "state": json.dumps(state)}
-
-        def write(conn: Connection) -> None:
-            conn.execute(delete(watch_state).where(watch_state.c.key == key))
-            conn.execute(watch_state.insert().values(**values))
-
-        self._submit(write)
+        self._row(upserting(self._dialect, watch_state, "key", "updated"), values, key=f"state:{key}")
 
     def save_backup_files(self, portal: str, records: list[BackupFile], at: float) -> None:
         """Backup files the portal listed that were not kept yet; the first call also marks "known since"."""
@@ -166,9 +239,9 @@ class HistoryStore:
                  "expires_on": r.expires_on.timestamp() if r.expires_on else None} for r in records]
 
         def write(conn: Connection) -> None:
-            conn.execute(_insert_ignore(conn, portals, {"name": portal, "backups_known_since": at}))
+            conn.execute(insert_ignore(conn, portals, {"name": portal, "backups_known_since": at}))
             for row in rows:
-                conn.execute(_insert_ignore(conn, backup_files, row))
+                conn.execute(insert_ignore(conn, backup_files, row))
 
         self._submit(write)
 
@@ -181,7 +254,7 @@ class HistoryStore:
 
         def write(conn: Connection) -> None:
             for row in rows:
-                conn.execute(_insert_ignore(conn, audit_events, row))
+                conn.execute(insert_ignore(conn, audit_events, row))
             conn.execute(delete(audit_reads).where(audit_reads.c.portal == portal))
             conn.execute(audit_reads.insert().values(**values))
 
@@ -242,7 +315,7 @@ class HistoryStore:
 
     def points_of(self, operation_id: str) -> list[Point]:
         query = select(points).where(points.c.operation_id == operation_id).order_by(points.c.at)
-        return [_point(row) for row in self._read(query)]
+        return [point_from(row) for row in self._read(query)]
 
     def outages_since(self, since: float) -> list[dict[str, Any]]:
         return self._read(select(outages).where(outages.c.started >= since).order_by(outages.c.started))
@@ -259,6 +332,13 @@ class HistoryStore:
     def backups_known_since(self, portal: str) -> float | None:
         rows = self._read(select(portals.c.backups_known_since).where(portals.c.name == portal))
         return rows[0]["backups_known_since"] if rows else None
+
+    def notified(self) -> dict[str, dict[str, Any]]:
+        """Every notification decided and not yet pruned: key -> its row."""
+        return {row["key"]: row for row in self._read(select(notifications))}
+
+    def states(self) -> dict[str, tuple[float, dict[str, Any]]]:
+        return {row["key"]: (row["updated"], json.loads(row["state"])) for row in self._read(select(watch_state))}
 
     def audit_events(self, portal: str, since: float) -> list[AuditEvent]:
         """The trail's events kept for a portal, from ``since`` on, oldest first (the same event may be there
@@ -277,109 +357,36 @@ class HistoryStore:
         rows = self._read(select(schedules_seen).where(schedules_seen.c.portal == portal))
         return ScheduleMemory(rows[0]["seen_at"], rows[0]["gone_at"]) if rows else None
 
-    def notified(self) -> dict[str, dict[str, Any]]:
-        """Every notification decided and not yet pruned: key -> its row."""
-        return {row["key"]: row for row in self._read(select(notifications))}
-
-    def states(self) -> dict[str, tuple[float, dict[str, Any]]]:
-        return {row["key"]: (row["updated"], json.loads(row["state"])) for row in self._read(select(watch_state))}
-
     def _read(self, query: Any) -> list[dict[str, Any]]:
         if self.problem and time.monotonic() - self._failed_at < QUIET_AFTER_FAILURE:
             return []  # it just failed: answer at once rather than wait on it again
-        if not self._ready and not self.flush():
+        if (not self._ready or self.pending) and not self.flush():  # a reader sees what was written before
             return []
         try:
-            with self._engine.connect() as conn:
+            with self._serial, self._engine.connect() as conn:
                 return [dict(row._mapping) for row in conn.execute(query)]
         except (SQLAlchemyError, OSError) as exc:
             self._failed(exc)
             return []
 
     def _failed(self, exc: BaseException) -> None:
-        self.problem = _sentence(exc, self.url, self.dropped)
+        self.problem = why_not_saved(exc, self.url, self.dropped)
         self._failed_at = time.monotonic()
 
 
 # ---------------------------------------------------------------- helpers
 
 
-def _engine(url: str) -> Engine:
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=4,
-                             connect_args={"connect_timeout": 3} if parsed.get_backend_name() == "postgresql" else {})
-    if parsed.database in (None, "", ":memory:"):
-        engine = create_engine("sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False})
-    else:
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 5})
-
-    @event.listens_for(engine, "connect")
-    def _pragmas(dbapi_conn: Any, _record: Any) -> None:
-        cursor = dbapi_conn.cursor()
-        if parsed.database not in (None, "", ":memory:"):
-            cursor.execute("PRAGMA journal_mode=WAL")  # pages read while the watcher writes
-        cursor.close()
-
-    return engine
+def _write_rows(conn: Connection, rows: dict[Any, list[dict[str, Any]]]) -> None:
+    for stmt, params in rows.items():
+        conn.execute(stmt, params)
+    rows.clear()
 
 
-def _insert_ignore(conn: Connection, table: Any, values: dict[str, Any]) -> Any:
-    """INSERT that leaves an existing row alone, so a write replayed after an outage is harmless."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table).values(**values).on_conflict_do_nothing()
-
-
-def _point_row(operation_id: str, p: Point) -> dict[str, Any]:
-    problem = p.problem
-    return {"operation_id": operation_id, "at": p.at, "percent": p.percent, "phase": p.phase.value,
-            "tenant_id": p.tenant_id, "error": p.error, "task_id": p.task_id,
-            "problem_category": problem.category.value if problem else None,
-            "problem_label": problem.label if problem else None,
-            "problem_message": json.dumps(problem.message.to_json()) if problem else None,
-            "problem_status": problem.status if problem else None}
-
-
-def _point(row: dict[str, Any]) -> Point:
-    problem = None
-    if row["problem_category"] is not None:
-        problem = Problem(Category(row["problem_category"]), row["problem_label"] or "",
-                          stored_msg(row["problem_message"] or ""), row["problem_status"])
-    return Point(at=row["at"], percent=row["percent"], phase=Phase(row["phase"]), tenant_id=row["tenant_id"],
-                 error=row["error"] or "", task_id=row["task_id"] or "", problem=problem)
-
-
-def _sentence(exc: BaseException, url: str, dropped: int = 0) -> Msg:
-    """Why history is not being saved, in one sentence; never the password in the URL."""
-    text = str(exc).lower()
-    host = make_url(url).host
-    if isinstance(exc, schema.NewerSchema):
-        return M_("History is not being saved: the history database was written by a newer version of this "
-                  "app (schema {found}). Watching goes on; upgrade this app to keep the history.", found=exc.found)
-    if "full" in text or "no space" in text:
-        why = M_("the disk is full")
-    elif "password" in text or "authentication" in text:
-        why = M_("{host} refused the user name or password", host=host) if host else \
-            M_("the database refused the user name or password")
-    elif any(word in text for word in ("refused", "could not connect", "connection", "timeout", "unable to open")):
-        why = M_("{host} is not reachable", host=host) if host else M_("the database file cannot be opened")
-    else:
-        why = M_("the database reported an error ({error})", error=type(exc).__name__)
-    if dropped:
-        return Mn_("History is not being saved: {why}. Watching goes on; what happens now is kept in memory and "
-                   "written when the database is back ({n} oldest change could not be kept).",
-                   "History is not being saved: {why}. Watching goes on; what happens now is kept in memory and "
-                   "written when the database is back ({n} oldest changes could not be kept).",
-                   dropped, why=why)
-    return M_("History is not being saved: {why}. Watching goes on; what happens now is kept in memory and "
-              "written when the database is back.", why=why)
-
-
-def stored_msg(text: str) -> Msg:
-    """A sentence as the database keeps it: a message's JSON, or (written before languages) plain English."""
-    try:
-        data = json.loads(text)
-    except ValueError:
-        data = None
-    return Msg.from_json(data) if isinstance(data, dict) and "text" in data else Msg(text)
+@functools.cache
+def _running_update(keys: tuple[str, ...]) -> Any:
+    """UPDATE of a running operation's ``keys``, built once per set of keys (the values are parameters)."""
+    return (update(operations)
+            .where(operations.c.id == bindparam("op_id"), operations.c.outcome == "running",
+                   operations.c.last_seen <= bindparam("seen"))
+            .values({k: bindparam(f"v_{k}") for k in keys}))

@@ -42,7 +42,10 @@ _TABLES = {
     "history": {"url", "keep_days", "watcher"},
     "access": {"passcode", "allow"},
     "notify": {"webhook_url", "remind_hours", "language"},
+    "metrics": {"enabled", "token"},
 }
+#: a metrics token shorter than this is too easy to guess
+TOKEN_MIN = 16
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,13 @@ class AppConfig:
     sign_in: access.SignIn | None = field(default=None, repr=False)  # [auth] + [access] allow: the providers, the list
     #: settings the app changed to fit its limits, each one sentence, said once to the viewer
     notes: tuple[Msg, ...] = ()
+    metrics: bool = False  # GET /metrics serves Prometheus text
+    metrics_token: str | None = field(default=None, repr=False)  # then only with "Authorization: Bearer <token>"
+
+    @property
+    def gated(self) -> bool:
+        """Whether viewers must pass a passcode or sign in (routes beside the pages then name no portal)."""
+        return self.passcode is not None or self.sign_in is not None
 
     def portal(self, name: str | None) -> PortalConfig:
         """The named portal, or the first one when the name is unknown or missing."""
@@ -144,6 +154,7 @@ def load(secrets: Mapping[str, Any]) -> AppConfig:
     if not isinstance(language, str) or i18n.language_of(language) in (None, i18n.PSEUDO):
         raise ConfigError(M_("'notify.language' must be one of the languages this app speaks: {languages}.",
                              languages=", ".join(f'"{code.replace("_", "-")}"' for code in i18n.SHIPPED)))
+    metrics, token = _metrics(secrets.get("metrics") or {}, gated=passcode is not None or sign_in is not None)
     return AppConfig(
         portals=portals,
         refresh_seconds=refresh,
@@ -159,7 +170,24 @@ def load(secrets: Mapping[str, Any]) -> AppConfig:
         remind_hours=remind,
         notify_language=i18n.language_of(language) or "en",
         notes=tuple(notes),
+        metrics=metrics,
+        metrics_token=token,
     )
+
+
+def _metrics(table: Mapping[str, Any], *, gated: bool) -> tuple[bool, str | None]:
+    """``[metrics]``: on or off, and the token a scraper must send."""
+    enabled = table.get("enabled", False)
+    if not isinstance(enabled, bool):
+        raise ConfigError(M_("'metrics.enabled' must be true or false (no quotes)."))
+    token = table.get("token")
+    if token is not None and (not isinstance(token, str) or len(token.strip()) < TOKEN_MIN):
+        raise ConfigError(M_("'metrics.token' must be a text in quotes of at least {length} characters.",
+                             length=TOKEN_MIN))
+    if enabled and gated and token is None:
+        raise ConfigError(M_("'metrics.token' is needed when the app has a passcode or sign-in: /metrics "
+                             "names every portal, and it does not ask for the passcode."))
+    return enabled, token.strip() if token else None
 
 
 def _clamp(value: float, low: float, high: float, said: tuple[str, str], notes: list[Msg], *,

@@ -22,7 +22,7 @@ def settings_error(exc: ConfigError, v: Viewer) -> None:
 
 
 def passcode_gate(config: AppConfig, v: Viewer) -> None:
-    """Ask for the viewer passcode, when one is set, before any portal data is fetched or shown."""
+    """Ask for the viewer passcode, when one is set, before any portal data is shown."""
     if not config.passcode or st.session_state.get(state.PASSCODE_OK):
         return
     st.title(state.APP_NAME)

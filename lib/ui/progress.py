@@ -18,6 +18,7 @@ from lib.settings.config import PortalConfig
 from lib.text import clean, md_escape
 from lib.ui import chrome, state
 from lib.ui.state import Context
+from lib.views.duty import watched_by
 from lib.views.export import timeline_csv
 from lib.views.progress import LiveView, live_view
 from lib.views.rhythm import Change
@@ -79,7 +80,7 @@ def progress_page(ctx: Context, operation: Operation) -> None:
         if footer:
             st.caption(footer)
         if not ctx.kiosk:
-            _details(shown, view.timeline, v, noun, key)
+            _details(shown, view.timeline, v, noun, key, watched_by(source.holder(), v, now))
         change = view.rhythm.observe(view.timeline.phase.running, status.done)
         if change is Change.ENDED_WATCHED:
             st.toast(status.headline, icon=status.level.icon)
@@ -159,11 +160,12 @@ def _draw_download(link: str, portal: PortalConfig, status: Status, v: Viewer) -
         st.text(clean(link, 300))
 
 
-def _details(shown: LiveView, timeline: Timeline, v: Viewer, noun: str, key: str) -> None:
+def _details(shown: LiveView, timeline: Timeline, v: Viewer, noun: str, key: str,
+             watcher: tuple[str, str] | None) -> None:
     with st.expander(v._("Details"), expanded=False):
-        if shown.details:
-            st.markdown("  \n".join(f"**{md_escape(name, 80)}:** {md_escape(value, 200)}"
-                                     for name, value in shown.details))
+        rows = shown.details + ((watcher,) if watcher else ())
+        if rows:
+            st.markdown("  \n".join(f"**{md_escape(name, 80)}:** {md_escape(value, 200)}" for name, value in rows))
         st.caption(v._("{counts} Times in {zone}.", counts=shown.counts, zone=timewords.zone_label(v.tz)))
         st.download_button(v._("Download the history (CSV)"), lambda: timeline_csv(timeline, v), on_click="ignore",
                            file_name=f"{noun}-history.csv", mime="text/csv", key=f"csv:{key}")

@@ -23,9 +23,8 @@ from lib.jobs.timeline import Timeline
 from lib.settings.config import AppConfig, PortalConfig, load
 from lib.settings.errors import ConfigError
 from lib.views.rhythm import Rhythm
-from lib.watching.reader import DatabaseReader
+from lib.watching.duty import OnDuty
 from lib.watching.source import Source
-from lib.watching.watcher import Watcher
 
 # ---------------------------------------------------------------- session-state keys
 PORTAL = "portal"  # this viewer's portal (also in the address bar as ?portal=)
@@ -84,11 +83,21 @@ def read_config() -> AppConfig:
 def start(config: AppConfig, reader: Viewer) -> Context:
     """This run's context, kept for the pages."""
     linked = st.query_params.get("portal")
-    ctx = Context(config, _source(config, _fingerprint(config)), selected_portal(config), kiosk(),
+    ctx = Context(config, source_for(config), selected_portal(config), kiosk(),
                   reader, linked if linked in {p.name for p in config.portals} else None,
                   unknown_portal(config))
     st.session_state[CONTEXT] = ctx
     return ctx
+
+
+def source_for(config: AppConfig) -> OnDuty:
+    """This process's copy for these settings, started if it was not (the server starts it at boot)."""
+    return _source(config, _fingerprint(config))
+
+
+def stop_source() -> None:
+    """The server is stopping: stop this process's copy, which hands the watch over at once."""
+    _source.clear()
 
 
 def context() -> Context:
@@ -224,10 +233,10 @@ def _stop(source: Source) -> None:
 
 
 @st.cache_resource(show_spinner=False, max_entries=1, on_release=_stop)
-def _source(_config: AppConfig, fingerprint: str) -> Source:
-    """The process's watcher for these settings (new secrets or "Clear cache" stop the old one first),
-    or, with ``[history] watcher = "external"``, a reader of what another process records."""
+def _source(_config: AppConfig, fingerprint: str) -> OnDuty:
+    """This process's copy for these settings (new secrets or "Clear cache" stop the old one first): it
+    watches while it holds the database's lease and reads what the holder records otherwise; with
+    ``[history] watcher = "external"`` it never watches."""
     store = HistoryStore(_config.history_url, clock=clock.now)
-    if _config.watcher == "external":
-        return DatabaseReader(_config, store, clock=clock.now).start()
-    return Watcher(_config, store, clock=clock.now, keep_days=_config.keep_days).start()
+    return OnDuty(_config, store, role="app", acquire=_config.watcher != "external", clock=clock.now,
+                  keep_days=_config.keep_days).start()

@@ -5,8 +5,10 @@
 For teams that want watching around the clock whatever happens to the app (Community Cloud sleeps
 after 12 h without visitors): run this on a small server with ``[history] url`` pointing at a
 PostgreSQL database, and give the app the same secrets with ``[history] watcher = "external"``, so it
-only reads. It logs one line per change (never per poll, never a key or a password) and stops
-cleanly on Ctrl-C or SIGTERM.
+only reads (without it, the app stands by and takes over when this stops: one copy per database
+watches). It logs a line per phase and outcome (never per poll, never a key or a password) and stops
+cleanly on Ctrl-C or SIGTERM, handing the watch over at once. ``--health-port`` serves ``/healthz`` (and
+``/metrics``, when enabled) for uptime monitors and systemd or Kubernetes probes.
 """
 
 from __future__ import annotations
@@ -16,20 +18,22 @@ import logging
 import signal
 import sys
 import threading
+import time
 import tomllib
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from sqlalchemy.engine import make_url
 
 from lib.db.store import HistoryStore
 from lib.settings.config import AppConfig, load
 from lib.settings.errors import ConfigError
-from lib.watching.watcher import Watcher
+from lib.watching.duty import OnDuty
+from lib.watching.endpoints import answer
 
 log = logging.getLogger("lib.watching.cli")
-#: with nothing new, what the watcher knows is still written this often: apps reading it can tell it lives
-HEARTBEAT = 60.0
 
 
 def read_settings(path: Path) -> AppConfig:
@@ -49,7 +53,10 @@ def read_settings(path: Path) -> AppConfig:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m lib.watch", description=__doc__.split("\n\n")[0])
     parser.add_argument("--secrets", type=Path, required=True, help="the app's secrets.toml (portals, history, notify)")
-    parser.add_argument("--verbose", action="store_true", help="also log each check (for troubleshooting)")
+    parser.add_argument("--verbose", action="store_true", help="also log each percent and each check")
+    parser.add_argument("--health-port", type=int, help="serve /healthz (and /metrics) on this port")
+    parser.add_argument("--health-address", default="127.0.0.1", help="the address for --health-port "
+                        "(default 127.0.0.1; 0.0.0.0 for a probe from outside)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, stream=sys.stdout,
                         format="%(asctime)s %(levelname)s %(message)s")
@@ -68,23 +75,51 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     store = HistoryStore(config.history_url)
-    watcher = Watcher(config, store, keep_days=config.keep_days, heartbeat=HEARTBEAT)
+    duty = OnDuty(config, store, role="headless", keep_days=config.keep_days)
     where = make_url(config.history_url)
     log.info("watching %d portal(s): %s; history in %s (%s)", len(config.portals),
              ", ".join(f"{p.name} ({p.host})" for p in config.portals), where.get_backend_name(),
              where.database if where.get_backend_name() == "sqlite" else where.host)
     log.info("checks every %g s while a job runs or someone looks, every %g s otherwise",
              config.refresh_seconds, config.idle_seconds)
-    watcher.start()
+    duty.start()
+    if not duty.lease.acting:
+        log.info("another copy watches (see /healthz): this one stands by and takes over if it stops")
+    server = _serve(args.health_address, args.health_port, config, duty) if args.health_port else None
     problem = ""
     while not stopping.wait(5.0):
         if store.problem != problem:
             problem = store.problem
             (log.warning if problem else log.info)("%s", problem or "history is being saved again")
-    watcher.stop()
+    if server is not None:
+        server.shutdown()
+    duty.stop()
     store.close()
     log.info("stopped; %d change(s) still waiting for the database", store.pending)
     return 0
+
+
+def _serve(address: str, port: int, config: AppConfig, duty: OnDuty) -> ThreadingHTTPServer:
+    """/healthz and /metrics on a thread of their own (the answers are lib.watching.endpoints')."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            reply = answer(self.path.split("?")[0], config, duty, self.headers.get("Authorization"), time.time())
+            self.send_response(reply.status)
+            for name, value in {"Content-Type": reply.content_type, **reply.headers}.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(reply.body)))
+            self.end_headers()
+            self.wfile.write(reply.body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            """Quiet: no line per probe."""
+
+    server = ThreadingHTTPServer((address, port), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, name="health", daemon=True).start()
+    log.info("/healthz on http://%s:%d", address, server.server_address[1])
+    return server
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from lib.portal.errors import Recalled
 from lib.portal.models import Operation
 from lib.settings.config import AppConfig
 from lib.watching import endpoint_state
+from lib.watching.health import Holder
 from lib.watching.poller import Poll
 from lib.watching.recording import LEARN_FROM, SCOPES
 
@@ -117,6 +118,10 @@ class DatabaseReader:
 
     def check_now(self, portal: str, kind: str, dump: bool | None = None) -> None:
         """The watcher process decides when to check; a reader cannot hurry it."""
+
+    def holder(self) -> Holder | None:
+        """A reader alone knows nothing of the lease (:class:`~lib.watching.duty.OnDuty` does)."""
+        return None
 
 
     # ------------------------------------------------------------ reading, kept briefly

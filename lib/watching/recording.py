@@ -8,6 +8,7 @@ half-recorded history. It also decides which notifications an answer calls for.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import replace
@@ -34,6 +35,12 @@ Notify = Callable[[tuple[str, ...], Msg], object]
 log = logging.getLogger(__name__)
 
 
+def operation_id(portal: str, kind: str, scope: str, task_id: str) -> str:
+    """An operation's id, made from what identifies it, so two watchers (or one after a restart) that see
+    the same task write the same row and tell its outcome under the same key."""
+    return hashlib.sha256(f"{portal}|{kind}|{scope}|{task_id}".encode()).hexdigest()[:32]
+
+
 class Recording:
     def __init__(self, portal: str, label: str, operation: Operation, scope: str, store: HistoryStore,
                  notify: Notify, *, stall_floor: float, remind_after: float | None = None):
@@ -47,6 +54,7 @@ class Recording:
         self._watched: set[str] = set()  # operations seen running (only those get an outcome message)
         self._told: set[str] = set()  # tasks whose outcome was told: one outcome message per task
         self._outage: str | None = None
+        self._phase_said: Phase | None = None  # the phase of the last change logged at INFO
         self._stall_told: float | None = None  # when this run's stall was first told
         self._reminded = 0  # reminders sent since
         self._past: list[tuple[RecordedOperation, list[Point]]] = []  # recent completed runs, newest first
@@ -103,7 +111,10 @@ class Recording:
         self._store.add_point(t.run_id, point)
         if point.problem is not None:
             return
-        log.info("%s: %s %s%% · %s", self.portal, self.operation.noun, point.percent, point.phase.value)
+        # a line per phase at INFO (a thousand portals would log hundreds a second), each percent at DEBUG
+        (log.info if point.phase is not self._phase_said else log.debug)(
+            "%s: %s %s%% · %s", self.portal, self.operation.noun, point.percent, point.phase.value)
+        self._phase_said = point.phase
         outcome = _TERMINAL.get(point.phase)
         progress = t.last_progress
         text = (progress.error or progress.warning) if progress else ""
@@ -126,6 +137,8 @@ class Recording:
         without it: it began and ended between two checks (a scheduled backup that fails at once); on the
         very first answer it may be a day old (DocSpace keeps a finished task 24 h), so it is only recorded."""
         t = self.timeline
+        if point.task_id:  # the task names its row: every copy that sees it writes the same one
+            t.run_id = operation_id(self.portal, self.operation.noun, self.scope, point.task_id)
         seen = point.phase not in _TERMINAL
         progress = t.last_progress
         op = RecordedOperation(
@@ -138,6 +151,7 @@ class Recording:
         self._store.add_point(t.run_id, point)
         self._op = op
         log.info("%s: %s seen at %s%% (%s)", self.portal, self.operation.noun, point.percent, point.phase.value)
+        self._phase_said = point.phase
         if seen:
             self._watched.add(t.run_id)
             return

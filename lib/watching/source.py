@@ -1,6 +1,6 @@
 """What a page reads, whoever provides it: the watcher in this process, or the reader of a database
-another process writes (``[history] watcher = "external"``). Both answer the same questions the same
-way, so a page never knows which one it has."""
+another copy writes (a copy standing by, or ``[history] watcher = "external"``). Both answer the
+same questions the same way, so a page never knows which one it has."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from lib.i18n import Msg
 from lib.jobs.forecast import Past
 from lib.jobs.timeline import Timeline
 from lib.portal.models import BackupsAnswer, Operation
+from lib.watching.health import Holder
 from lib.watching.poller import Poll
 
 
@@ -49,5 +50,8 @@ class Source(Protocol):
 
     def check_now(self, portal: str, kind: str, dump: bool | None = None) -> None:
         """Check this endpoint at once (a reader cannot, and does nothing)."""
+
+    def holder(self) -> Holder | None:
+        """Which copy holds the watch (None when that is not known here)."""
 
     def stop(self) -> None: ...

@@ -5,8 +5,8 @@ the portal gets one request per interval however many viewers there are. A viewe
 the latest recorded history and says it is looking (:meth:`Watcher.progress`), which keeps the
 interval at ``refresh_seconds``; with nobody looking and nothing running, ``idle_seconds``. Fetches
 run on a small pool, so a slow portal never holds up another, and no page ever waits on a portal
-(except the very first view of one, for up to :data:`FIRST_WAIT` seconds). One watcher runs per
-process: starting a new one (new settings, "Clear cache") stops the old.
+(except the very first view of one, for up to :data:`FIRST_WAIT` seconds). One watcher runs per history
+database: :class:`~lib.watching.duty.OnDuty` starts one only while its copy holds the database's lease.
 """
 
 from __future__ import annotations
@@ -17,85 +17,56 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
 from typing import Any
 
 from lib import i18n
+from lib.db.lease import Me
 from lib.db.store import HistoryStore
 from lib.jobs.forecast import Past
 from lib.jobs.phases import Phase
 from lib.jobs.timeline import Problem, Timeline
 from lib.portal.client import DocSpaceClient, post_webhook
 from lib.portal.models import BackupsAnswer, Operation, Progress
-from lib.settings.config import AppConfig, PortalConfig
+from lib.settings.config import AppConfig
 from lib.watching import endpoint_state
 from lib.watching.backups_watch import BackupsWatch
+from lib.watching.counts import Counts
+from lib.watching.due import DueQueue
+from lib.watching.endpoint import LOOK_GRACE, Endpoint
+from lib.watching.health import Check, Holder
 from lib.watching.notify import Notifier
 from lib.watching.poller import Poll, Poller
 from lib.watching.recording import SCOPES, Recording
 
 #: the first view of a portal waits this long for the first answer; later views never wait
 FIRST_WAIT = 3.0
-#: the backup list and schedule: every 10 minutes, every minute while someone looks at them
-BACKUPS_IDLE, BACKUPS_LOOKED = 600.0, 60.0
-#: a look counts for twice the viewer's interval (at least this long)
-LOOK_GRACE = 15.0
-#: a restore choice nobody has looked at for this long is no longer polled
-FORGET_AFTER = 600.0
 PRUNE_EVERY = 6 * 3600.0
-log = logging.getLogger(__name__)
 
 _current: Watcher | None = None
 _current_lock = threading.Lock()
 
-
-@dataclass
-class Endpoint:
-    """One thing watched on one portal: restore or backup progress (``recording``), or the backup list and
-    schedule with the audit trail (``backups``)."""
-
-    portal: PortalConfig
-    kind: str  # "restore", "backup" or "backups"
-    dump: bool | None
-    poller: Poller[Any]
-    recording: Recording | None
-    default: bool  # watched with nobody looking
-    backups: BackupsWatch | None = None
-    looks: dict[float, float] = field(default_factory=dict)  # a viewer's interval -> until when it counts
-    in_flight: bool = False
-    answered: bool = False  # the first answer has been recorded
-    saved: tuple[Any, float] | None = None  # (signature, when) of the state last written for readers
-    waited: bool = False  # a viewer already waited once for the first answer
-
-    def interval(self, now: float, refresh: float, idle: float) -> float:
-        wanted = [every for every, until in self.looks.items() if until > now]
-        if self.kind == "backups":
-            return max(BACKUPS_LOOKED, min(wanted)) if wanted else BACKUPS_IDLE
-        running = self.recording is not None and self.recording.timeline.phase.running
-        if running:
-            return refresh
-        return min(idle, max(refresh, min(wanted))) if wanted else idle  # a viewer never slows it down
-
-    def forgotten(self, now: float) -> bool:
-        last = max(self.looks.values(), default=0.0)
-        return not self.default and now - last > FORGET_AFTER
+log = logging.getLogger(__name__)
 
 
 class Watcher:
     def __init__(self, config: AppConfig, store: HistoryStore, *, clock: Callable[[], float] = time.time,
                  send: Callable[[str, dict[str, Any]], None] = post_webhook, keep_days: float = 180.0,
-                 heartbeat: float | None = None):
-        """``heartbeat``: also write what it knows this often when nothing changed, for apps that only
-        read (the headless watcher sets it; an app that watches itself writes on change only)."""
+                 heartbeat: float | None = None, me: Me | None = None, counts: Counts | None = None):
+        """``heartbeat``: also write what it knows this often when nothing changed, for copies that only
+        read; ``me``: this copy, when copies share the database (messages are claimed before they leave);
+        ``counts``: where checks and messages are counted for /metrics."""
         self.config = config
         self.store = store
         self.clock = clock
         self.keep_days = keep_days
         self.heartbeat = heartbeat
-        self.notifier = Notifier(config.webhook_url, store, send=send, clock=clock,
+        self.counts = counts or Counts()
+        self.started = clock()
+        self.notifier = Notifier(config.webhook_url, store, send=send, clock=clock, me=me, counts=self.counts,
                                  viewer=i18n.viewer(config.notify_language, None))
         self._clients = {p.name: DocSpaceClient(p.url, p.api_key) for p in config.portals}
         self._endpoints: dict[tuple[str, str, bool | None], Endpoint] = {}
+        self._due = DueQueue()
         self._lock = threading.RLock()
         self._cond = threading.Condition(self._lock)
         self._stopping = threading.Event()
@@ -114,12 +85,10 @@ class Watcher:
     # ------------------------------------------------------------ life
 
     def start(self) -> Watcher:
-        """Watch from now on, on a thread of its own; any other watcher in this process stops."""
+        """Watch from now on, on a thread of its own."""
         global _current
         with _current_lock:
-            previous, _current = _current, self
-        if previous is not None and previous is not self:
-            previous.stop()
+            _current = self
         self.notifier.load()
         self.notifier.start()
         self._thread = threading.Thread(target=self._loop, name="watcher", daemon=True)
@@ -197,9 +166,29 @@ class Watcher:
 
     def check_now(self, portal: str, kind: str, dump: bool | None = None) -> None:
         with self._cond:
-            self._endpoint(portal, kind, dump).poller.hurry()
-            self._cond.notify_all()
+            self._hurry(self._endpoint(portal, kind, dump))
 
+    def holder(self) -> Holder | None:
+        """A watcher alone knows nothing of other copies (:class:`~lib.watching.duty.OnDuty` does)."""
+        return None
+
+    def checks(self) -> dict[str, Check]:
+        """Each portal's last answer on any endpoint watched with nobody looking, and how often it is asked."""
+        now = self.clock()
+        found: dict[str, Check] = {}
+        with self._lock:
+            for ep in self._endpoints.values():
+                if not ep.default:
+                    continue
+                every = ep.interval(now, self.config.refresh_seconds, self.config.idle_seconds)
+                was = found.get(ep.portal.name)
+                if was is not None:
+                    last = max((t for t in (was.last, ep.last_ok) if t is not None), default=None)
+                    every = min(every, was.every)
+                else:
+                    last = ep.last_ok
+                found[ep.portal.name] = Check(last, every)
+        return found
 
     # ------------------------------------------------------------ the watching
 
@@ -208,17 +197,34 @@ class Watcher:
         now = self.clock()
         started = []
         with self._lock:
-            for ep in list(self._endpoints.values()):
-                if ep.in_flight or ep.forgotten(now):
-                    continue
+            for key in self._due.pop_due(now):
+                ep = self._endpoints[key]
+                if ep.in_flight or ep.forgotten(now) or self._stopping.is_set():
+                    continue  # in flight: put in again when it lands; forgotten: until someone looks
                 interval = ep.interval(now, self.config.refresh_seconds, self.config.idle_seconds)
-                if ep.poller.due_at(interval) <= now and not self._stopping.is_set():
-                    ep.in_flight = True
-                    try:
-                        started.append(self._pool.submit(self._fetch, ep, interval))
-                    except RuntimeError:  # stopping: the pool is closed
-                        ep.in_flight = False
+                due = ep.poller.due_at(interval)
+                if due > now:  # its interval grew meanwhile (a viewer stopped looking)
+                    self._due.put(key, due)
+                    continue
+                ep.in_flight = True
+                try:
+                    started.append(self._pool.submit(self._fetch, ep, interval))
+                except RuntimeError:  # stopping: the pool is closed
+                    ep.in_flight = False
         return started
+
+    def _schedule(self, ep: Endpoint) -> None:
+        """Put the endpoint in the queue at the time it is next due (under the lock)."""
+        if not ep.in_flight:
+            now = self.clock()
+            self._due.put(ep.key, ep.poller.due_at(ep.interval(now, self.config.refresh_seconds,
+                                                               self.config.idle_seconds)))
+
+    def _hurry(self, ep: Endpoint) -> None:
+        """Check it at once (under the condition: the loop is woken)."""
+        ep.poller.hurry()
+        self._schedule(ep)
+        self._cond.notify_all()
 
     def sync(self, timeout: float = 15.0) -> None:
         """Fetch whatever is due now and wait until every fetch has been recorded (tests, the CLI)."""
@@ -232,8 +238,6 @@ class Watcher:
         while not self._stopping.is_set():
             self.step()
             now = self.clock()
-            if self.store.pending:
-                self.store.flush()
             if now - self._pruned > PRUNE_EVERY:
                 self._pruned = now
                 self.store.prune(self.keep_days)
@@ -241,17 +245,19 @@ class Watcher:
                 self._cond.wait(self._nap(now))
 
     def _nap(self, now: float) -> float:
-        """Real seconds to sleep: until the next fetch is due, between 0.05 and 1."""
+        """Real seconds to sleep: until the next fetch is due, between 0.01 and 1."""
         with self._lock:
-            due = [ep.poller.due_at(ep.interval(now, self.config.refresh_seconds, self.config.idle_seconds))
-                   for ep in self._endpoints.values() if not ep.in_flight]
-        return min(1.0, max(0.05, min(due, default=1.0) - now))
+            due = self._due.next_at()
+        return 1.0 if due is None else min(1.0, max(0.01, due - now))
 
     def _fetch(self, ep: Endpoint, interval: float) -> None:
         """On a pool thread: one fetch, recorded. Not under the watcher's lock, so viewers never wait
         on the portal or the database; an endpoint has one fetch at a time, so its recording has one writer."""
         try:
             poll = ep.poller.fetch(interval)
+            self.counts.checked(ep.portal.name, ep.kind, poll.ok)
+            if poll.ok:
+                ep.last_ok = poll.at
             if ep.recording is not None:
                 self._recorded(ep, poll)
                 state = endpoint_state.timeline_state(ep.recording.timeline, ep.recording.stored)
@@ -262,6 +268,7 @@ class Watcher:
             with self._cond:
                 ep.in_flight = False
                 ep.answered = True
+                self._schedule(ep)
                 self._cond.notify_all()
 
     def _recorded(self, ep: Endpoint, poll: Poll[Progress | None]) -> None:
@@ -271,7 +278,8 @@ class Watcher:
         if ep.kind == "backup" and before is not Phase.COMPLETED and ep.recording.timeline.phase is Phase.COMPLETED:
             backups = self._endpoints.get((ep.portal.name, "backups", None))
             if backups is not None:
-                backups.poller.hurry()  # the new file is in the list now
+                with self._cond:
+                    self._hurry(backups)  # the new file is in the list now
 
     def _save(self, ep: Endpoint, state: dict[str, Any], signature: Any, at: float) -> None:
         """Tell readers (an app with watcher = "external") what changed, and with a heartbeat, that it still looks."""
@@ -320,6 +328,7 @@ class Watcher:
             recording.resume()
         ep = Endpoint(config, kind, dump, Poller(fetch, clock=self.clock), recording, default, backups)
         self._endpoints[key] = ep
+        self._schedule(ep)
         return ep
 
     def _look(self, ep: Endpoint, every: float | None, wait: bool = True) -> None:
@@ -327,7 +336,11 @@ class Watcher:
             return
         now = self.clock()
         ep.looks = {e: u for e, u in ep.looks.items() if u > now}
+        fresh = every not in ep.looks or ep.forgotten(now)
         ep.looks[every] = now + max(2 * every, LOOK_GRACE)
+        if fresh:  # a new pace (or an endpoint back from being forgotten): when is it due now?
+            self._schedule(ep)
+            self._cond.notify_all()
         if wait and not ep.answered and self.running and not ep.waited:
             ep.waited = True
             self._cond.notify_all()
@@ -335,5 +348,5 @@ class Watcher:
 
 
 def current() -> Watcher | None:
-    """The watcher running in this process, if any."""
+    """The watcher started last in this process, while it runs (tests settle it)."""
     return _current

@@ -6,27 +6,17 @@ Without Chromium the browser tests skip on a laptop, but fail under CI=true: CI 
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-import requests
 from playwright.sync_api import expect
 
-from tests.conftest import ROOT, chromium_path
+from tests.conftest import chromium_path
+from tests.servers import AppServer
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
@@ -42,51 +32,6 @@ def browser():
         browser = pw.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
-
-
-class AppServer:
-    """`streamlit run app.py` on a free loopback port, with the given secrets file (or none: demo)."""
-
-    def __init__(self, secrets: str | None, tmp: Path):
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = tmp / f"streamlit-{self.port}.log"
-        args = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
-                "--server.port", str(self.port), "--server.address", "127.0.0.1",
-                "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
-        secrets_file = tmp / f"secrets-{self.port}.toml"
-        secrets = secrets or ""
-        if "[history]" not in secrets:  # never the developer's own history beside app.py
-            secrets += f'\n[history]\nurl = "sqlite:///{tmp}/history-{self.port}.sqlite3"\n'
-        secrets_file.write_text(secrets)
-        args += ["--secrets.files", str(secrets_file)]
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        self._out = open(self.log, "w")  # noqa: SIM115 - closed in stop()
-        self.proc = subprocess.Popen(args, cwd=tmp, stdout=self._out, stderr=subprocess.STDOUT, env=env)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(self.url + "/_stcore/health", timeout=1).text == "ok":
-                    return
-            except requests.RequestException:
-                pass
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"streamlit did not start: {self.log.read_text()[-2000:]}")
-
-    def output(self) -> str:
-        self._out.flush()
-        return self.log.read_text()
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        self._out.close()
 
 
 @pytest.fixture

@@ -1,0 +1,70 @@
+"""Values as the history database keeps them, and back: change points, sentences kept as JSON (a
+problem's message, a notification: read back as messages said in each reader's language), and the one
+sentence saying why history is not being saved."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy.engine import make_url
+
+from lib.db import schema
+from lib.i18n import M_, Mn_, Msg
+from lib.jobs.phases import Phase
+from lib.jobs.timeline import Point, Problem
+from lib.portal.errors import Category
+
+
+def why_not_saved(exc: BaseException, url: str, dropped: int = 0) -> Msg:
+    """Why history is not being saved, in one sentence; never the password in the URL."""
+    text = str(exc).lower()
+    host = make_url(url).host
+    if isinstance(exc, schema.NewerSchema):
+        return M_("History is not being saved: the history database was written by a newer version of this "
+                  "app (schema {found}). Watching goes on; upgrade this app to keep the history.", found=exc.found)
+    if "full" in text or "no space" in text:
+        why = M_("the disk is full")
+    elif "password" in text or "authentication" in text:
+        why = M_("{host} refused the user name or password", host=host) if host else \
+            M_("the database refused the user name or password")
+    elif any(word in text for word in ("refused", "could not connect", "connection", "timeout", "unable to open")):
+        why = M_("{host} is not reachable", host=host) if host else M_("the database file cannot be opened")
+    else:
+        why = M_("the database reported an error ({error})", error=type(exc).__name__)
+    if dropped:
+        return Mn_("History is not being saved: {why}. Watching goes on; what happens now is kept in memory and "
+                   "written when the database is back ({n} oldest change could not be kept).",
+                   "History is not being saved: {why}. Watching goes on; what happens now is kept in memory and "
+                   "written when the database is back ({n} oldest changes could not be kept).",
+                   dropped, why=why)
+    return M_("History is not being saved: {why}. Watching goes on; what happens now is kept in memory and "
+              "written when the database is back.", why=why)
+
+
+def stored_msg(text: str) -> Msg:
+    """A sentence as the database keeps it: a message's JSON, or (written before languages) plain English."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = None
+    return Msg.from_json(data) if isinstance(data, dict) and "text" in data else Msg(text)
+
+
+def point_row(operation_id: str, p: Point) -> dict[str, Any]:
+    problem = p.problem
+    return {"operation_id": operation_id, "at": p.at, "percent": p.percent, "phase": p.phase.value,
+            "tenant_id": p.tenant_id, "error": p.error, "task_id": p.task_id,
+            "problem_category": problem.category.value if problem else None,
+            "problem_label": problem.label if problem else None,
+            "problem_message": json.dumps(problem.message.to_json()) if problem else None,
+            "problem_status": problem.status if problem else None}
+
+
+def point_from(row: dict[str, Any]) -> Point:
+    problem = None
+    if row["problem_category"] is not None:
+        problem = Problem(Category(row["problem_category"]), row["problem_label"] or "",
+                          stored_msg(row["problem_message"] or ""), row["problem_status"])
+    return Point(at=row["at"], percent=row["percent"], phase=Phase(row["phase"]), tenant_id=row["tenant_id"],
+                 error=row["error"] or "", task_id=row["task_id"] or "", problem=problem)
