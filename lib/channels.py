@@ -10,7 +10,7 @@ Each delivery runs on a thread of its own that is given up on at the deadline (a
 channel are left waiting; past that a delivery fails at once until they end).
 
 Apprise's log records are kept out of the app's log (they may name hosts and paths); the HTTP status a
-failed delivery logs is read from them, per delivery thread, so the failure can say it.
+failed delivery logs is read from the delivery's own records, so the failure can say it.
 """
 
 from __future__ import annotations
@@ -42,15 +42,14 @@ class ChannelFailed(Exception):
         self.status, self.waited, self.reached = status, waited, reached
 
     def said(self, channel: Msg) -> Msg:
+        """``channel``: its name, a sentence's start ("The Slack webhook", "Notification channel 2 (Telegram)")."""
         if self.waited is not None:
-            return M_("The notification channel ({channel}) did not answer within {duration}.", channel=channel,
-                      duration=Duration(self.waited))
+            return M_("{channel} did not answer within {duration}.", channel=channel, duration=Duration(self.waited))
         if self.status is not None:
-            return M_("The notification channel ({channel}) answered HTTP {status}.", channel=channel,
-                      status=str(self.status))
+            return M_("{channel} answered HTTP {status}.", channel=channel, status=str(self.status))
         if not self.reached:
-            return M_("The notification channel ({channel}) could not be reached.", channel=channel)
-        return M_("The notification channel ({channel}) did not take the message.", channel=channel)
+            return M_("{channel} could not be reached.", channel=channel)
+        return M_("{channel} did not take the message.", channel=channel)
 
 
 @dataclass(frozen=True)
@@ -76,33 +75,8 @@ def channel_id(url: str) -> str:
     return "ch-" + hashlib.sha256(url.strip().encode()).hexdigest()[:12]
 
 
-class _Caught(logging.Handler):
-    """Apprise's warnings, kept per delivery thread (for the HTTP status), and kept out of the app's log."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.by_thread: dict[int, list[str]] = {}
-        self._guard = threading.Lock()
-
-    def emit(self, record: logging.LogRecord) -> None:
-        with self._guard:
-            said = self.by_thread.get(record.thread or 0)
-            if said is not None:
-                said.append(record.getMessage())
-
-    def watch(self) -> None:
-        with self._guard:
-            self.by_thread[threading.get_ident()] = []
-
-    def done(self) -> list[str]:
-        with self._guard:
-            return self.by_thread.pop(threading.get_ident(), [])
-
-
-_caught = _Caught()
 _log = logging.getLogger("apprise")
-_log.addHandler(_caught)
-_log.propagate = False
+_log.propagate = False  # Apprise's own lines name hosts and paths: a failure is said here, by the channel's name
 _stuck: dict[str, int] = {}
 _stuck_lock = threading.Lock()
 
@@ -116,17 +90,18 @@ def send(url: str, title: str, body: str, deadline: float = DEADLINE) -> None:
     result: dict[str, object] = {}
 
     def deliver() -> None:
-        _caught.watch()
+        said: list[str] = []
         try:
-            box = apprise.Apprise()
-            if not box.add(url):
-                result["ok"] = False
-                return
-            result["ok"] = bool(box.notify(body=body, title=title, body_format=apprise.NotifyFormat.TEXT))
+            # on this thread, with no deadline of Apprise's own (its executor is shared by every channel)
+            box = apprise.Apprise(asset=apprise.AppriseAsset(async_mode=False, service_timeout=0))
+            answer = box.notify(body=body, title=title, body_format=apprise.NotifyFormat.TEXT) \
+                if box.add(url) else None
+            result["ok"] = bool(answer)
+            said = [str(entry.message) for entry in answer.logs()] if answer is not None else []
         except Exception:  # noqa: BLE001 - a plugin's own failure is this channel's failure
             result["ok"] = False
         finally:
-            result["said"] = _caught.done()
+            result["said"] = said
             with _stuck_lock:
                 if result.get("late"):
                     _stuck[key] = max(0, _stuck.get(key, 1) - 1)

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
+from lib.channels import ChannelFailed
 from lib.db.store import HistoryStore
 from lib.i18n import Msg
-from lib.channels import ChannelFailed
 from lib.watching.messages import Note
 from lib.watching.notify import RETRY_DELAYS, Notifier, stored_note
 from tests.factories import T0, ManualClock
@@ -89,8 +89,8 @@ def test_a_failing_webhook_is_retried_with_backoff_then_given_up(store: HistoryS
     n = notifier(send, store, clock)
     assert n.notify(("p", "restore", "t", "failed"), Msg("The restore failed."))  # no exception
     tries = [n.deliver_due()]
-    assert str(n.last_error) == ("The notification could not be sent: The notification channel (webhook) did "
-                                 "not answer within 15 sec. Trying again in 30 sec.")
+    assert str(n.last_error) == ("The notification could not be sent: The webhook did not answer within 15 sec. "
+                                 "Trying again in 30 sec.")
     for delay in RETRY_DELAYS:
         clock.advance(delay - 1)
         tries.append(n.deliver_due())  # not yet
@@ -136,7 +136,7 @@ def test_the_error_never_shows_the_webhook_url_or_exception_details(store: Histo
     n = notifier(FakeSend(RuntimeError(f"boom {URL}")), store, clock)
     n.notify(("b",), Msg("y"))
     n.deliver_due()
-    assert str(n.last_error).startswith("The notification could not be sent (webhook: unexpected error).")
+    assert str(n.last_error).startswith("The notification could not be sent: The webhook failed in an unexpected way.")
     assert "SECRET-TOKEN" not in str(store.notified())
 
 

@@ -105,10 +105,10 @@ def stored_note(text: str) -> Note:
 def webhook_name(url: str) -> Msg:
     host = url.split("://", 1)[-1].split("/", 1)[0].lower()
     if host.endswith("slack.com"):
-        return M_("Slack webhook")
+        return M_("The Slack webhook")
     if "office" in host or "logic.azure.com" in host:
-        return M_("Teams webhook")
-    return M_("webhook")
+        return M_("The Teams webhook")
+    return M_("The webhook")
 
 
 class Notifier:
@@ -139,7 +139,7 @@ class Notifier:
                 webhook_url, {"text": f"{title}\n{body}" if body else title}), slack_escape))
         for n, url in enumerate(urls, start=1):
             kind = channels.service(url)
-            name = M_("channel {n} ({service})", n=str(n), service=kind.name if kind else "?")
+            name = M_("Notification channel {n} ({service})", n=str(n), service=kind.name if kind else "?")
             self.lanes.append(_Lane(channels.channel_id(url), name,
                                     partial(lambda u, title, body: send_apprise(u, title, body, deadline), url),
                                     inert))
@@ -275,7 +275,8 @@ class Notifier:
         except ChannelFailed as exc:
             error = M_("The notification could not be sent: {reason}", reason=exc.said(lane.name))
         except Exception:  # noqa: BLE001 - notifying must never break monitoring
-            error = M_("The notification could not be sent ({channel}: unexpected error).", channel=lane.name)
+            error = M_("The notification could not be sent: {channel} failed in an unexpected way.",
+                       channel=lane.name)
         now = self._clock()
         with self._cond:
             if error is None:
