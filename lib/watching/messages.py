@@ -58,7 +58,7 @@ def outcome(portal: str, label: str, noun: str, outcome: str, percent: int, port
     ``took``: seconds from its start (``exact``) or, when its start was not seen, from its first sight."""
     text = portal_text.strip()[:PORTAL_TEXT]
     body: list[Msg] = []
-    if took is not None:
+    if took is not None and (exact or took >= 1):  # ("at least 0 s" says nothing)
         body.append(M_("It took {duration}.", duration=Duration(took)) if exact else
                     M_("It took at least {duration} (from when this app first saw it).", duration=Duration(took)))
     if outcome == "completed" and percent >= 100:

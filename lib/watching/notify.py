@@ -134,7 +134,7 @@ class Notifier:
         self._stopping = threading.Event()
         self.lanes: list[_Lane] = []
         if webhook_url:
-            post = send or partial(post_webhook, deadline=deadline)
+            post = send if send is not None else partial(post_webhook, deadline=deadline)
             self.lanes.append(_Lane("", webhook_name(webhook_url), lambda title, body: post(
                 webhook_url, {"text": f"{title}\n{body}" if body else title}), slack_escape))
         for n, url in enumerate(urls, start=1):
