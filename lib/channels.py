@@ -67,7 +67,7 @@ def service(url: str) -> Service | None:
     if plugin is None:
         return None
     name = str(getattr(plugin, "service_name", "") or plugin.__class__.__name__)
-    return Service(name)
+    return Service("Microsoft Teams" if "MSTeams" in name else name)
 
 
 def channel_id(url: str) -> str:

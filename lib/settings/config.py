@@ -188,7 +188,7 @@ def _channels(notify: Mapping[str, Any]) -> tuple[tuple[str, ...], str | None]:
     a token) and ``app_url`` (http(s), no user name, no query: links are made by adding a path to it)."""
     urls = notify.get("urls", [])
     if not isinstance(urls, list) or not all(isinstance(u, str) for u in urls):
-        raise ConfigError(M_("'notify.urls' must be a list of addresses in quotes, like [\"msteams://…\", "
+        raise ConfigError(M_("'notify.urls' must be a list of addresses in quotes, like [\"workflows://…\", "
                              "\"tgram://…\"]."))
     for n, url in enumerate(urls, start=1):
         if channels.service(url) is None:
