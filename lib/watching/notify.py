@@ -209,9 +209,10 @@ class Notifier:
         self._stopping.set()
         with self._cond:
             self._cond.notify_all()
+        until = time.monotonic() + 5  # five seconds for them all (a lane may be in a 15 s delivery)
         for lane in self.lanes:
             if lane.thread is not None:
-                lane.thread.join(5)
+                lane.thread.join(max(0.0, until - time.monotonic()))
 
     def deliver_due(self) -> int:
         """Send every delivery whose time has come, channel after channel; returns how many were tried."""
@@ -308,7 +309,8 @@ class Notifier:
         try:
             self._store.at_once(lambda conn: lease.tried(conn, key, delivery.stored, now, sent=sent,
                                                          attempts=attempts, error=why))
-        except StoreAway:
+        except StoreAway:  # queued, in order: the channel's row first (a claim makes it, but not without a lease)
+            self._store.notification_decided(key, delivery.stored, now)
             self._store.notification_tried(key, sent=sent, attempts=attempts, error=why)
 
 
