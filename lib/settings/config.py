@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from lib import i18n
+from lib import channels, i18n
 from lib.i18n import M_, N_, Duration, Msg, Viewer
 from lib.links import loopback
 from lib.settings import access
@@ -41,7 +41,7 @@ _TABLES = {
     "monitor": {"refresh_seconds", "idle_seconds", "stall_minutes"},
     "history": {"url", "keep_days", "watcher"},
     "access": {"passcode", "allow"},
-    "notify": {"webhook_url", "remind_hours", "language"},
+    "notify": {"webhook_url", "remind_hours", "language", "urls", "app_url"},
     "metrics": {"enabled", "token"},
 }
 #: a metrics token shorter than this is too easy to guess
@@ -86,6 +86,8 @@ class AppConfig:
     notes: tuple[Msg, ...] = ()
     metrics: bool = False  # GET /metrics serves Prometheus text
     metrics_token: str | None = field(default=None, repr=False)  # then only with "Authorization: Bearer <token>"
+    notify_urls: tuple[str, ...] = field(default=(), repr=False)  # Apprise channels (they carry tokens)
+    app_url: str | None = None  # where people open the app: links in messages start with it
 
     @property
     def gated(self) -> bool:
@@ -155,6 +157,10 @@ def load(secrets: Mapping[str, Any]) -> AppConfig:
         raise ConfigError(M_("'notify.language' must be one of the languages this app speaks: {languages}.",
                              languages=", ".join(f'"{code.replace("_", "-")}"' for code in i18n.SHIPPED)))
     metrics, token = _metrics(secrets.get("metrics") or {}, gated=passcode is not None or sign_in is not None)
+    urls, app_url = _channels(notify)
+    if (webhook or urls) and app_url is None:
+        notes.append(M_("'notify.app_url' is not set, so notifications carry no link to the app; set it to the "
+                        "address people open the app at."))
     return AppConfig(
         portals=portals,
         refresh_seconds=refresh,
@@ -172,7 +178,37 @@ def load(secrets: Mapping[str, Any]) -> AppConfig:
         notes=tuple(notes),
         metrics=metrics,
         metrics_token=token,
+        notify_urls=urls,
+        app_url=app_url,
     )
+
+
+def _channels(notify: Mapping[str, Any]) -> tuple[tuple[str, ...], str | None]:
+    """``[notify] urls`` (each one Apprise can use; a mistake names its position, never the URL: it carries
+    a token) and ``app_url`` (http(s), no user name, no query: links are made by adding a path to it)."""
+    urls = notify.get("urls", [])
+    if not isinstance(urls, list) or not all(isinstance(u, str) for u in urls):
+        raise ConfigError(M_("'notify.urls' must be a list of addresses in quotes, like [\"workflows://…\", "
+                             "\"tgram://…\"]."))
+    for n, url in enumerate(urls, start=1):
+        if channels.service(url) is None:
+            raise ConfigError(M_("'notify.urls' entry {n} is not an address Apprise can send to (an unknown "
+                                 "service, or a token in the wrong shape); see docs/notifications.md.", n=str(n)))
+    app_url = notify.get("app_url")
+    if app_url is None:
+        return tuple(u.strip() for u in urls), None
+    parts = None
+    if isinstance(app_url, str):
+        try:
+            parts = urlsplit(app_url.strip())
+            parts.port  # noqa: B018 - validates the port
+        except ValueError:
+            parts = None
+    if (parts is None or parts.scheme not in ("http", "https") or not parts.hostname or parts.username
+            or parts.password or parts.query or parts.fragment):
+        raise ConfigError(M_("'notify.app_url' must be the address people open the app at, like "
+                             "\"https://backups.example.com\" (no '?…')."))
+    return tuple(u.strip() for u in urls), str(app_url).strip().rstrip("/")
 
 
 def _metrics(table: Mapping[str, Any], *, gated: bool) -> tuple[bool, str | None]:

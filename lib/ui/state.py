@@ -223,7 +223,8 @@ def demo():
 def _fingerprint(config: AppConfig) -> str:
     canon = json.dumps([[p.name, p.url, p.label, p.api_key, p.insecure] for p in config.portals]
                        + [config.refresh_seconds, config.idle_seconds, config.stall_minutes, config.webhook_url,
-                          config.history_url, config.keep_days, config.watcher])
+                          config.history_url, config.keep_days, config.watcher, list(config.notify_urls),
+                          config.app_url])
     return hashlib.sha256(canon.encode()).hexdigest()
 
 

@@ -82,6 +82,8 @@ def main(argv: list[str] | None = None) -> int:
              where.database if where.get_backend_name() == "sqlite" else where.host)
     log.info("checks every %g s while a job runs or someone looks, every %g s otherwise",
              config.refresh_seconds, config.idle_seconds)
+    for note in config.notes:  # the settings check, said once
+        log.info("settings: %s", note)
     duty.start()
     if not duty.lease.acting:
         log.info("another copy watches (see /healthz): this one stands by and takes over if it stops")

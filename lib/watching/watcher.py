@@ -63,7 +63,8 @@ class Watcher:
         self.counts = counts or Counts()
         self.started = clock()
         self.notifier = Notifier(config.webhook_url, store, send=send, clock=clock, me=me, counts=self.counts,
-                                 viewer=i18n.viewer(config.notify_language, None))
+                                 viewer=i18n.viewer(config.notify_language, None), urls=config.notify_urls,
+                                 app_url=config.app_url)
         self._clients = {p.name: DocSpaceClient(p.url, p.api_key) for p in config.portals}
         self._endpoints: dict[tuple[str, str, bool | None], Endpoint] = {}
         self._due = DueQueue()
