@@ -21,6 +21,7 @@ from lib import i18n
 from lib.i18n import M_, N_, Duration, Msg, Viewer
 from lib.links import loopback
 from lib.settings import access
+from lib.settings import mail as mail_settings
 from lib.settings.errors import ConfigError
 
 REFRESH_DEFAULT = 5.0
@@ -41,8 +42,10 @@ _TABLES = {
     "monitor": {"refresh_seconds", "idle_seconds", "stall_minutes"},
     "history": {"url", "keep_days", "watcher"},
     "access": {"passcode", "allow"},
-    "notify": {"webhook_url", "remind_hours", "language"},
+    "notify": {"webhook_url", "remind_hours", "language", "app_url"},
     "metrics": {"enabled", "token"},
+    "email": mail_settings.EMAIL_KEYS,  # the app's own mailbox (lib.settings.mail)
+    "digest": mail_settings.DIGEST_KEYS,
 }
 #: a metrics token shorter than this is too easy to guess
 TOKEN_MIN = 16
@@ -86,6 +89,7 @@ class AppConfig:
     notes: tuple[Msg, ...] = ()
     metrics: bool = False  # GET /metrics serves Prometheus text
     metrics_token: str | None = field(default=None, repr=False)  # then only with "Authorization: Bearer <token>"
+    mail: mail_settings.MailSettings | None = None  # [email], [digest] and [notify] app_url
 
     @property
     def gated(self) -> bool:
@@ -172,6 +176,7 @@ def load(secrets: Mapping[str, Any]) -> AppConfig:
         notes=tuple(notes),
         metrics=metrics,
         metrics_token=token,
+        mail=mail_settings.load(secrets.get("email") or {}, secrets.get("digest") or {}, notify),
     )
 
 

@@ -99,6 +99,8 @@ class Notifier:
         with self._cond:
             queued = {d.key for d in self._queue}
             for key, row in rows.items():
+                if "|mail|" in key or key.startswith("digest|"):
+                    continue  # an email's claim (lib.watching.outbox), not a webhook message
                 self._decided.add(key)
                 owed = (row["sent"] is None and row["attempts"] <= len(self._delays)
                         and now - row["created"] < RESUME_WITHIN)
