@@ -3,7 +3,8 @@ Everything lives in :mod:`lib.watching.cli`."""
 
 import sys
 
+from lib.views.digest import compose
 from lib.watching.cli import main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(compose=compose))

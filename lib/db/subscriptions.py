@@ -101,14 +101,14 @@ def unsubscribe(conn: Connection, sub_id: str, now: float) -> int:
 
 def recipients(conn: Connection, portal: str, kind: str, whats: tuple[str, ...],
                operation: str = "") -> list[Subscription]:
-    """Confirmed, still wanted subscriptions for this portal, kind and event (a "this-operation" one only for
-    its own operation, when it named one)."""
+    """Confirmed, still wanted subscriptions for this portal, kind and event. A "this-operation" one is told
+    the first outcome after it was asked for: the job running then ends first (``operation`` is kept for
+    the record only: a restore changes the portal under the watcher, which may see it under a new id)."""
     s = subscriptions.c
     rows = conn.execute(select(subscriptions).where(
         s.portal == portal, s.kind == kind, s.what.in_(whats), s.confirmed.is_not(None),
         s.unsubscribed.is_(None), s.done.is_(None)).order_by(s.created)).mappings()
-    found = [Subscription(**r) for r in rows]
-    return [r for r in found if r.what != "this-operation" or not r.operation or r.operation == operation]
+    return [Subscription(**r) for r in rows]
 
 
 def digest_subscribers(conn: Connection) -> list[Subscription]:

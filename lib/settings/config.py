@@ -158,6 +158,9 @@ def load(secrets: Mapping[str, Any]) -> AppConfig:
     if not isinstance(language, str) or i18n.language_of(language) in (None, i18n.PSEUDO):
         raise ConfigError(M_("'notify.language' must be one of the languages this app speaks: {languages}.",
                              languages=", ".join(f'"{code.replace("_", "-")}"' for code in i18n.SHIPPED)))
+    mail = mail_settings.load(secrets.get("email") or {}, secrets.get("digest") or {}, notify)
+    if mail is not None and mail.smtp is not None and mail.subscribe and not mail.app_url and mail.why_no_form:
+        notes.append(mail.why_no_form)  # the form is not offered: said once, so the admin knows why
     metrics, token = _metrics(secrets.get("metrics") or {}, gated=passcode is not None or sign_in is not None)
     return AppConfig(
         portals=portals,
@@ -176,7 +179,7 @@ def load(secrets: Mapping[str, Any]) -> AppConfig:
         notes=tuple(notes),
         metrics=metrics,
         metrics_token=token,
-        mail=mail_settings.load(secrets.get("email") or {}, secrets.get("digest") or {}, notify),
+        mail=mail,
     )
 
 
