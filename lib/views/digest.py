@@ -39,7 +39,7 @@ def compose(store: HistoryStore, config: AppConfig, portals: list[str], v: Viewe
         saved = states.get(endpoint_state.key(name, "backups", "any"))
         answer = endpoint_state.backups_from(saved[1]["answer"]) if saved and saved[1].get("answer") else None
         strip = portal_strip(store, name, answer, now, v, label)
-        cells = strip.cells[-WEEK:]
+        cells = strip.cells[-WEEK - 1:-1]  # the 7 days before today
         ops = [op for op in store.operations(portal=name, limit=500) if op.first_seen >= now - WEEK * 86_400]
         lines = [_counts(cells, v)]
         restores = [op for op in ops if op.kind == "restore" and op.outcome != "running"]
