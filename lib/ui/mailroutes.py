@@ -8,7 +8,10 @@ one-click ``List-Unsubscribe=One-Click`` from a mail program.
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable
+from typing import Any
 
 import anyio
 from starlette.requests import Request
@@ -47,9 +50,7 @@ def unsubscribe_page(config, store, token: str, post: bool, v: i18n.Viewer, now:
     return (200 if ours else 400), mailpages.unsubscribe_form(token, ours, v)
 
 
-async def _serve(request: Request) -> Response:
-    from lib.ui.server import current  # (server imports this module for its routes)
-
+async def _serve(current: Callable[[], Any], request: Request) -> Response:
     token = request.query_params.get("t", "")
     post = request.method == "POST"
     if post and not token:
@@ -73,5 +74,7 @@ async def _serve(request: Request) -> Response:
     return HTMLResponse(body, status_code=status, headers=_HEADERS)
 
 
-def routes() -> list[Route]:
-    return [Route("/confirm", _serve, methods=["GET"]), Route("/unsubscribe", _serve, methods=["GET", "POST"])]
+def routes(current: Callable[[], Any]) -> list[Route]:
+    """``current``: the settings and this process's copy, or the settings' mistake (lib.ui.server's)."""
+    serve = functools.partial(_serve, current)
+    return [Route("/confirm", serve, methods=["GET"]), Route("/unsubscribe", serve, methods=["GET", "POST"])]

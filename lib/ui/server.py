@@ -97,4 +97,4 @@ async def _serve(request: Request) -> Response:
 
 
 def routes() -> list[Route]:
-    return [Route(path, _serve, methods=["GET"]) for path in PATHS] + mailroutes.routes()  # + the emails' links
+    return [Route(path, _serve, methods=["GET"]) for path in PATHS] + mailroutes.routes(current)  # + the emails' links
