@@ -38,9 +38,9 @@ def run(w: Watcher, clock: ManualClock, seconds: int) -> None:
         w.sync()
 
 
-def test_subscribe_confirm_one_email_unsubscribe(smtp, manual_clock: ManualClock, tmp_path: Path) -> None:  # noqa: F811
+def test_subscribe_confirm_one_email_unsubscribe(smtp, manual_clock: ManualClock, url: str) -> None:  # noqa: F811
+    """On SQLite and PostgreSQL."""
     inbox, port = smtp
-    url = f"sqlite:///{tmp_path}/h.sqlite3"
     with Simulator("restore", api_key=KEY, clock=manual_clock, speed=10) as sim:
         cfg = config(sim, port, url)
         store = HistoryStore(url, clock=manual_clock)
@@ -101,9 +101,8 @@ def test_after_unsubscribing_the_next_outcome_sends_nothing(smtp, manual_clock: 
         store.close()
 
 
-def test_restart_mid_restore_still_one_email(smtp, manual_clock: ManualClock, tmp_path: Path) -> None:  # noqa: F811
+def test_restart_mid_restore_still_one_email(smtp, manual_clock: ManualClock, url: str) -> None:  # noqa: F811
     inbox, port = smtp
-    url = f"sqlite:///{tmp_path}/h.sqlite3"
     with Simulator("restore", api_key=KEY, clock=manual_clock, speed=10) as sim:
         cfg = config(sim, port, url)
         store = HistoryStore(url, clock=manual_clock)
@@ -188,3 +187,27 @@ def test_no_password_in_a_failure(manual_clock: ManualClock, caplog) -> None:
     assert not said.ok and "could not be reached" in str(said.said)
     assert "hunter2" not in str(said.said) and "hunter2" not in caplog.text and "hunter2" not in repr(settings)
     store.close()
+
+
+def test_two_copies_watching_at_once_send_one_email(smtp, manual_clock: ManualClock, tmp_path: Path) -> None:  # noqa: F811
+    inbox, port = smtp
+    url = f"sqlite:///{tmp_path}/h.sqlite3"
+    with Simulator("restore", api_key=KEY, clock=manual_clock, speed=10) as sim:
+        cfg = config(sim, port, url)
+        stores = [HistoryStore(url, clock=manual_clock) for _ in range(2)]
+        subscribers.subscribe(stores[0], cfg.mail, "dan@example.com", asked(), manual_clock(), verified=True)
+        copies = [Watcher(cfg, store, clock=manual_clock).start() for store in stores]
+        try:
+            for _ in range(80):
+                manual_clock.advance(1)
+                for w in copies:
+                    w.sync()
+            wait_until(lambda: inbox.messages, "the outcome email")
+            for w in copies:
+                w.outbox.deliver_due()
+        finally:
+            for w in copies:
+                w.stop()
+        assert len(inbox.messages) == 1
+        for store in stores:
+            store.close()
