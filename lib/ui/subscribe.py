@@ -54,7 +54,7 @@ def form(ctx: Context, kind: str, *, running: bool = False, operation: str = "")
                 st.session_state[key] = subscribers.subscribe(ctx.source.store, settings, own, asked, clock.now(),
                                                               verified=True)
         else:
-            with st.form(f"{key}:form", clear_on_submit=False, border=False):
+            with st.form(f"{key}:form", clear_on_submit=True, border=False):
                 address = st.text_input(v._("Email"), max_chars=254, placeholder="name@example.com",
                                         autocomplete="email")
                 if st.form_submit_button(button):
