@@ -141,6 +141,13 @@ def claim_alone(conn: Connection, key: str, text: str, now: float, *, tries: int
     return conn.execute(stmt).rowcount == 1
 
 
+def release(conn: Connection, key: str) -> None:
+    """A send that failed: the claim is let go, so a later try (this copy's, another's, or the command
+    line's) may take it at once."""
+    conn.execute(update(notifications).where(notifications.c.key == key, notifications.c.sent.is_(None))
+                 .values(holder="", claimed=None))
+
+
 def was_sent(conn: Connection, key: str) -> bool:
     return conn.execute(select(notifications.c.sent).where(notifications.c.key == key)).scalar() is not None
 

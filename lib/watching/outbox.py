@@ -213,6 +213,8 @@ class Outbox:
             lease.tried(conn, email.key, email.stored, now, sent=sent, attempts=attempts, error=why)
             if sent is not None:
                 subs.told(conn, email.done, now)
+            else:
+                subs.release(conn, email.key)
 
         try:
             self._store.at_once(record)
