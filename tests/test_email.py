@@ -295,3 +295,20 @@ def test_send_digest_from_the_command_line(smtp, tmp_path: Path) -> None:  # noq
     assert run.returncode == 0 and "weekly summary sent to 1 recipient(s)" in run.stdout, run.stdout + run.stderr
     (mail,) = inbox.wait(1)
     assert mail["To"] == "boss@example.com" and "Production" in mail["Subject"]
+
+
+def test_the_portals_words_are_escaped_in_html_and_a_line_break_never_reaches_a_header() -> None:
+    from lib.watching import mailer
+
+    letter = mailer.Letter("ann@example.com", "❌ Portal 0: the restore failed",
+                           ('❌ Portal 0: the restore failed at 42%: <img src="http://x/t.png"> & <script>',),
+                           (("See its timeline", 'https://a.example.com/history?portal=p0&x="y"'),),
+                           unsubscribe="https://a.example.com/unsubscribe?t=u-1.abc")
+    msg = mailer.build(letter, "monitor@example.com")
+    rich = body(msg, "html")
+    assert "<img" not in rich and "<script" not in rich and "&lt;img src=&quot;http://x/t.png&quot;&gt;" in rich
+    assert 'href="https://a.example.com/history?portal=p0&amp;x=&quot;y&quot;"' in rich
+    assert msg["List-Unsubscribe"] == "<https://a.example.com/unsubscribe?t=u-1.abc>"
+    for bad in ({"to": "a@b.c\r\nBcc: x@y.z"}, {"subject": "hi\nBcc: x@y.z"}):
+        with pytest.raises(mailer.MailError):
+            mailer.build(dataclasses.replace(letter, **bad), "monitor@example.com")

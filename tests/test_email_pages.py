@@ -161,3 +161,24 @@ def test_weekly_summary_of_a_week_with_a_missed_and_a_failed_backup_and_a_restor
     html = body(mail, "html")
     assert "<td" in html and "Quota exceeded" in html and "<img" not in html
     store.close()
+
+
+def test_the_form_and_its_answers_are_said_in_the_readers_language(smtp, manual_clock: ManualClock, tick) -> None:  # noqa: F811
+    """In the pseudo-language every word of the form is marked ⟦…⟧: nothing of it is left in English."""
+    inbox, port = smtp
+    i18n.allow_pseudo(True)
+    try:
+        with Simulator("restore", api_key=KEY, clock=manual_clock) as sim:
+            at = make_app(sim, email=email(port), notify={"app_url": "http://127.0.0.1:8501"})
+            at.query_params["lang"] = "qps"
+            tick(at)
+            (field,) = [t for t in at.text_input if t.label.startswith("⟦")]
+            (button,) = [b for b in at.button if b.label.startswith("⟦Tell me")]
+            field.input("ann@example.com")
+            button.click()
+            tick(at)
+            assert any(s.value.startswith("⟦") and "Check your inbox" in s.value for s in at.success)
+            (mail,) = inbox.wait(1)
+            assert mail["Subject"].startswith("⟦")  # the email is in the language the page was in
+    finally:
+        i18n.allow_pseudo(False)
