@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 
 from lib import i18n
+from lib.db import subscriptions as subs
 from lib.db.store import HistoryStore
 from lib.settings.config import load
 from lib.settings.errors import ConfigError
+from lib.ui.state import CONTEXT
 from lib.views.digest import compose
 from simulator import Simulator
 from tests.apptest import make_app, texts
@@ -182,3 +184,23 @@ def test_the_form_and_its_answers_are_said_in_the_readers_language(smtp, manual_
             assert mail["Subject"].startswith("⟦")  # the email is in the language the page was in
     finally:
         i18n.allow_pseudo(False)
+
+
+def test_signed_in_one_click_subscribes_the_verified_address_without_an_email(smtp, manual_clock: ManualClock,  # noqa: F811
+                                                                              tick) -> None:
+    from tests.test_signin_app import gated_app, signed_in
+
+    inbox, port = smtp
+    with Simulator("restore", api_key=KEY, clock=manual_clock) as sim:
+        at = gated_app(sim, user=signed_in("alice@example.com"), email=email(port),
+                       notify={"app_url": "http://127.0.0.1:8501"})
+        tick(at)
+        assert not [t for t in at.text_input if t.label == "Email"]
+        (button,) = [b for b in at.button if b.label.startswith("Tell me")]
+        assert button.label == "Tell me when it ends (to alice@example.com)"
+        button.click()
+        tick(at)
+        assert "Done: you will get one email when this restore on Production ends." in texts(at)
+        assert not inbox.messages  # no confirmation email
+        (row,) = at.session_state[CONTEXT].source.store.at_once(subs.rows)
+        assert row["confirmed"] is not None and row["address"] == "alice@example.com"
