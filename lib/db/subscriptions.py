@@ -72,7 +72,10 @@ def sent_recently(conn: Connection, address_sha: str, since: float) -> tuple[int
 
 
 def confirmation_sent(conn: Connection, address_sha: str, now: float, *, keep: float = 86_400.0) -> None:
+    """Count one more; forget the ones older than a day, and addresses never confirmed within two."""
     conn.execute(delete(mail_sent).where(mail_sent.c.at < now - keep))
+    s = subscriptions.c
+    conn.execute(delete(subscriptions).where(s.confirmed.is_(None), s.created < now - 2 * keep))
     conn.execute(mail_sent.insert().values(id=new_id(), address_sha=address_sha, at=now))
 
 

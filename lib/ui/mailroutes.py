@@ -19,7 +19,8 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from lib import clock, i18n
-from lib.db.store import StoreAway
+from lib.db.store import HistoryStore, StoreAway
+from lib.settings.config import AppConfig
 from lib.views import mailpages
 from lib.watching import subscribers
 
@@ -32,7 +33,7 @@ def _viewer(request: Request) -> i18n.Viewer:
     return i18n.viewer(request.query_params.get("lang"), accept or None)
 
 
-def confirm_page(config, store, token: str, v: i18n.Viewer, now: float) -> tuple[int, str]:
+def confirm_page(config: AppConfig, store: HistoryStore, token: str, v: i18n.Viewer, now: float) -> tuple[int, str]:
     settings = config.mail
     found = subscribers.confirm(store, settings, token, now)
     labels = {p.name: p.label for p in config.portals}
@@ -41,7 +42,8 @@ def confirm_page(config, store, token: str, v: i18n.Viewer, now: float) -> tuple
     return (200 if found else 410), mailpages.confirmed(found, words, link, v)
 
 
-def unsubscribe_page(config, store, token: str, post: bool, v: i18n.Viewer, now: float) -> tuple[int, str]:
+def unsubscribe_page(config: AppConfig, store: HistoryStore, token: str, post: bool, v: i18n.Viewer,
+                     now: float) -> tuple[int, str]:
     settings = config.mail
     if post:
         ours = subscribers.unsubscribe(store, settings, token, now)

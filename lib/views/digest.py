@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 
 from lib.db.store import HistoryStore
 from lib.i18n import Viewer
+from lib.jobs.recorded import RecordedOperation
 from lib.jobs.schedule import next_due
 from lib.settings.config import AppConfig
 from lib.views.history import portal_strip, took
@@ -71,7 +72,7 @@ def _counts(cells: list[DayCell], v: Viewer) -> str:
                missed=v.number(missed), failed=v.number(failed))
 
 
-def _restore(op, v: Viewer) -> str:
+def _restore(op: RecordedOperation, v: Viewer) -> str:
     when = v.date_time(datetime.fromtimestamp(op.started or op.first_seen, UTC))
     how = {"completed": v._("completed"), "failed": v._("failed"), "cancelled": v._("cancelled"),
            "vanished": v._("ended unseen")}.get(op.outcome, op.outcome)

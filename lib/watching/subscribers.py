@@ -13,9 +13,11 @@ import hashlib
 import hmac
 import threading
 import time
+import weakref
 from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import Connection
 
 from lib import i18n
 from lib.db import subscriptions as subs
@@ -28,7 +30,7 @@ from lib.watching import mailer
 CONFIRM_WITHIN = 24 * 3600.0
 #: at most this many confirmation emails per address, and per app, per hour
 PER_ADDRESS, PER_APP, HOUR = 3, 30, 3600.0
-_secrets: dict[int, str] = {}
+_secrets: weakref.WeakKeyDictionary[HistoryStore, str] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
 
 
@@ -74,9 +76,9 @@ def secret(store: HistoryStore, settings: MailSettings) -> str:
     if settings.secret:
         return settings.secret
     with _lock:
-        if id(store) not in _secrets:
-            _secrets[id(store)] = store.at_once(subs.secret)
-        return _secrets[id(store)]
+        if store not in _secrets:
+            _secrets[store] = store.at_once(subs.secret)
+        return _secrets[store]
 
 
 def sign(key: str, payload: str) -> str:
@@ -138,7 +140,7 @@ def subscribe(store: HistoryStore, settings: MailSettings | None, address: str, 
                               now if verified else None, token, None, None) for what in asked.whats]
     sha = rows[0].address_sha
 
-    def add(conn) -> bool:
+    def add(conn: Connection) -> bool:
         if not verified:
             mine, total = subs.sent_recently(conn, sha, now - HOUR)
             if mine >= PER_ADDRESS or total >= PER_APP:
