@@ -312,3 +312,24 @@ def test_the_portals_words_are_escaped_in_html_and_a_line_break_never_reaches_a_
     for bad in ({"to": "a@b.c\r\nBcc: x@y.z"}, {"subject": "hi\nBcc: x@y.z"}):
         with pytest.raises(mailer.MailError):
             mailer.build(dataclasses.replace(letter, **bad), "monitor@example.com")
+
+
+def test_an_outcome_decided_by_a_copy_that_stopped_is_emailed_by_the_next_once(smtp, manual_clock: ManualClock) -> None:  # noqa: F811
+    from lib.watching import messages
+    from lib.watching.outbox import Outbox
+
+    inbox, port = smtp
+    store = HistoryStore("sqlite://", clock=manual_clock)
+    cfg = AppConfig((PortalConfig("p0", "https://p0.example.com", "Portal 0", KEY),), history_url="sqlite://",
+                    mail=mail_settings(port))
+    subscribers.subscribe(store, cfg.mail, "hal@example.com", asked(), manual_clock(), verified=True)
+    stopped = Outbox(cfg, store, clock=manual_clock)
+    stopped.tell(("p0", "restore", "run-1", "completed"), messages.outcome("Portal 0", "restore", "completed", 100, ""))
+    store.flush()  # decided and written; the copy stops before it found anyone to tell
+    for _ in range(2):
+        nxt = Outbox(cfg, store, clock=manual_clock)
+        nxt.load()
+        nxt.deliver_due()
+        store.flush()
+    assert [m["Subject"] for m in inbox.wait(1)] == ["✅ Portal 0: the restore completed."]
+    store.close()

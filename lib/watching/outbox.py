@@ -26,12 +26,17 @@ from zoneinfo import ZoneInfo
 from lib import i18n
 from lib.db import lease
 from lib.db import subscriptions as subs
+from lib.db.rows import stored_msg
 from lib.db.store import HistoryStore, StoreAway
 from lib.i18n import Msg, Viewer
 from lib.settings.config import AppConfig
 from lib.watching import mailer, subscribers
 
 OUTCOMES = ("completed", "failed", "cancelled")
+#: the last part of the key that keeps a decided event until its recipients were found
+EVENT = "mail|event"
+#: an event a stopped copy left is taken up within this time
+RESUME_WITHIN = 3600.0
 RETRY_DELAYS = (30.0, 120.0, 600.0)
 CLAIM_GRACE = 120.0
 #: the digest is sent from its hour until this long after it (an app started days later skips that week)
@@ -89,12 +94,25 @@ class Outbox:
         if not self.enabled or len(key) < 3:
             return
         if (key[1] in ("restore", "backup") and key[-1] in OUTCOMES) or (key[1] == "schedule" and key[-1] == "overdue"):
+            # kept until its recipients are found: a copy that stops first leaves it to the next (:meth:`load`)
+            self._store.notification_decided("|".join((*key, EVENT)), json.dumps(text.to_json()), self._clock())
             with self._cond:
                 self._events.append((key, text))
                 self._cond.notify_all()
 
+    def load(self) -> None:
+        """Take up events a copy that stopped had decided and not yet turned into emails (the last hour's)."""
+        if not self.enabled:
+            return
+        now = self._clock()
+        for name, row in self._store.notified().items():
+            if name.endswith("|" + EVENT) and row["sent"] is None and now - row["created"] < RESUME_WITHIN:
+                with self._cond:
+                    self._events.append((tuple(name.split("|")[:-2]), stored_msg(row["text"])))
+
     def start(self) -> None:
         if self._thread is None and self.enabled:
+            self.load()
             self._thread = threading.Thread(target=self._run, name="outbox", daemon=True)
             self._thread.start()
 
@@ -164,6 +182,7 @@ class Outbox:
             with self._cond:
                 if all(e.key != name for e in self._queue):
                     self._queue.append(email)
+        self._store.notification_tried("|".join((*key, EVENT)), sent=self._clock(), attempts=1, error="")
         log.info("%s: %d subscriber(s) to tell", "|".join(key), len(by_address))
 
     def _claimed(self, email: _Email) -> bool | None:

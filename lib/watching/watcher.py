@@ -53,11 +53,11 @@ class Watcher:
     def __init__(self, config: AppConfig, store: HistoryStore, *, clock: Callable[[], float] = time.time,
                  send: Callable[[str, dict[str, Any]], None] = post_webhook, keep_days: float = 180.0,
                  heartbeat: float | None = None, me: Me | None = None, counts: Counts | None = None,
-                 compose: Compose | None = None, mail_send: Any = None):
+                 compose: Compose | None = None):
         """``heartbeat``: also write what it knows this often when nothing changed, for copies that only
         read; ``me``: this copy, when copies share the database (messages are claimed before they leave);
         ``counts``: where checks and messages are counted for /metrics; ``compose``: the weekly summary's
-        content (the views'), ``mail_send``: how email leaves (tests)."""
+        content (the views')."""
         self.config = config
         self.store = store
         self.clock = clock
@@ -68,8 +68,7 @@ class Watcher:
         self.notifier = Notifier(config.webhook_url, store, send=send, clock=clock, me=me, counts=self.counts,
                                  viewer=i18n.viewer(config.notify_language, None))
         # email to subscribers (issue #22): told every notification decided, beside the webhook
-        self.outbox = Outbox(config, store, clock=clock, me=me, compose=compose,
-                             **({"send": mail_send} if mail_send else {}))
+        self.outbox = Outbox(config, store, clock=clock, me=me, compose=compose)
         self._clients = {p.name: DocSpaceClient(p.url, p.api_key) for p in config.portals}
         self._endpoints: dict[tuple[str, str, bool | None], Endpoint] = {}
         self._due = DueQueue()
