@@ -62,6 +62,9 @@ def test_backups_page_offers_a_weekly_summary_and_the_form_is_off_without_app_ur
         tick(at.switch_page("app_pages/backups.py"))
         _field, button = form_of(at)
         assert "weekly summary" in button.label
+        tick(at.switch_page("app_pages/backup.py"))  # no backup runs
+        _field, button = form_of(at)
+        assert button.label == "Tell me when the next one ends or if a backup is missed"
         at = make_app(sim, email=email(port))
         tick(at)
         assert not [t for t in at.text_input if t.label == "Email"]
