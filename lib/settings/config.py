@@ -21,6 +21,7 @@ from lib import channels, i18n
 from lib.i18n import M_, N_, Duration, Msg, Viewer
 from lib.links import loopback
 from lib.settings import access
+from lib.settings import mail as mail_settings
 from lib.settings.errors import ConfigError
 
 REFRESH_DEFAULT = 5.0
@@ -43,6 +44,8 @@ _TABLES = {
     "access": {"passcode", "allow"},
     "notify": {"webhook_url", "remind_hours", "language", "urls", "app_url"},
     "metrics": {"enabled", "token"},
+    "email": mail_settings.EMAIL_KEYS,  # the app's own mailbox (lib.settings.mail)
+    "digest": mail_settings.DIGEST_KEYS,
 }
 #: a metrics token shorter than this is too easy to guess
 TOKEN_MIN = 16
@@ -88,6 +91,7 @@ class AppConfig:
     metrics_token: str | None = field(default=None, repr=False)  # then only with "Authorization: Bearer <token>"
     notify_urls: tuple[str, ...] = field(default=(), repr=False)  # Apprise channels (they carry tokens)
     app_url: str | None = None  # where people open the app: links in messages start with it
+    mail: mail_settings.MailSettings | None = None  # [email], [digest] and [notify] app_url
 
     @property
     def gated(self) -> bool:
@@ -158,6 +162,9 @@ def load(secrets: Mapping[str, Any]) -> AppConfig:
                              languages=", ".join(f'"{code.replace("_", "-")}"' for code in i18n.SHIPPED)))
     metrics, token = _metrics(secrets.get("metrics") or {}, gated=passcode is not None or sign_in is not None)
     urls, app_url = _channels(notify)
+    mail = mail_settings.load(secrets.get("email") or {}, secrets.get("digest") or {}, app_url)
+    if mail is not None and mail.smtp is not None and mail.subscribe and not mail.app_url and mail.why_no_form:
+        notes.append(mail.why_no_form)  # the form is not offered: said once, so the admin knows why
     if (webhook or urls) and app_url is None:
         notes.append(M_("'notify.app_url' is not set, so notifications carry no link to the app; set it to the "
                         "address people open the app at."))
@@ -180,12 +187,13 @@ def load(secrets: Mapping[str, Any]) -> AppConfig:
         metrics_token=token,
         notify_urls=urls,
         app_url=app_url,
+        mail=mail,
     )
 
 
 def _channels(notify: Mapping[str, Any]) -> tuple[tuple[str, ...], str | None]:
     """``[notify] urls`` (each one Apprise can use; a mistake names its position, never the URL: it carries
-    a token) and ``app_url`` (http(s), no user name, no query: links are made by adding a path to it)."""
+    a token) and ``app_url`` (:func:`lib.settings.mail.app_url`)."""
     urls = notify.get("urls", [])
     if not isinstance(urls, list) or not all(isinstance(u, str) for u in urls):
         raise ConfigError(M_("'notify.urls' must be a list of addresses in quotes, like [\"workflows://…\", "
@@ -194,21 +202,7 @@ def _channels(notify: Mapping[str, Any]) -> tuple[tuple[str, ...], str | None]:
         if channels.service(url) is None:
             raise ConfigError(M_("'notify.urls' entry {n} is not an address Apprise can send to (an unknown "
                                  "service, or a token in the wrong shape); see docs/notifications.md.", n=str(n)))
-    app_url = notify.get("app_url")
-    if app_url is None:
-        return tuple(u.strip() for u in urls), None
-    parts = None
-    if isinstance(app_url, str):
-        try:
-            parts = urlsplit(app_url.strip())
-            parts.port  # noqa: B018 - validates the port
-        except ValueError:
-            parts = None
-    if (parts is None or parts.scheme not in ("http", "https") or not parts.hostname or parts.username
-            or parts.password or parts.query or parts.fragment):
-        raise ConfigError(M_("'notify.app_url' must be the address people open the app at, like "
-                             "\"https://backups.example.com\" (no '?…')."))
-    return tuple(u.strip() for u in urls), str(app_url).strip().rstrip("/")
+    return tuple(u.strip() for u in urls), mail_settings.app_url(notify)
 
 
 def _metrics(table: Mapping[str, Any], *, gated: bool) -> tuple[bool, str | None]:

@@ -40,14 +40,17 @@ AWAY = "the history database cannot be reached, so this copy cannot tell whether
 class OnDuty:
     def __init__(self, config: AppConfig, store: HistoryStore, *, role: str = "app", acquire: bool = True,
                  clock: Callable[[], float] = time.time, keep_days: float = 180.0,
-                 send: Callable[[str, dict[str, Any]], None] = post_webhook, **lease: Any):
-        """``lease``: the lease's timings (tests shorten them)."""
+                 send: Callable[[str, dict[str, Any]], None] = post_webhook, compose: Any = None,
+                 **lease: Any):
+        """``lease``: the lease's timings (tests shorten them); ``compose``: the weekly summary's content
+        (:data:`lib.watching.outbox.Compose`)."""
         self.config, self.store, self.clock = config, store, clock
         self.counts = Counts()  # for the life of this copy, across turns on duty
         self.reader = DatabaseReader(config, store, clock=clock)
         self._watcher: Watcher | None = None
         self._make = lambda: Watcher(config, store, clock=clock, keep_days=keep_days, send=send,
-                                     heartbeat=HEARTBEAT, me=self.lease.me, counts=self.counts)
+                                     heartbeat=HEARTBEAT, me=self.lease.me, counts=self.counts,
+                                     compose=compose)
         self._lock = threading.Lock()
         self.lease = Lease(store, me(role), acquire=acquire, on_duty=self._duty, health=self._published, **lease)
 

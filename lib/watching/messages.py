@@ -10,11 +10,13 @@ channel makes it inert for its own markup when it sends it: the values, never ou
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
+from lib.db.rows import stored_msg
 from lib.i18n import M_, At, Duration, Mk_, Msg, Percent
 
 
@@ -41,6 +43,17 @@ class Note:
     @classmethod
     def of(cls, said: Note | Msg) -> Note:
         return said if isinstance(said, Note) else cls(said)
+
+
+def stored_note(text: str) -> Note:
+    """A message as its row keeps it: a note's JSON, or (written before channels) one sentence."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = None
+    if isinstance(data, dict) and "title" in data:
+        return Note.from_json(data)
+    return Note(stored_msg(text))
 
 
 def page(kind: str, portal: str) -> str:

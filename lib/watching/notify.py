@@ -34,13 +34,12 @@ from typing import Any
 from lib import channels
 from lib.channels import ChannelFailed
 from lib.db import lease
-from lib.db.rows import stored_msg
 from lib.db.store import HistoryStore, StoreAway
 from lib.i18n import ENGLISH, M_, Duration, Mn_, Msg, Viewer
 from lib.portal.client import CHANNEL_DEADLINE, post_webhook
 from lib.text import inert, slack_escape
 from lib.watching.counts import Counts
-from lib.watching.messages import Note
+from lib.watching.messages import Note, stored_note
 
 #: seconds to wait before each retry of a failed delivery; then it gives up
 RETRY_DELAYS = (30.0, 120.0, 600.0)
@@ -89,17 +88,6 @@ class _Lane:
 
     def claim_key(self, key: str) -> str:
         return f"{key}|{self.id}" if self.id else key
-
-
-def stored_note(text: str) -> Note:
-    """A message as its row keeps it: a note's JSON, or (written before channels) one sentence."""
-    try:
-        data = json.loads(text)
-    except ValueError:
-        data = None
-    if isinstance(data, dict) and "title" in data:
-        return Note.from_json(data)
-    return Note(stored_msg(text))
 
 
 def webhook_name(url: str) -> Msg:
@@ -172,8 +160,8 @@ class Notifier:
                 lane.owed_at = time.monotonic()
                 queued = {d.key for d in lane.queue}
                 for key, row in rows.items():
-                    if _CHANNEL_ROW.search(key):
-                        continue
+                    if _CHANNEL_ROW.search(key) or "|mail|" in key or key.startswith("digest|"):
+                        continue  # a channel's own row, or an email's claim (lib.watching.outbox)
                     self._decided.add(key)
                     mine = rows.get(lane.claim_key(key))
                     attempts = 0 if mine is None else mine["attempts"]
