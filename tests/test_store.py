@@ -176,7 +176,7 @@ def test_an_older_database_is_upgraded_not_dropped(url: str) -> None:
     store = HistoryStore(url)
     assert store.open()
     with engine.connect() as conn:
-        assert schema.version_of(conn) == schema.VERSION == 4
+        assert schema.version_of(conn) == schema.VERSION == 5
     engine.dispose()
     assert [op.id for op in store.operations()] == ["op1"]  # kept
     assert store.kept_backups("prod", 0) == [] and store.backups_known_since("prod") is None  # and new tables

@@ -47,7 +47,7 @@ def test_it_watches_records_and_notifies_then_stops_cleanly(tmp_path: Path) -> N
         cli = Cli(path)
         try:
             cli.wait_for("watching 1 portal(s): prod (127.0.0.1)")
-            cli.wait_for("% · restoring data")
+            cli.wait_for("restoring data")  # "seen at 10% (restoring data)" on a busy machine
             cli.wait_for("prod: restore 100% · completed")
             cli.wait_for("notification sent: ✅ Production: the restore completed.")
         finally:
