@@ -34,6 +34,7 @@ outcome = ended.selectbox(v._("How it ended"), ["", *OUTCOMES], key=state.HISTOR
 @st.fragment(run_every=None if state.paused() else 60)
 def history() -> None:
     now = clock.now()
+    chrome.unwatched(ctx, now)
     chrome.history_notice(ctx)
     for name in [portal] if portal else list(labels):
         st.markdown(v._("**{label}** · the last 30 days", label=md_escape(labels[name], 80)))

@@ -13,6 +13,7 @@ from lib.settings.errors import ConfigError
 from lib.text import md_escape
 from lib.ui import signin, state
 from lib.ui.state import Context
+from lib.views import unwatched as unwatched_words
 
 
 def settings_error(exc: ConfigError, v: Viewer) -> None:
@@ -147,3 +148,12 @@ def history_notice(ctx: Context) -> None:
     """One sentence while the history is not being saved (drawn inside the timers, so it comes and goes)."""
     if ctx.source.store.problem:
         st.warning(md_escape(ctx.viewer.say(ctx.source.store.problem), 400), icon=":material/database:")
+
+
+def unwatched(ctx: Context, now: float) -> None:
+    """At the top of a page that is not a live progress page (those say it in their hero): nobody watches."""
+    found = ctx.source.unwatched()
+    if found is not None:
+        v = ctx.viewer
+        st.warning(f"**{md_escape(unwatched_words.headline(found, v, now), 300)}** "
+                   f"{md_escape(unwatched_words.what_to_do(found, v), 300)}", icon=":material/visibility_off:")

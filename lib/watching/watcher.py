@@ -33,7 +33,7 @@ from lib.watching.backups_watch import BackupsWatch
 from lib.watching.counts import Counts
 from lib.watching.due import DueQueue
 from lib.watching.endpoint import LOOK_GRACE, Endpoint
-from lib.watching.health import Check, Holder
+from lib.watching.health import Check, Holder, Unwatched
 from lib.watching.notify import Notifier
 from lib.watching.poller import Poll, Poller
 from lib.watching.recording import SCOPES, Recording
@@ -170,6 +170,10 @@ class Watcher:
 
     def holder(self) -> Holder | None:
         """A watcher alone knows nothing of other copies (:class:`~lib.watching.duty.OnDuty` does)."""
+        return None
+
+    def unwatched(self) -> Unwatched | None:
+        """This watcher watches."""
         return None
 
     def checks(self) -> dict[str, Check]:
