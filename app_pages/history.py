@@ -45,6 +45,10 @@ def history() -> None:
     rows = rows_of(store.operations(portal=portal or None, kind=kind or None, outcome=outcome or None, limit=500),
                    trail, kind or None, outcome or None)
     st.subheader(v._("Operations"))
+    if store.unreadable:  # never "nothing recorded": the history exists, it cannot be read just now
+        st.warning(md_escape(v.say(store.unreadable), 400), icon=":material/database:")
+    if not rows and store.unreadable:
+        return
     if not rows:
         st.info(v._("No operation recorded yet with these choices. Restores and backups appear here as soon as the "
                     "app sees them, whether or not anyone is looking."), icon=":material/history:")

@@ -146,8 +146,9 @@ def restore_link(portal: PortalConfig, label: str) -> None:
 
 def history_notice(ctx: Context) -> None:
     """One sentence while the history is not being saved (drawn inside the timers, so it comes and goes)."""
-    if ctx.source.store.problem:
-        st.warning(md_escape(ctx.viewer.say(ctx.source.store.problem), 400), icon=":material/database:")
+    store = ctx.source.store
+    for said in filter(None, (store.problem, store.replaced)):
+        st.warning(md_escape(ctx.viewer.say(said), 400), icon=":material/database:")
 
 
 def unwatched(ctx: Context, now: float) -> None:

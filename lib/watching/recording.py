@@ -86,6 +86,17 @@ class Recording:
         self._learn()
         self.snapshot = self.timeline.snapshot()
 
+    def rewrite(self) -> None:
+        """Write again what is known here (the history file was made again): the current operation with
+        its change points, and the ended ones kept to learn from."""
+        known = [(op, points) for op, points in self._past if op.id != self.timeline.run_id]
+        if self._op is not None:
+            known.append((self._op, [p for p in self.timeline.points if self.stored]))
+        for op, points in known:
+            self._store.begin_operation(op)
+            for point in points:
+                self._store.add_point(op.id, point)
+
     def record(self, poll: Poll[Progress | None]) -> None:
         t = self.timeline
         run_before, failures_before = t.run_id, t.failures

@@ -11,6 +11,7 @@ database: :class:`~lib.watching.duty.OnDuty` starts one only while its copy hold
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
@@ -76,6 +77,7 @@ class Watcher:
         self._thread: threading.Thread | None = None
         self._pruned = 0.0
         self._remind_after = config.remind_hours * 3600 if config.remind_hours else None
+        store.new_file.append(self._rewrite)  # the history file deleted under the app: write what is known
         for portal in config.portals:
             self._endpoint(portal.name, "restore", None, default=True)
             if portal.api_key:
@@ -106,6 +108,8 @@ class Watcher:
             self._thread.join(10)
         self._pool.shutdown(wait=False, cancel_futures=True)
         self.notifier.stop()
+        with contextlib.suppress(ValueError):
+            self.store.new_file.remove(self._rewrite)
         self.store.flush()
         for client in self._clients.values():
             client.close()
@@ -171,6 +175,12 @@ class Watcher:
     def holder(self) -> Holder | None:
         """A watcher alone knows nothing of other copies (:class:`~lib.watching.duty.OnDuty` does)."""
         return None
+
+    def _rewrite(self) -> None:
+        """The history file was deleted under the app and made again: what is known here goes into it."""
+        for ep in list(self._endpoints.values()):
+            if ep.recording is not None:
+                ep.recording.rewrite()
 
     def unwatched(self) -> Unwatched | None:
         """This watcher watches."""
