@@ -104,6 +104,8 @@ class Recording:
         changed = t.record(poll.at, poll.result)
         if t.run_id != run_before and self._op is not None and self._op.id == run_before and self._op.running:
             self._vanished()
+        if t.run_id != run_before:
+            self._again()
         if changed:
             self._changed(t.points[-1])
         self._outages(poll, failures_before)
@@ -180,6 +182,19 @@ class Recording:
         self._ended(replace(self._op, outcome=outcome, ended=ended))
         self._op = None
         log.info("%s: the %s went away without a final answer (%s)", self.portal, self.operation.noun, outcome)
+
+    def _again(self) -> None:
+        """The timeline took up a run it had filed (its task answered again): the same operation, running
+        again if it runs (its row reopened), else still ended as it was."""
+        known = next((op for op in (self._op, self.last_ended) if op is not None and op.id == self.timeline.run_id),
+                     None)
+        if known is None:
+            return
+        if not known.running and self.timeline.phase.running:
+            known = replace(known, outcome="running", ended=None)
+            self._store.begin_operation(known)  # reopens its row
+            self._watched.add(known.id)
+        self._op = known
 
     def _ended(self, op: RecordedOperation) -> None:
         self._op = op
