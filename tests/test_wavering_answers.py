@@ -1,6 +1,6 @@
 """A portal whose answers waver: a finished task answered again after an idle answer is the same operation
 (a task id seen before is the same operation, whatever came between): no second row, and "how it ended"
-keeps its real duration."""
+keeps its real duration. And a stall that ends with the job is one message, not two."""
 
 from __future__ import annotations
 
@@ -45,4 +45,21 @@ def test_a_running_task_answered_again_after_an_idle_answer(tmp_path: Path) -> N
     assert (op.outcome, op.first_seen, op.started, op.last_percent) == ("running", T0, T0, 60)
     assert rec.timeline.first_seen == T0 and [p.percent for p in rec.timeline.progress_points] == [0, 40, 50, 60]
     assert [p.percent for p in store.points_of(op.id)][-2:] == [50, 60]
+    store.close()
+
+
+def test_a_stall_that_ends_with_the_job_is_one_message(tmp_path: Path) -> None:
+    store = HistoryStore(f"sqlite:///{tmp_path}/history.sqlite3")
+    told: list[str] = []
+    rec = Recording("prod", "Production", Operation.RESTORE, "any", store, lambda key, text: told.append(str(text)),
+                    stall_floor=600.0, remind_after=3600.0)
+    rec.resume()
+    for at, answer in [(0, progress(0)), (10, progress(75)), (700, progress(75)), (760, progress(100, done=True))]:
+        rec.record(Poll(T0 + at, answer, 0))
+    assert told[0].startswith("⚠️ Production: the restore has made no progress for ")
+    assert told[1:] == ["✅ Production: the restore completed."]  # not also "the restore has ended (completed)"
+    for at, answer in [(800, progress(0, task="next")), (810, progress(30, task="next")),
+                       (1500, progress(30, task="next")), (1510, progress(40, task="next"))]:
+        rec.record(Poll(T0 + at, answer, 0))
+    assert told[-1] == "✅ Production: the restore is moving again, at 40%."  # a stall that ends by moving: said
     store.close()

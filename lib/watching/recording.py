@@ -246,7 +246,7 @@ class Recording:
                 self._notify((*key, f"stalled-reminder-{n}"), messages.stall_reminder(self.label, noun, stalled, pct))
         elif self._stall_told is not None:
             self._stall_told = None
-            if self._remind_after:
+            if self._remind_after and t.phase.running:  # (an end is told by its outcome message: one, not two)
                 self._notify((*key, "stall-over"),
                              messages.stall_over(self.label, noun, t.phase.running, t.phase.value, pct))
 
