@@ -85,6 +85,7 @@ class Timeline:
         self.last_progress: Progress | None = None
         self.last_problem: Problem | None = None
         self.failures = 0  # consecutive failed polls
+        self.poll_times: tuple[float, ...] = ()  # the last few checks' times (the real gaps between them)
         self._closed: list[Point] = []  # the last filed run's points, in case its task answers again
 
     # ------------------------------------------------------------ recording
@@ -95,6 +96,7 @@ class Timeline:
             return False  # already seen (every viewer records the same shared poll)
         self.polls += 1
         self.last_poll_at = at
+        self.poll_times = (*self.poll_times[-5:], at)
         if isinstance(result, DocSpaceError):
             return self._record_failure(at, Problem.of(result))
         self.failures = 0
@@ -186,6 +188,12 @@ class Timeline:
     @property
     def phase(self) -> Phase:
         return phase_of(self.last_progress)
+
+    @property
+    def gaps(self) -> tuple[float, ...]:
+        """Seconds between the last few checks, as they really came (fetches that hang included)."""
+        times = self.poll_times
+        return tuple(b - a for a, b in itertools.pairwise(times))
 
     @property
     def progress_points(self) -> list[Point]:

@@ -76,7 +76,7 @@ def progress_page(ctx: Context, operation: Operation) -> None:
             if source.notifier.last_error:
                 st.caption(md_escape(v.say(source.notifier.last_error)))
         footer = view.rhythm.footer(view.timeline.last_poll_at, source.next_check(portal.name, noun, dump),
-                                    view.timeline.failures, now, v, refresh, paused)
+                                    view.timeline.failures, now, v, refresh, paused, view.timeline.gaps)
         if footer:
             st.caption(footer)
         if not ctx.kiosk:
