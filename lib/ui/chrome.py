@@ -38,9 +38,18 @@ def passcode_gate(config: AppConfig, v: Viewer) -> None:
     st.stop()
 
 
+#: long words (file names, addresses) break at the edge of their box, without a character added to what is
+#: copied (an invisible joiner or a soft hyphen would ride along into DocSpace's search box)
+WRAP_STYLE = """<style>
+  [data-testid="stMarkdownContainer"], [data-testid="stAlertContentInfo"], [data-testid="stCaptionContainer"],
+  [data-testid="stMetricValue"], [data-testid="stText"] { overflow-wrap: anywhere; word-break: normal; }
+</style>"""
+
+
 def frame(ctx: Context) -> None:
     """The kiosk look, or the sidebar: drawn once by app.py for every page."""
     v = ctx.viewer
+    st.html(WRAP_STYLE)
     if ctx.kiosk:
         kiosk_style()
     else:
