@@ -64,6 +64,8 @@ class Recording:
         #: what earlier runs teach about this one ("done around …")
         self.learned: forecast.EarlierRuns | None = None
         self.snapshot = self.timeline.snapshot()
+        #: what the database knew was read (False while it could not be: it is taken up once it can)
+        self.resumed = False
 
     @property
     def stored(self) -> bool:
@@ -73,6 +75,7 @@ class Recording:
     def resume(self) -> None:
         """Continue from the database: the newest operation, with its points, and the ones before it."""
         recent = self._store.recent_operations(self.portal, self.operation.noun, self.scope, limit=50)
+        self.resumed = self._store.unreadable is None
         if not recent:
             return
         newest, earlier = recent[0], recent[1:]
@@ -97,7 +100,42 @@ class Recording:
             for point in points:
                 self._store.add_point(op.id, point)
 
+    def take_up(self) -> None:
+        """The database can be read again after this recording began without it (a restart while it was
+        down): the run going on is the one it knew (its real start, its points before), and so are the
+        ended ones. What was recorded meanwhile goes on after them."""
+        recent = self._store.recent_operations(self.portal, self.operation.noun, self.scope, limit=50)
+        if self._store.unreadable is not None:
+            return
+        self.resumed, t = True, self.timeline
+        mine = next((op for op in recent if op.id == t.run_id), None) if self.stored and self._op else None
+        known = {op.id for op in recent}
+        runs = [op.as_run() for op in reversed(recent) if op.ended is not None and op.id != t.run_id]
+        runs += [r for r in t.runs if r.id not in known]
+        if mine is not None and self._op is not None:
+            points = self._store.points_of(mine.id)
+            since = points[-1].at if points else float("-inf")
+            fresh = Timeline.resume(self.operation, mine.id, points + [p for p in t.points if p.at > since], runs)
+            for name in ("polls", "last_poll_at", "last_ok_at", "last_progress", "last_problem", "failures",
+                         "poll_times"):
+                setattr(fresh, name, getattr(t, name))
+            self.timeline = fresh
+            self._op = replace(self._op, first_seen=mine.first_seen, first_percent=mine.first_percent,
+                               started=mine.started if mine.started is not None else self._op.started)
+            if mine.running:
+                self._watched.add(mine.id)
+            if not self._op.running:
+                self.last_ended = self._op
+        self.last_ended = self.last_ended or next((op for op in recent if not op.running), None)
+        if not self._past:
+            self._past = [(op, self._store.points_of(op.id)) for op in recent
+                          if op.outcome == "completed"][:LEARN_FROM]
+            self._learn()
+        self.snapshot = self.timeline.snapshot()
+
     def record(self, poll: Poll[Progress | None]) -> None:
+        if not self.resumed:
+            self.take_up()
         t = self.timeline
         run_before, failures_before = t.run_id, t.failures
         self._answered = t.last_ok_at is not None  # the portal had answered before this answer
