@@ -74,6 +74,7 @@ class HistoryStore:
         self._schema_lock = threading.Lock()
         self._failed_at = self._read_failed_at = float("-inf")  # time.monotonic() of the last failure to write, read
         self._last_read = LastRead()  # what each query last gave, shown while the database cannot be read
+        self._checking = threading.local()  # set on a thread that checks a portal: it never waits on a failing database
         self._engine, memory = engine_for(url)
         self._dialect = self._engine.dialect.name
         # one in-memory SQLite connection is shared by every thread: they take turns
@@ -369,7 +370,7 @@ class HistoryStore:
         so), with no new try for :data:`QUIET_AFTER_FAILURE` s. Failed writes never hold reads back."""
         self._file_gone()
         key, now = LastRead.key(query), time.monotonic()
-        if now - self._read_failed_at < QUIET_AFTER_FAILURE:
+        if now - self._read_failed_at < QUIET_AFTER_FAILURE or (self.problem and self.checking):
             return self._last_read.recall(key)  # it just failed: answer at once rather than wait on it again
         if self.pending and now - self._failed_at >= QUIET_AFTER_FAILURE:
             self.flush()  # a reader sees what was written before, when it can be written
@@ -383,6 +384,15 @@ class HistoryStore:
         self.unreadable = None
         self._last_read.remember(key, rows)
         return rows
+
+    @property
+    def checking(self) -> bool:
+        """Whether this thread checks a portal (then reads answer from memory while writes fail)."""
+        return getattr(self._checking, "on", False)
+
+    @checking.setter
+    def checking(self, on: bool) -> None:
+        self._checking.on = on
 
     def _failed(self, exc: BaseException) -> None:
         self.problem = why_not_saved(exc, self.url, self.dropped)

@@ -134,8 +134,8 @@ class Recording:
         self.snapshot = self.timeline.snapshot()
 
     def record(self, poll: Poll[Progress | None]) -> None:
-        if not self.resumed:
-            self.take_up()
+        if not self.resumed and self._store.problem is None:  # the writes go through: it answers again (a
+            self.take_up()  # read while it does not would hold up this check for the connect timeout)
         t = self.timeline
         run_before, failures_before = t.run_id, t.failures
         self._answered = t.last_ok_at is not None  # the portal had answered before this answer

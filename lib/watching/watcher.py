@@ -266,7 +266,9 @@ class Watcher:
 
     def _fetch(self, ep: Endpoint, interval: float) -> None:
         """On a pool thread: one fetch, recorded. Not under the watcher's lock, so viewers never wait
-        on the portal or the database; an endpoint has one fetch at a time, so its recording has one writer."""
+        on the portal or the database; an endpoint has one fetch at a time, so its recording has one writer.
+        Reads of the history here answer from memory while the database fails: a check never waits on it."""
+        self.store.checking = True
         try:
             poll = ep.poller.fetch(interval)
             self.counts.checked(ep.portal.name, ep.kind, poll.ok)
@@ -279,6 +281,7 @@ class Watcher:
             else:
                 self._backups_answered(ep, poll)
         finally:
+            self.store.checking = False
             with self._cond:
                 ep.in_flight = False
                 ep.answered = True
