@@ -88,3 +88,46 @@ def test_a_restart_while_the_database_is_down(pg_cluster: Cluster, pg_url: str) 
     assert (op.started, op.outcome) == (started, "completed")
     store.close()
     assert [json.loads(b)["text"] for b in hook.posted] == ["✅ Production: the restore completed."]
+
+
+def test_an_overdue_alert_sent_before_a_restart_while_away_is_not_sent_again(pg_cluster: Cluster,
+                                                                            pg_url: str) -> None:
+    clock = ManualClock(T0)
+    with Canned() as hook, Simulator("overdue", api_key=KEY, clock=clock) as sim:
+        hook.answer(200)
+        config = load({"portals": {"prod": {"url": sim.url, "api_key": KEY, "label": "Production"}},
+                       "monitor": {"refresh_seconds": 2}, "notify": {"webhook_url": f"{hook.url}/hook"},
+                       "history": {"url": pg_url}})
+        first = OnDuty(config, HistoryStore(pg_url, clock=clock), clock=clock, beat=3600, mono=Mono(), wall=clock)
+        first.start()
+        assert first.watcher is not None
+        first.watcher.sync()
+        wait_until(lambda: hook.posted and not first.watcher.notifier.waiting, "the overdue backup is told")
+        first.stop()
+        first.store.close()
+        pg_cluster.stop()
+        mono = Mono()
+        again = OnDuty(config, HistoryStore(pg_url, clock=clock), clock=clock, beat=3600, mono=mono, wall=clock)
+        try:
+            again.start()
+            mono.now += TTL + 1
+            again.lease.step()
+            assert again.watcher is not None
+            clock.advance(600)
+            again.watcher.sync()  # decided again here: it waits for the database to claim it
+            assert again.watcher.notifier.waiting == 1
+        finally:
+            pg_cluster.start()
+
+        def beat() -> bool:
+            mono.now += BEAT
+            again.lease.step()
+            return again.lease.holding
+
+        wait_until(beat, "the copy holds the watch once the database answers", 30)
+        wait_until(lambda: (clock.advance(10), not again.watcher.notifier.waiting)[-1],
+                   "the claim, tried again, finds it sent already", 30)
+        again.stop()
+        again.store.close()
+    texts = [json.loads(b)["text"] for b in hook.posted]
+    assert len(texts) == 1 and texts[0].startswith("⚠️ Production: a scheduled backup is overdue"), texts
