@@ -5,7 +5,7 @@ import streamlit as st
 
 from lib import clock
 from lib.text import md_escape
-from lib.ui import chrome, state
+from lib.ui import chrome, state, subscribe
 from lib.ui.strip import draw_strip
 from lib.views.backups import backups_view
 from lib.views.export import backup_table, backups_csv
@@ -83,3 +83,5 @@ def backups() -> None:
 
 if not chrome.needs_key(ctx.portal, v):
     backups()
+
+subscribe.form(ctx, "digest")  # "Send me a weekly summary" (issue #22)

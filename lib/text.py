@@ -32,3 +32,22 @@ def md_escape(text: str, limit: int = MAX_LEN) -> str:
     """
     out = _LINKABLE.sub(lambda m: m.group(1) + _JOINER, clean(text, limit))
     return _MD_SPECIAL.sub(r"\\\1", out).replace("\n", "  \n")
+
+
+_MD_LINK = re.compile(r"\]\s*\(")  # "[Open DocSpace](https://evil…)": a link whose text hides its target
+_MENTION = re.compile(r"@(?=(channel|here|everyone)\b)", re.IGNORECASE)  # Slack's and Discord's "ping everyone"
+
+
+def inert(text: str, limit: int = MAX_LEN) -> str:
+    """Clean ``text`` (no direction tricks) and break, with an invisible word joiner, what a chat service
+    would act on: a Markdown link's ``](``, a ``<…>`` of Slack's (``<!channel>``, ``<https://x|Open>``), an
+    ``@channel``. The words read the same; nothing pings, nothing hides where a link goes."""
+    out = _MD_LINK.sub(lambda m: "]" + _JOINER + m.group(0)[1:], clean(text, limit))
+    out = out.replace("<", "<" + _JOINER).replace(">", _JOINER + ">")
+    return _MENTION.sub("@" + _JOINER, out)
+
+
+def slack_escape(text: str, limit: int = MAX_LEN) -> str:
+    """:func:`inert`, then Slack's own escaping of ``&``, ``<`` and ``>`` (an incoming webhook's ``text``)."""
+    out = inert(text, limit).replace(_JOINER + ">", ">").replace("<" + _JOINER, "<")
+    return out.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -28,8 +28,9 @@ def free_port() -> int:
 class AppServer:
     """`streamlit run app.py` on a free loopback port, with the given secrets file (or none: demo)."""
 
-    def __init__(self, secrets: str | None, tmp: Path):
-        self.port = free_port()
+    def __init__(self, secrets: str | None, tmp: Path, port: int | None = None):
+        """``port``: a port chosen beforehand (the secrets may name the app's own address)."""
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = tmp / f"streamlit-{self.port}.log"
         args = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",

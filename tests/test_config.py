@@ -21,7 +21,7 @@ def good() -> dict[str, Any]:
         "portals": {"prod": {"url": "https://docs.example.com", "api_key": KEY, "label": "Production"}},
         "monitor": {"refresh_seconds": 10, "stall_minutes": 15},
         "access": {"passcode": PASSCODE},
-        "notify": {"webhook_url": WEBHOOK},
+        "notify": {"webhook_url": WEBHOOK, "app_url": "https://backups.example.com"},
     }
 
 

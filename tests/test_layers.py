@@ -118,6 +118,17 @@ def test_the_house_keeps_its_rules() -> None:
     assert violations(ROOT) == []
 
 
+#: the only modules that may talk HTTP: the portal client (and the webhook), and Apprise's channels
+HTTP_OK = {"lib.portal.client", "lib.channels"}
+HTTP_LIBRARIES = ("requests", "urllib3", "httpx", "apprise", "http.client", "urllib.request")
+
+
+def test_only_the_client_and_the_channels_talk_http() -> None:
+    talking = {module_name(path, ROOT) for path in ROOT.glob("lib/**/*.py")
+               if any(u == lib or u.startswith(lib + ".") for u in imports(path, ROOT) for lib in HTTP_LIBRARIES)}
+    assert talking == HTTP_OK
+
+
 def test_every_package_says_its_job() -> None:
     for name in RANKS:
         init = ROOT / "lib" / name / "__init__.py"

@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 
-from lib.db.rows import stored_msg
+from lib.channels import ChannelFailed
 from lib.db.store import HistoryStore
 from lib.i18n import Msg
-from lib.portal.errors import PortalUnreachable, ServerError
+from lib.watching.messages import Note
+from lib.watching.messages import stored_note
 from lib.watching.notify import RETRY_DELAYS, Notifier
 from tests.factories import T0, ManualClock
 
@@ -71,7 +72,7 @@ def test_a_restart_never_sends_again(store: HistoryStore, clock: ManualClock) ->
     assert not again.notify(("prod", "restore", "op-1", "completed"), Msg("done"))
     assert again.deliver_due() == 0 and len(send.calls) == 1
     row = store.notified()["prod|restore|op-1|completed"]
-    assert row["sent"] == T0 and row["attempts"] == 1 and stored_msg(row["text"]) == Msg("done")
+    assert row["sent"] == T0 and row["attempts"] == 1 and stored_note(row["text"]) == Note(Msg("done"))
 
 
 @pytest.mark.parametrize("url", [None, ""])
@@ -85,12 +86,12 @@ def test_disabled_without_a_url(url: str | None, store: HistoryStore, clock: Man
 
 
 def test_a_failing_webhook_is_retried_with_backoff_then_given_up(store: HistoryStore, clock: ManualClock) -> None:
-    send = FakeSend(PortalUnreachable("timeout"))
+    send = FakeSend(ChannelFailed(waited=15.0))
     n = notifier(send, store, clock)
     assert n.notify(("p", "restore", "t", "failed"), Msg("The restore failed."))  # no exception
     tries = [n.deliver_due()]
-    assert str(n.last_error).startswith("The notification could not be sent")
-    assert "did not answer in time" in str(n.last_error) and "Trying again in 30 sec" in str(n.last_error)
+    assert str(n.last_error) == ("The notification could not be sent: The webhook did not answer within 15 sec. "
+                                 "Trying again in 30 sec.")
     for delay in RETRY_DELAYS:
         clock.advance(delay - 1)
         tries.append(n.deliver_due())  # not yet
@@ -105,7 +106,7 @@ def test_a_failing_webhook_is_retried_with_backoff_then_given_up(store: HistoryS
 
 
 def test_a_retry_that_succeeds_clears_the_error(store: HistoryStore, clock: ManualClock) -> None:
-    send = FakeSend(ServerError(status=502))
+    send = FakeSend(ChannelFailed(status=502))
     n = notifier(send, store, clock)
     n.notify(("a",), Msg("first"))
     n.deliver_due()
@@ -117,7 +118,7 @@ def test_a_retry_that_succeeds_clears_the_error(store: HistoryStore, clock: Manu
 
 
 def test_a_delivery_waiting_at_shutdown_resumes_after_a_restart(store: HistoryStore, clock: ManualClock) -> None:
-    send = FakeSend(ServerError(status=503))
+    send = FakeSend(ChannelFailed(status=503))
     first = notifier(send, store, clock)
     first.notify(("p", "backup", "op", "completed"), Msg("backup done"))
     first.deliver_due()
@@ -129,14 +130,14 @@ def test_a_delivery_waiting_at_shutdown_resumes_after_a_restart(store: HistorySt
 
 
 def test_the_error_never_shows_the_webhook_url_or_exception_details(store: HistoryStore, clock: ManualClock) -> None:
-    n = notifier(FakeSend(PortalUnreachable("dns", detail=URL)), store, clock)
+    n = notifier(FakeSend(ChannelFailed(reached=False)), store, clock)
     n.notify(("a",), Msg("x"))
     n.deliver_due()
     assert "SECRET-TOKEN" not in str(n.last_error) and n.last_error
     n = notifier(FakeSend(RuntimeError(f"boom {URL}")), store, clock)
     n.notify(("b",), Msg("y"))
     n.deliver_due()
-    assert str(n.last_error).startswith("The notification could not be sent (unexpected error).")
+    assert str(n.last_error).startswith("The notification could not be sent: The webhook failed in an unexpected way.")
     assert "SECRET-TOKEN" not in str(store.notified())
 
 

@@ -54,7 +54,7 @@ def test_it_watches_records_and_notifies_then_stops_cleanly(tmp_path: Path) -> N
             code = cli.stop()
     assert code == 0 and any("SIGTERM received: stopping" in line for line in cli.seen)
     assert any(line.endswith("stopped; 0 change(s) still waiting for the database") for line in cli.seen)
-    assert [json.loads(body)["text"] for body in hook.posted] == ["✅ Production: the restore completed."]
+    assert [json.loads(b)["text"].splitlines()[0] for b in hook.posted] == ["✅ Production: the restore completed."]
     log = "\n".join(cli.seen)
     assert KEY not in log and KEY[3:] not in log and hook.url not in log
 

@@ -165,4 +165,4 @@ def test_notified_once_with_no_browser_and_not_again_after_a_restart(
         assert third.notifier.deliver_due() == 0
         (op,) = third.store.operations()
         assert op.outcome == "completed"
-    assert [json.loads(body)["text"] for body in hook.posted] == ["✅ Portal 0: the restore completed."]
+    assert [json.loads(body)["text"].splitlines()[0] for body in hook.posted] == ["✅ Portal 0: the restore completed."]

@@ -183,6 +183,36 @@ leases = Table(
     Column("health", Text, nullable=False),  # JSON: each portal's last answer, for the other copies' /healthz
 )
 
+#: people who asked to be told by email (issue #22): what, about which portal, in which language. An
+#: address is shown to nobody; ``token`` is the id of the confirmation link that may still be used
+subscriptions = Table(
+    "subscriptions", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("address", String(254), nullable=False),
+    Column("address_sha", String(64), nullable=False),  # the address's SHA-256 (claims and limits name no one)
+    Column("portal", String(40), nullable=False),
+    Column("kind", String(12), nullable=False),  # restore, backup, or "" (the digest)
+    Column("what", String(16), nullable=False),  # this-operation, next-outcome, missed, digest
+    Column("operation", String(64), nullable=False, default=""),  # this-operation: the run it was asked for
+    Column("language", String(16), nullable=False),  # the page's language when they subscribed
+    Column("created", Float, nullable=False),
+    Column("confirmed", Float),
+    Column("token", String(32), nullable=False, default=""),  # the unused confirmation link's id ("" none)
+    Column("unsubscribed", Float),
+    Column("done", Float),  # a one-time subscription that was told
+    Index("ix_subscriptions_portal", "portal", "kind"),
+    Index("ix_subscriptions_address", "address_sha"),
+)
+
+#: every confirmation email sent, for the limits (per address and per app per hour)
+mail_sent = Table(
+    "mail_sent", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("address_sha", String(64), nullable=False),
+    Column("at", Float, nullable=False),
+    Index("ix_mail_sent_at", "at"),
+)
+
 #: one operation per portal, kind, scope and task: a second copy (or a race) cannot add a second row
 UNIQUE_TASK = ("CREATE UNIQUE INDEX IF NOT EXISTS uq_operations_task "
                "ON operations (portal, kind, scope, task_id) WHERE task_id <> ''")
@@ -272,8 +302,13 @@ def _v4(conn: Connection) -> None:
     metadata.create_all(conn, tables=[audit_events, audit_reads, schedules_seen])
 
 
+def _v5(conn: Connection) -> None:
+    """Schema 5 (issue #22): email subscriptions and the confirmation emails sent (for the limits)."""
+    metadata.create_all(conn, tables=[subscriptions, mail_sent])
+
+
 #: MIGRATIONS[n] takes a database from version n to n + 1
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4]
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4, _v5]
 VERSION = len(MIGRATIONS)
 
 

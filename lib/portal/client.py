@@ -28,6 +28,8 @@ import urllib3
 from requests.structures import CaseInsensitiveDict
 from requests.utils import get_encoding_from_headers
 
+from lib.channels import DEADLINE as CHANNEL_DEADLINE
+from lib.channels import ChannelFailed
 from lib.portal import audit
 from lib.portal.audit import AuditTrail
 from lib.portal.errors import (
@@ -360,18 +362,26 @@ def _causes(exc: BaseException) -> list[BaseException]:
     return found
 
 
-def post_webhook(url: str, payload: dict[str, Any], *, timeout: tuple[float, float] = (3.05, 5.0)) -> None:
-    """POST a JSON notification (Slack and Teams incoming webhooks accept ``{"text": ...}``).
+def post_webhook(url: str, payload: dict[str, Any], *, deadline: float = CHANNEL_DEADLINE) -> None:
+    """POST a JSON notification (Slack and Teams incoming webhooks accept ``{"text": ...}``), the whole answer
+    within ``deadline`` seconds (a relay that sends its headers and then trickles its body is cut off).
 
-    Raises :class:`DocSpaceError` subclasses like the portal calls, so the page can say what went wrong.
+    Raises :class:`ChannelFailed` (a status, a time-out, or no connection), never naming the URL.
     """
+    started = time.monotonic()
     session = requests.Session()
     session.trust_env = False
     try:
-        resp = session.post(url, json=payload, timeout=timeout, allow_redirects=False)
-    except requests.RequestException as exc:
-        raise PortalUnreachable(_reason(exc)) from None
+        with session.post(url, json=payload, timeout=(min(CONNECT_TIMEOUT, deadline), deadline),
+                          allow_redirects=False, stream=True) as resp:
+            if not 200 <= resp.status_code < 300:
+                raise ChannelFailed(status=resp.status_code)
+            _read_body(resp, started + deadline, deadline)
+    except (requests.exceptions.ReadTimeout, _BodyTimeout):
+        raise ChannelFailed(waited=deadline) from None
+    except (requests.RequestException, DocSpaceError) as exc:
+        if isinstance(exc, requests.RequestException) and _reason(exc) == "timeout":
+            raise ChannelFailed(waited=deadline) from None
+        raise ChannelFailed(reached=False) from None
     finally:
         session.close()
-    if not 200 <= resp.status_code < 300:
-        raise UnexpectedResponse(f"the webhook answered HTTP {resp.status_code}", status=resp.status_code)

@@ -194,3 +194,4 @@ class Recalled(DocSpaceError):
     @property
     def message(self) -> Msg:
         return self._message
+

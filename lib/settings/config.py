@@ -17,10 +17,11 @@ from urllib.parse import urlsplit
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
-from lib import i18n
+from lib import channels, i18n
 from lib.i18n import M_, N_, Duration, Msg, Viewer
 from lib.links import loopback
 from lib.settings import access
+from lib.settings import mail as mail_settings
 from lib.settings.errors import ConfigError
 
 REFRESH_DEFAULT = 5.0
@@ -41,8 +42,10 @@ _TABLES = {
     "monitor": {"refresh_seconds", "idle_seconds", "stall_minutes"},
     "history": {"url", "keep_days", "watcher"},
     "access": {"passcode", "allow"},
-    "notify": {"webhook_url", "remind_hours", "language"},
+    "notify": {"webhook_url", "remind_hours", "language", "urls", "app_url"},
     "metrics": {"enabled", "token"},
+    "email": mail_settings.EMAIL_KEYS,  # the app's own mailbox (lib.settings.mail)
+    "digest": mail_settings.DIGEST_KEYS,
 }
 #: a metrics token shorter than this is too easy to guess
 TOKEN_MIN = 16
@@ -86,6 +89,9 @@ class AppConfig:
     notes: tuple[Msg, ...] = ()
     metrics: bool = False  # GET /metrics serves Prometheus text
     metrics_token: str | None = field(default=None, repr=False)  # then only with "Authorization: Bearer <token>"
+    notify_urls: tuple[str, ...] = field(default=(), repr=False)  # Apprise channels (they carry tokens)
+    app_url: str | None = None  # where people open the app: links in messages start with it
+    mail: mail_settings.MailSettings | None = None  # [email], [digest] and [notify] app_url
 
     @property
     def gated(self) -> bool:
@@ -155,6 +161,13 @@ def load(secrets: Mapping[str, Any]) -> AppConfig:
         raise ConfigError(M_("'notify.language' must be one of the languages this app speaks: {languages}.",
                              languages=", ".join(f'"{code.replace("_", "-")}"' for code in i18n.SHIPPED)))
     metrics, token = _metrics(secrets.get("metrics") or {}, gated=passcode is not None or sign_in is not None)
+    urls, app_url = _channels(notify)
+    mail = mail_settings.load(secrets.get("email") or {}, secrets.get("digest") or {}, app_url)
+    if mail is not None and mail.smtp is not None and mail.subscribe and not mail.app_url and mail.why_no_form:
+        notes.append(mail.why_no_form)  # the form is not offered: said once, so the admin knows why
+    if (webhook or urls) and app_url is None:
+        notes.append(M_("'notify.app_url' is not set, so notifications carry no link to the app; set it to the "
+                        "address people open the app at."))
     return AppConfig(
         portals=portals,
         refresh_seconds=refresh,
@@ -172,7 +185,24 @@ def load(secrets: Mapping[str, Any]) -> AppConfig:
         notes=tuple(notes),
         metrics=metrics,
         metrics_token=token,
+        notify_urls=urls,
+        app_url=app_url,
+        mail=mail,
     )
+
+
+def _channels(notify: Mapping[str, Any]) -> tuple[tuple[str, ...], str | None]:
+    """``[notify] urls`` (each one Apprise can use; a mistake names its position, never the URL: it carries
+    a token) and ``app_url`` (:func:`lib.settings.mail.app_url`)."""
+    urls = notify.get("urls", [])
+    if not isinstance(urls, list) or not all(isinstance(u, str) for u in urls):
+        raise ConfigError(M_("'notify.urls' must be a list of addresses in quotes, like [\"workflows://…\", "
+                             "\"tgram://…\"]."))
+    for n, url in enumerate(urls, start=1):
+        if channels.service(url) is None:
+            raise ConfigError(M_("'notify.urls' entry {n} is not an address Apprise can send to (an unknown "
+                                 "service, or a token in the wrong shape); see docs/notifications.md.", n=str(n)))
+    return tuple(u.strip() for u in urls), mail_settings.app_url(notify)
 
 
 def _metrics(table: Mapping[str, Any], *, gated: bool) -> tuple[bool, str | None]:

@@ -16,7 +16,7 @@ from lib.links import safe_download
 from lib.portal.models import Operation
 from lib.settings.config import PortalConfig
 from lib.text import clean, md_escape
-from lib.ui import chrome, state
+from lib.ui import chrome, state, subscribe
 from lib.ui.state import Context
 from lib.views.duty import watched_by
 from lib.views.export import timeline_csv
@@ -89,6 +89,7 @@ def progress_page(ctx: Context, operation: Operation) -> None:
 
     live()
     if not ctx.kiosk:
+        subscribe.form(ctx, noun, running=view.timeline.phase.running, operation=view.timeline.run_id or "")
         _controls(ctx, operation, dump, key, view)
 
 

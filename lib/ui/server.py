@@ -24,7 +24,7 @@ from starlette.routing import Route
 from lib import clock
 from lib.settings.config import AppConfig
 from lib.settings.errors import ConfigError
-from lib.ui import state
+from lib.ui import mailroutes, state
 from lib.watching.duty import OnDuty
 from lib.watching.endpoints import PATHS, answer
 
@@ -97,4 +97,4 @@ async def _serve(request: Request) -> Response:
 
 
 def routes() -> list[Route]:
-    return [Route(path, _serve, methods=["GET"]) for path in PATHS]
+    return [Route(path, _serve, methods=["GET"]) for path in PATHS] + mailroutes.routes(current)  # + the emails' links

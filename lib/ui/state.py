@@ -223,7 +223,9 @@ def demo():
 def _fingerprint(config: AppConfig) -> str:
     canon = json.dumps([[p.name, p.url, p.label, p.api_key, p.insecure] for p in config.portals]
                        + [config.refresh_seconds, config.idle_seconds, config.stall_minutes, config.webhook_url,
-                          config.history_url, config.keep_days, config.watcher])
+                          config.history_url, config.keep_days, config.watcher, list(config.notify_urls),
+                          config.app_url]
+                       + [repr(config.mail), config.mail.smtp.password if config.mail and config.mail.smtp else None])
     return hashlib.sha256(canon.encode()).hexdigest()
 
 
@@ -238,5 +240,7 @@ def _source(_config: AppConfig, fingerprint: str) -> OnDuty:
     watches while it holds the database's lease and reads what the holder records otherwise; with
     ``[history] watcher = "external"`` it never watches."""
     store = HistoryStore(_config.history_url, clock=clock.now)
+    from lib.views.digest import compose  # the weekly summary's content (issue #22)
+
     return OnDuty(_config, store, role="app", acquire=_config.watcher != "external", clock=clock.now,
-                  keep_days=_config.keep_days).start()
+                  keep_days=_config.keep_days, compose=compose).start()

@@ -24,6 +24,7 @@ from lib.portal.errors import DocSpaceError
 from lib.portal.models import BackupFile, BackupsAnswer, Schedule
 from lib.settings.config import PortalConfig
 from lib.watching import messages
+from lib.watching.messages import Note
 from lib.watching.poller import Poll
 
 #: the audit trail is read at most this often (seconds), and back this far the first time
@@ -37,7 +38,7 @@ SEEN_EVERY = 3600.0
 LOOK_BACK = 35 * 86_400.0
 
 ReadTrail = Callable[[datetime, datetime], AuditTrail]
-Notify = Callable[[tuple[str, ...], str], object]
+Notify = Callable[[tuple[str, ...], Note], object]
 log = logging.getLogger(__name__)
 
 
@@ -127,10 +128,10 @@ class BackupsWatch:
             if gone is not None:
                 self._back_at = now
                 if self._remind_after:
-                    self._notify((name, "schedule", str(int(gone)), "back"), messages.schedule_back(label))
+                    self._notify((name, "schedule", str(int(gone)), "back"), messages.schedule_back(name, label))
             return
         if memory is None or memory.seen_at is None:
-            self._notify((name, "schedule", "none"), messages.no_schedule(label))
+            self._notify((name, "schedule", "none"), messages.no_schedule(name, label))
             return
         if memory.gone_at is None:
             if memory.seen_at > self._seen_written:  # the pages say the same window as the message
@@ -144,13 +145,14 @@ class BackupsWatch:
             by_restore = any(op.outcome == "completed" and op.ended is not None and memory.seen_at <= op.ended <= now
                              for op in restored)
             self._notify((name, "schedule", str(int(now)), "removed"),
-                         messages.schedule_removed(label, removed.after, removed.before, removed.by_admin, by_restore))
+                         messages.schedule_removed(name, label, removed.after, removed.before, removed.by_admin,
+                                                   by_restore))
             return
         n = int((now - memory.gone_at) // self._remind_after) if self._remind_after else 0
         if n > self._reminded:
             self._reminded = n
             self._notify((name, "schedule", str(int(memory.gone_at)), f"removed-reminder-{n}"),
-                         messages.schedule_removed_reminder(label, now - memory.gone_at))
+                         messages.schedule_removed_reminder(name, label, now - memory.gone_at))
 
     def _overdue(self, schedule: Schedule | None, history: list[BackupFile], now: float) -> None:
         """Told once per missed run; with ``remind_hours``, again while it lasts, then "back on schedule".
@@ -170,13 +172,13 @@ class BackupsWatch:
             key = (name, "schedule", str(int(late)))
             if self.overdue is None or self.overdue[0] != late:
                 self.overdue = (late, now, 0)
-                self._notify((*key, "overdue"), messages.overdue(label, now - late))
+                self._notify((*key, "overdue"), messages.overdue(name, label, now - late))
             elif self._remind_after and int((now - self.overdue[1]) // self._remind_after) > self.overdue[2]:
                 n = int((now - self.overdue[1]) // self._remind_after)
                 self.overdue = (late, self.overdue[1], n)
-                self._notify((*key, f"overdue-reminder-{n}"), messages.overdue_reminder(label, now - late))
+                self._notify((*key, f"overdue-reminder-{n}"), messages.overdue_reminder(name, label, now - late))
         elif self.overdue is not None:
             key = (name, "schedule", str(int(self.overdue[0])))
             self.overdue = None
             if self._remind_after:
-                self._notify((*key, "back-on-schedule"), messages.back_on_schedule(label))
+                self._notify((*key, "back-on-schedule"), messages.back_on_schedule(name, label))

@@ -50,13 +50,17 @@ def read_settings(path: Path) -> AppConfig:
     return config
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, compose: Any = None) -> int:
+    """``compose``: the weekly summary's content (:func:`lib.views.digest.compose`, which lib/watch.py gives:
+    this layer may not import the views)."""
     parser = argparse.ArgumentParser(prog="python -m lib.watch", description=__doc__.split("\n\n")[0])
     parser.add_argument("--secrets", type=Path, required=True, help="the app's secrets.toml (portals, history, notify)")
     parser.add_argument("--verbose", action="store_true", help="also log each percent and each check")
     parser.add_argument("--health-port", type=int, help="serve /healthz (and /metrics) on this port")
     parser.add_argument("--health-address", default="127.0.0.1", help="the address for --health-port "
                         "(default 127.0.0.1; 0.0.0.0 for a probe from outside)")
+    parser.add_argument("--send-digest", action="store_true", help="send the weekly email summary now to everyone "
+                        "who gets it (unless it went to them this week) and stop")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, stream=sys.stdout,
                         format="%(asctime)s %(levelname)s %(message)s")
@@ -66,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         log.error("%s", exc.message)
         return 2
+    if args.send_digest:
+        return _send_digest(config, compose)
     stopping = threading.Event()
 
     def stop(signum: int, _frame: FrameType | None) -> None:
@@ -75,13 +81,15 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     store = HistoryStore(config.history_url)
-    duty = OnDuty(config, store, role="headless", keep_days=config.keep_days)
+    duty = OnDuty(config, store, role="headless", keep_days=config.keep_days, compose=compose)
     where = make_url(config.history_url)
     log.info("watching %d portal(s): %s; history in %s (%s)", len(config.portals),
              ", ".join(f"{p.name} ({p.host})" for p in config.portals), where.get_backend_name(),
              where.database if where.get_backend_name() == "sqlite" else where.host)
     log.info("checks every %g s while a job runs or someone looks, every %g s otherwise",
              config.refresh_seconds, config.idle_seconds)
+    for note in config.notes:  # the settings check, said once
+        log.info("settings: %s", note)
     duty.start()
     if not duty.lease.acting:
         log.info("another copy watches (see /healthz): this one stands by and takes over if it stops")
@@ -97,6 +105,24 @@ def main(argv: list[str] | None = None) -> int:
     store.close()
     log.info("stopped; %d change(s) still waiting for the database", store.pending)
     return 0
+
+
+def _send_digest(config: AppConfig, compose: Any) -> int:
+    """``--send-digest``: the weekly summary, now, once per week per recipient (as the watcher sends it)."""
+    from lib.watching.outbox import Outbox
+
+    if config.mail is None or config.mail.smtp is None or compose is None:
+        log.error("there is no [email] host in the settings: nothing to send the summary with")
+        return 2
+    store = HistoryStore(config.history_url)
+    try:
+        outbox = Outbox(config, store, compose=compose)
+        sent = outbox.send_digest()
+        log.info("weekly summary sent to %d recipient(s)%s", sent,
+                 f"; not sent: {outbox.last_error}" if outbox.last_error else "")
+        return 0 if outbox.last_error is None else 1
+    finally:
+        store.close()
 
 
 def _serve(address: str, port: int, config: AppConfig, duty: OnDuty) -> ThreadingHTTPServer:

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from lib import i18n
 from lib.db import lease as lease_sql
 from lib.db.store import HistoryStore, StoreAway
 from lib.jobs.forecast import Past
@@ -42,14 +43,17 @@ AWAY = "the history database cannot be reached, so this copy cannot tell whether
 class OnDuty:
     def __init__(self, config: AppConfig, store: HistoryStore, *, role: str = "app", acquire: bool = True,
                  clock: Callable[[], float] = time.time, keep_days: float = 180.0,
-                 send: Callable[[str, dict[str, Any]], None] = post_webhook, **lease: Any):
-        """``lease``: the lease's timings (tests shorten them)."""
+                 send: Callable[[str, dict[str, Any]], None] = post_webhook, compose: Any = None,
+                 **lease: Any):
+        """``lease``: the lease's timings (tests shorten them); ``compose``: the weekly summary's content
+        (:data:`lib.watching.outbox.Compose`)."""
         self.config, self.store, self.clock = config, store, clock
         self.counts = Counts()  # for the life of this copy, across turns on duty
         self.reader = DatabaseReader(config, store, clock=clock)
         self._watcher: Watcher | None = None
         self._make = lambda: Watcher(config, store, clock=clock, keep_days=keep_days, send=send,
-                                     heartbeat=HEARTBEAT, me=self.lease.me, counts=self.counts)
+                                     heartbeat=HEARTBEAT, me=self.lease.me, counts=self.counts,
+                                     compose=compose)
         self._lock = threading.Lock()
         self._send, self._told, self._teller = send, set[str](), None
         self.lease = Lease(store, me(role), acquire=acquire, on_duty=self._duty, health=self._published,
@@ -93,7 +97,8 @@ class OnDuty:
     def _tell_unwatched(self) -> None:
         """A copy that must never watch tells the channels, once among all copies, that nobody watches."""
         gone, row = self.lease.unwatched(), self.lease.row
-        if self.lease.may_watch or not self.config.webhook_url or gone is None or gone.since is None or row is None:
+        channels = self.config.webhook_url or self.config.notify_urls
+        if self.lease.may_watch or not channels or gone is None or gone.since is None or row is None:
             return
         key = ("watch", "unwatched", f"{row.since:.0f}-{row.beat}")  # this holder's last word
         name = "|".join(key)
@@ -109,7 +114,8 @@ class OnDuty:
         if first:
             if self._teller is None:
                 self._teller = Notifier(self.config.webhook_url, self.store, send=self._send, clock=self.clock,
-                                        counts=self.counts)
+                                        counts=self.counts, viewer=i18n.viewer(self.config.notify_language, None),
+                                        urls=self.config.notify_urls, app_url=self.config.app_url)
                 self._teller.start()
             self._teller.notify(key, said)
 

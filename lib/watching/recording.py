@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from lib.db.store import HistoryStore
-from lib.i18n import Msg
 from lib.jobs import forecast
 from lib.jobs.eta import stalled_for
 from lib.jobs.phases import Phase
@@ -23,6 +22,7 @@ from lib.jobs.timeline import Point, Timeline, new_id
 from lib.portal.errors import Category
 from lib.portal.models import Operation, Progress
 from lib.watching import messages
+from lib.watching.messages import Note
 from lib.watching.poller import Poll
 
 #: the restore's Dump choice, as the database names it
@@ -31,7 +31,7 @@ _TERMINAL = {Phase.COMPLETED: "completed", Phase.FAILED: "failed", Phase.CANCELL
 #: how many completed runs teach the estimate of the next one
 LEARN_FROM = 10
 
-Notify = Callable[[tuple[str, ...], Msg], object]
+Notify = Callable[[tuple[str, ...], Note], object]
 log = logging.getLogger(__name__)
 
 
@@ -266,8 +266,13 @@ class Recording:
         if task in self._told:
             return  # the same task again (answers that waver): never "failed" and then "completed"
         self._told.add(task)
+        op = self._op
+        took, exact = None, True
+        if op is not None and op.id == self.timeline.run_id:
+            took, exact = (point.at - (op.started if op.started is not None else op.first_seen)), op.started is not None
         self._notify((self.portal, self.operation.noun, self.timeline.run_id, outcome),
-                     messages.outcome(self.label, self.operation.noun, outcome, point.percent or 0, text))
+                     messages.outcome(self.portal, self.label, self.operation.noun, outcome, point.percent or 0, text,
+                                      took, exact))
 
     def _stalled(self, now: float) -> None:
         """Told once; with ``remind_hours``, again every so often while it lasts, then "moving again"."""
@@ -278,13 +283,14 @@ class Recording:
         if stalled is not None:
             if self._stall_told is None:
                 self._stall_told, self._reminded = now, 0
-                self._notify((*key, "stalled"), messages.stalled(self.label, noun, stalled, pct))
+                self._notify((*key, "stalled"), messages.stalled(self.portal, self.label, noun, stalled, pct))
             elif self._remind_after and int((now - self._stall_told) // self._remind_after) > self._reminded:
                 self._reminded = n = int((now - self._stall_told) // self._remind_after)
-                self._notify((*key, f"stalled-reminder-{n}"), messages.stall_reminder(self.label, noun, stalled, pct))
+                self._notify((*key, f"stalled-reminder-{n}"),
+                             messages.stall_reminder(self.portal, self.label, noun, stalled, pct))
         elif self._stall_told is not None:
             self._stall_told = None
             if self._remind_after and t.phase.running:  # (an end is told by its outcome message: one, not two)
                 self._notify((*key, "stall-over"),
-                             messages.stall_over(self.label, noun, t.phase.running, t.phase.value, pct))
+                             messages.stall_over(self.portal, self.label, noun, t.phase.running, t.phase.value, pct))
 

@@ -36,6 +36,7 @@ from lib.watching.due import DueQueue
 from lib.watching.endpoint import LOOK_GRACE, Endpoint
 from lib.watching.health import Check, Holder, Unwatched
 from lib.watching.notify import Notifier
+from lib.watching.outbox import Compose, Outbox
 from lib.watching.poller import Poll, Poller
 from lib.watching.recording import SCOPES, Recording
 
@@ -52,10 +53,12 @@ log = logging.getLogger(__name__)
 class Watcher:
     def __init__(self, config: AppConfig, store: HistoryStore, *, clock: Callable[[], float] = time.time,
                  send: Callable[[str, dict[str, Any]], None] = post_webhook, keep_days: float = 180.0,
-                 heartbeat: float | None = None, me: Me | None = None, counts: Counts | None = None):
+                 heartbeat: float | None = None, me: Me | None = None, counts: Counts | None = None,
+                 compose: Compose | None = None):
         """``heartbeat``: also write what it knows this often when nothing changed, for copies that only
         read; ``me``: this copy, when copies share the database (messages are claimed before they leave);
-        ``counts``: where checks and messages are counted for /metrics."""
+        ``counts``: where checks and messages are counted for /metrics; ``compose``: the weekly summary's
+        content (the views')."""
         self.config = config
         self.store = store
         self.clock = clock
@@ -64,7 +67,10 @@ class Watcher:
         self.counts = counts or Counts()
         self.started = clock()
         self.notifier = Notifier(config.webhook_url, store, send=send, clock=clock, me=me, counts=self.counts,
-                                 viewer=i18n.viewer(config.notify_language, None))
+                                 viewer=i18n.viewer(config.notify_language, None), urls=config.notify_urls,
+                                 app_url=config.app_url)
+        # email to subscribers (issue #22): told every notification decided, beside the webhook
+        self.outbox = Outbox(config, store, clock=clock, me=me, compose=compose)
         self._clients = {p.name: DocSpaceClient(p.url, p.api_key) for p in config.portals}
         self._endpoints: dict[tuple[str, str, bool | None], Endpoint] = {}
         self._due = DueQueue()
@@ -93,6 +99,7 @@ class Watcher:
             _current = self
         self.notifier.load()
         self.notifier.start()
+        self.outbox.start()
         self._thread = threading.Thread(target=self._loop, name="watcher", daemon=True)
         self._thread.start()
         return self
@@ -108,6 +115,7 @@ class Watcher:
             self._thread.join(10)
         self._pool.shutdown(wait=False, cancel_futures=True)
         self.notifier.stop()
+        self.outbox.stop()
         with contextlib.suppress(ValueError):
             self.store.new_file.remove(self._rewrite)
         self.store.flush()
@@ -334,19 +342,24 @@ class Watcher:
         recording, backups = None, None
         if kind == "backups":
             fetch: Callable[[], Any] = lambda: BackupsAnswer(client.get_backup_history(), client.get_backup_schedule())  # noqa: E731
-            backups = BackupsWatch(config, client.get_audit_events, self.store, self.notifier.notify,
+            backups = BackupsWatch(config, client.get_audit_events, self.store, self._tell,
                                    remind_after=self._remind_after)
         else:
             operation = Operation.RESTORE if kind == "restore" else Operation.BACKUP
             fetch = (lambda: client.get_restore_progress(dump)) if kind == "restore" else client.get_backup_progress
             recording = Recording(config.name, config.label, operation, SCOPES[dump], self.store,
-                                  self.notifier.notify, stall_floor=self.config.stall_minutes * 60,
+                                  self._tell, stall_floor=self.config.stall_minutes * 60,
                                   remind_after=self._remind_after)
             recording.resume()
         ep = Endpoint(config, kind, dump, Poller(fetch, clock=self.clock), recording, default, backups)
         self._endpoints[key] = ep
         self._schedule(ep)
         return ep
+
+    def _tell(self, key: tuple[str, ...], text: i18n.Msg) -> bool:
+        """A notification decided: to the webhook, and to the people who asked for it by email."""
+        self.outbox.tell(key, text)
+        return self.notifier.notify(key, text)
 
     def _look(self, ep: Endpoint, every: float | None, wait: bool = True) -> None:
         if every is None:

@@ -1,0 +1,82 @@
+"""``GET /confirm?t=…`` and ``GET|POST /unsubscribe?t=…``: the links in the app's emails, served beside the
+pages (``st.App`` routes), without sign-in or passcode: the signed token is the permission.
+
+The confirmation link confirms on GET (one use, 24 h). The unsubscribe link shows a button on GET (a mail
+scanner opening links must not unsubscribe anyone) and unsubscribes on POST, which is also RFC 8058's
+one-click ``List-Unsubscribe=One-Click`` from a mail program.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import anyio
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import Route
+
+from lib import clock, i18n
+from lib.db.store import HistoryStore, StoreAway
+from lib.settings.config import AppConfig
+from lib.views import mailpages
+from lib.watching import subscribers
+
+log = logging.getLogger(__name__)
+_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
+
+
+def _viewer(request: Request) -> i18n.Viewer:
+    accept = (request.headers.get("accept-language") or "").split(",")[0].split(";")[0].strip()
+    return i18n.viewer(request.query_params.get("lang"), accept or None)
+
+
+def confirm_page(config: AppConfig, store: HistoryStore, token: str, v: i18n.Viewer, now: float) -> tuple[int, str]:
+    settings = config.mail
+    found = subscribers.confirm(store, settings, token, now)
+    labels = {p.name: p.label for p in config.portals}
+    words = [v.say(subscribers.what_words(s.what, s.kind, labels.get(s.portal, s.portal))) for s in found]
+    link = subscribers.unsubscribe_link(store, settings, found[0].id) if found else ""
+    return (200 if found else 410), mailpages.confirmed(found, words, link, v)
+
+
+def unsubscribe_page(config: AppConfig, store: HistoryStore, token: str, post: bool, v: i18n.Viewer,
+                     now: float) -> tuple[int, str]:
+    settings = config.mail
+    if post:
+        ours = subscribers.unsubscribe(store, settings, token, now)
+        return (200 if ours else 400), mailpages.unsubscribed(ours, v)
+    ours = subscribers.check_token(store, settings, token, "u")
+    return (200 if ours else 400), mailpages.unsubscribe_form(token, ours, v)
+
+
+async def _serve(current: Callable[[], Any], request: Request) -> Response:
+    token = request.query_params.get("t", "")
+    post = request.method == "POST"
+    if post and not token:
+        token = str((await request.form()).get("t", ""))
+    v = _viewer(request)
+
+    def reply() -> tuple[int, str]:
+        found = current()
+        if isinstance(found, str) or found[0].mail is None:
+            return 404, mailpages.page(v._("Email is not set up"), [v._("This app sends no email.")], v)
+        config, duty = found
+        try:
+            if request.url.path.endswith("/confirm"):
+                return confirm_page(config, duty.store, token, v, clock.now())
+            return unsubscribe_page(config, duty.store, token, post, v, clock.now())
+        except StoreAway:
+            return 503, mailpages.page(v._("Please try again in a few minutes"), [
+                v._("The app's database cannot be reached just now, so nothing was changed.")], v)
+
+    status, body = await anyio.to_thread.run_sync(reply)
+    return HTMLResponse(body, status_code=status, headers=_HEADERS)
+
+
+def routes(current: Callable[[], Any]) -> list[Route]:
+    """``current``: the settings and this process's copy, or the settings' mistake (lib.ui.server's)."""
+    serve = functools.partial(_serve, current)
+    return [Route("/confirm", serve, methods=["GET"]), Route("/unsubscribe", serve, methods=["GET", "POST"])]

@@ -1,0 +1,122 @@
+"""The weekly summary by email, for people who never open the app: per portal the last 7 days as a row of
+cells (✓ backup, ✕ failed, ! missed, ↺ restore, each with its words), backups made, missed and failed,
+restores and how they ended with how long they took, the next scheduled backup, and a link to /history.
+
+The days are the History page's own (:func:`lib.views.history.portal_strip`, from
+:mod:`lib.views.strip` and :mod:`lib.views.known`): one way to know what happened on a day. A CSV of the
+month's operations is attached ("proof of backups" for auditors).
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+from datetime import UTC, datetime
+
+from lib.db.store import HistoryStore
+from lib.i18n import Viewer
+from lib.jobs.recorded import RecordedOperation
+from lib.jobs.schedule import next_due
+from lib.settings.config import AppConfig
+from lib.views.history import portal_strip, took
+from lib.views.strip import DayCell
+from lib.watching import endpoint_state
+from lib.watching.mailer import Letter
+
+WEEK = 7
+MONTH = 31 * 86_400.0
+
+
+def compose(store: HistoryStore, config: AppConfig, portals: list[str], v: Viewer, now: float) -> Letter:
+    """The summary of these portals, said by ``v`` (language and zone); the recipient is filled in later."""
+    states = store.states()
+    paragraphs: list[str] = [v._("Your weekly summary of backups and restores, for the 7 days up to {day}.",
+                                 day=v.day(v.moment(now).date()))]
+    rich, plain = [], []
+    for name in portals:
+        portal = config.portal(name)
+        label = portal.label_for(v)
+        saved = states.get(endpoint_state.key(name, "backups", "any"))
+        answer = endpoint_state.backups_from(saved[1]["answer"]) if saved and saved[1].get("answer") else None
+        strip = portal_strip(store, name, answer, now, v, label)
+        cells = strip.cells[-WEEK - 1:-1]  # the 7 days before today
+        ops = [op for op in store.operations(portal=name, limit=500) if op.first_seen >= now - WEEK * 86_400]
+        lines = [_counts(cells, v)]
+        restores = [op for op in ops if op.kind == "restore" and op.outcome != "running"]
+        lines += [_restore(op, v) for op in sorted(restores, key=lambda o: o.first_seen)]
+        if not restores:
+            lines.append(v._("No restore this week."))
+        schedule = answer.schedule if answer is not None else None
+        upcoming = next_due(schedule, datetime.fromtimestamp(now, UTC)) if schedule is not None else None
+        lines.append(v._("Next scheduled backup: {when}.", when=v.date_time(upcoming)) if upcoming else
+                     v._("No automatic backup is scheduled.") if answer is not None else
+                     v._("The schedule is not known (the app has no admin key for this portal, or has not read it)."))
+        if strip.alarm:
+            lines.append(strip.alarm)
+        link = config.mail.link(f"/history?portal={name}") if config.mail and config.mail.app_url else ""
+        rich.append(_portal_html(label, cells, lines, link, v))
+        plain.append("\n".join([label, " ".join(c.symbol for c in cells) + "   " + _legend(v), *[
+            f"  {c.symbol} {c.words}" for c in cells], *lines] + ([f"{v._('Full history')}: {link}"] if link else [])))
+    subject = v._("Weekly summary: backups and restores ({portals})",
+                  portals=", ".join(config.portal(n).label_for(v) for n in portals))[:150]
+    return Letter("", subject, tuple(paragraphs), html_extra="".join(rich), plain_extra="\n\n".join(plain),
+                  attachment=(f"operations-{v.moment(now).date().isoformat()}.csv", "text/csv",
+                              _csv(store, portals, now, v)))
+
+
+def _counts(cells: list[DayCell], v: Viewer) -> str:
+    made, failed, missed = (sum(c.backups for c in cells), sum(c.failures for c in cells),
+                            sum(c.missed for c in cells))
+    return v._("Backups made: {made}; missed: {missed}; failed: {failed}.", made=v.number(made),
+               missed=v.number(missed), failed=v.number(failed))
+
+
+def _restore(op: RecordedOperation, v: Viewer) -> str:
+    when = v.date_time(datetime.fromtimestamp(op.started or op.first_seen, UTC))
+    how = {"completed": v._("completed"), "failed": v._("failed"), "cancelled": v._("cancelled"),
+           "vanished": v._("ended unseen")}.get(op.outcome, op.outcome)
+    duration = took(op, v)
+    if duration:
+        return v._("Restore started {when}: {how} after {duration}.", when=when, how=how, duration=duration)
+    return v._("Restore started {when}: {how}.", when=when, how=how)
+
+
+def _legend(v: Viewer) -> str:
+    return v._("(✓ backup, ✕ failed, ! missed, ↺ restore)")
+
+
+def _portal_html(label: str, cells: list[DayCell], lines: list[str], link: str, v: Viewer) -> str:
+    esc = html.escape
+    colors = {"backup": "#dafbe1", "failed": "#ffebe9", "missed": "#fff1e5", "restore": "#fbefff",
+              "stopped": "#ffebe9"}
+    tds = "".join(
+        f'<td title="{esc(c.words, quote=True)}" style="width:72px;padding:6px 4px;text-align:center;'
+        f'vertical-align:top;'
+        f'border:1px solid #d0d7de;background:{colors.get(c.kind, "#f6f8fa")};font-size:12px">'
+        f'<div style="font-size:20px;line-height:24px">{esc(c.symbol)}</div>{esc(v.weekday(c.date))}</td>'
+        for c in cells)
+    words = "".join(f"<li>{esc(c.words)}</li>" for c in cells)
+    facts = "".join(f'<p style="margin:4px 0">{esc(line)}</p>' for line in lines)
+    more = (f'<p style="margin:8px 0"><a href="{esc(link, quote=True)}">{esc(v._("Full history"))}</a></p>'
+            if link else "")
+    return (f'<h2 style="font-size:18px;margin:24px 0 8px 0">{esc(label)}</h2>'
+            f'<table role="presentation" cellspacing="0" cellpadding="0" style="border-collapse:collapse">'
+            f"<tr>{tds}</tr></table>"
+            f'<p style="margin:4px 0;color:#57606a;font-size:12px">{esc(_legend(v))}</p>'
+            f'<ul style="margin:8px 0;padding-left:20px;font-size:13px">{words}</ul>{facts}{more}')
+
+
+def _csv(store: HistoryStore, portals: list[str], now: float, v: Viewer) -> bytes:
+    """Every operation of the last month: the proof that backups ran."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["portal", "kind", "started_utc", "ended_utc", "outcome", "last_percent", "portal_text"])
+    for name in portals:
+        for op in store.operations(portal=name, limit=5000):
+            if op.first_seen < now - MONTH:
+                continue
+            start = datetime.fromtimestamp(op.started or op.first_seen, UTC).isoformat(timespec="seconds")
+            end = datetime.fromtimestamp(op.ended, UTC).isoformat(timespec="seconds") if op.ended else ""
+            writer.writerow([name, op.kind, start, end, op.outcome, op.last_percent, op.portal_text])
+    return out.getvalue().encode("utf-8")

@@ -1,0 +1,335 @@
+"""Email to people (issue #22), against a real SMTP server on loopback: the double opt-in, exactly one email
+per outcome (through a restart too), the one-click unsubscribe, the limits, and no header injection."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from lib import i18n
+from lib.db import subscriptions as subs
+from lib.db.store import HistoryStore
+from lib.settings.config import AppConfig, PortalConfig
+from lib.ui.mailroutes import confirm_page, unsubscribe_page
+from lib.watching import subscribers
+from lib.watching.watcher import Watcher
+from simulator import ManualClock, Simulator
+from tests.factories import KEY
+from tests.servers import wait_until
+from tests.smtp import body, link, mail_settings, smtp  # noqa: F401 - the fixture
+
+EN = i18n.ENGLISH
+
+
+def config(sim: Simulator, port: int, url: str, **mail) -> AppConfig:
+    return AppConfig((PortalConfig("p0", sim.url, "Portal 0", KEY),), history_url=url,
+                     mail=mail_settings(port, **mail))
+
+
+def asked(what: str = "this-operation", kind: str = "restore") -> subscribers.Asked:
+    return subscribers.Asked("p0", "Portal 0", kind, (what,), "", "en")
+
+
+def run(w: Watcher, clock: ManualClock, seconds: int) -> None:
+    for _ in range(seconds):
+        clock.advance(1)
+        w.sync()
+
+
+def test_subscribe_confirm_one_email_unsubscribe(smtp, manual_clock: ManualClock, url: str) -> None:  # noqa: F811
+    """On SQLite and PostgreSQL."""
+    inbox, port = smtp
+    with Simulator("restore", api_key=KEY, clock=manual_clock, speed=10) as sim:
+        cfg = config(sim, port, url)
+        store = HistoryStore(url, clock=manual_clock)
+        said = subscribers.subscribe(store, cfg.mail, "ann@example.com", asked(), manual_clock())
+        assert said.ok and "Check your inbox" in str(said.said)
+        (confirmation,) = inbox.wait(1)
+        assert confirmation["To"] == "ann@example.com" and "List-Unsubscribe" not in confirmation
+        token = link(confirmation, "/confirm").split("t=")[1]
+        status, page = confirm_page(cfg, store, token, EN, manual_clock())
+        assert status == 200 and "one email when this restore on Portal 0 ends" in page
+        assert "ann@example.com" not in page
+        assert confirm_page(cfg, store, token, EN, manual_clock())[0] == 410  # single use
+        w = Watcher(cfg, store, clock=manual_clock).start()
+        try:
+            run(w, manual_clock, 80)
+            wait_until(lambda: len(inbox.messages) >= 2, "the outcome email")
+            w.outbox.deliver_due()
+        finally:
+            w.stop()
+        (told,) = inbox.to("ann@example.com")[1:]
+        assert "Portal 0: the restore completed." in told["Subject"]
+        assert told["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        one_click = told["List-Unsubscribe"].strip("<>")
+        assert one_click == link(told, "/unsubscribe")
+        assert "<" not in body(told, "plain") and "Portal 0: the restore completed." in body(told, "html")
+        token = one_click.split("t=")[1]
+        status, page = unsubscribe_page(cfg, store, token, False, EN, manual_clock())
+        assert status == 200 and 'method="post"' in page  # GET only asks
+        assert all(r["unsubscribed"] is None for r in store.at_once(subs.rows))
+        status, page = unsubscribe_page(cfg, store, token, True, EN, manual_clock())
+        assert status == 200 and "It worked" in page
+        assert all(r["unsubscribed"] is not None for r in store.at_once(subs.rows))
+        assert unsubscribe_page(cfg, store, token + "x", True, EN, manual_clock())[0] == 400
+        store.close()
+
+
+def test_after_unsubscribing_the_next_outcome_sends_nothing(smtp, manual_clock: ManualClock,  # noqa: F811
+                                                            tmp_path: Path) -> None:
+    inbox, port = smtp
+    url = f"sqlite:///{tmp_path}/h.sqlite3"
+    with Simulator("restore", api_key=KEY, clock=manual_clock, speed=10) as sim:
+        cfg = config(sim, port, url)
+        store = HistoryStore(url, clock=manual_clock)
+        subscribers.subscribe(store, cfg.mail, "bob@example.com", asked("next-outcome"), manual_clock())
+        token = link(inbox.wait(1)[0], "/confirm").split("t=")[1]
+        (sub,) = subscribers.confirm(store, cfg.mail, token, manual_clock())
+        link_ = subscribers.unsubscribe_link(store, cfg.mail, sub.id)
+        assert subscribers.unsubscribe(store, cfg.mail, link_.split("t=")[1], manual_clock())
+        w = Watcher(cfg, store, clock=manual_clock).start()
+        try:
+            run(w, manual_clock, 80)
+            (op,) = store.operations()
+            assert op.outcome == "completed"
+            w.outbox.deliver_due()
+        finally:
+            w.stop()
+        assert len(inbox.messages) == 1  # the confirmation only
+        store.close()
+
+
+def test_restart_mid_restore_still_one_email(smtp, manual_clock: ManualClock, url: str) -> None:  # noqa: F811
+    inbox, port = smtp
+    with Simulator("restore", api_key=KEY, clock=manual_clock, speed=10) as sim:
+        cfg = config(sim, port, url)
+        store = HistoryStore(url, clock=manual_clock)
+        subscribers.subscribe(store, cfg.mail, "cy@example.com", asked(), manual_clock(), verified=True)
+        first = Watcher(cfg, store, clock=manual_clock).start()
+        run(first, manual_clock, 40)
+        first.stop()  # the app stops mid-restore
+        second = Watcher(cfg, store, clock=manual_clock).start()
+        run(second, manual_clock, 40)
+        wait_until(lambda: inbox.messages, "the outcome email")
+        second.outbox.deliver_due()
+        second.stop()
+        third = Watcher(cfg, store, clock=manual_clock).start()
+        run(third, manual_clock, 10)
+        third.outbox.deliver_due()
+        third.stop()
+        assert [m["Subject"] for m in inbox.messages] == ["✅ Portal 0: the restore completed."]
+        store.close()
+
+
+def test_ten_times_in_a_minute_sends_at_most_three(smtp, manual_clock: ManualClock) -> None:  # noqa: F811
+    inbox, port = smtp
+    store = HistoryStore("sqlite://", clock=manual_clock)
+    settings = mail_settings(port)
+    answers = []
+    for _ in range(10):
+        answers.append(subscribers.subscribe(store, settings, "dee@example.com", asked(), manual_clock()))
+        manual_clock.advance(5)
+    assert len(inbox.wait(3)) == 3
+    assert [a.ok for a in answers] == [True] * 3 + [False] * 7
+    assert "Too many confirmation emails" in str(answers[-1].said)
+    for n in range(40):  # the app's own limit: 30 an hour, whoever asks
+        subscribers.subscribe(store, settings, f"u{n}@example.com", asked(), manual_clock())
+    assert len(inbox.wait(30)) == 30
+    manual_clock.advance(3600)
+    assert subscribers.subscribe(store, settings, "dee@example.com", asked(), manual_clock()).ok
+    store.close()
+
+
+@pytest.mark.parametrize("address", ["a@b.c\r\nBcc: x@y.z", "a@b.c\nBcc: x@y.z", "Ann <a@example.com>",
+                                     "not an address", "a@example.com, b@example.com", ""])
+def test_bad_addresses_are_refused_and_nothing_is_sent(smtp, manual_clock: ManualClock, address: str) -> None:  # noqa: F811
+    inbox, port = smtp
+    store = HistoryStore("sqlite://", clock=manual_clock)
+    said = subscribers.subscribe(store, mail_settings(port), address, asked(), manual_clock())
+    assert not said.ok and "not an email address" in str(said.said)
+    assert not inbox.messages and not store.at_once(subs.rows)
+    store.close()
+
+
+def test_domains_limit_who_may_subscribe(smtp, manual_clock: ManualClock) -> None:  # noqa: F811
+    inbox, port = smtp
+    store = HistoryStore("sqlite://", clock=manual_clock)
+    settings = mail_settings(port, domains=("example.com",))
+    assert not subscribers.subscribe(store, settings, "eve@elsewhere.org", asked(), manual_clock()).ok
+    assert subscribers.subscribe(store, settings, "eve@team.example.com", asked(), manual_clock()).ok
+    assert len(inbox.wait(1)) == 1
+    store.close()
+
+
+def test_a_confirmation_link_expires_and_a_forged_one_does_nothing(smtp, manual_clock: ManualClock) -> None:  # noqa: F811
+    inbox, port = smtp
+    store = HistoryStore("sqlite://", clock=manual_clock)
+    settings = mail_settings(port)
+    subscribers.subscribe(store, settings, "fay@example.com", asked(), manual_clock())
+    token = link(inbox.wait(1)[0], "/confirm").split("t=")[1]
+    forged = subscribers.sign("another secret at least 16", token.rpartition(".")[0])
+    assert subscribers.confirm(store, settings, forged, manual_clock()) == []
+    assert subscribers.confirm(store, settings, token, manual_clock() + 25 * 3600) == []
+    assert subscribers.confirm(store, settings, token, manual_clock() + 3600)
+    store.close()
+
+
+def test_no_password_in_a_failure(manual_clock: ManualClock, caplog) -> None:
+    store = HistoryStore("sqlite://", clock=manual_clock)
+    from tests.servers import free_port
+
+    settings = dataclasses.replace(mail_settings(free_port()))
+    settings = dataclasses.replace(settings, smtp=dataclasses.replace(settings.smtp, username="u",
+                                                                      password="hunter2-secret"))
+    said = subscribers.subscribe(store, settings, "gil@example.com", asked(), manual_clock())
+    assert not said.ok and "could not be reached" in str(said.said)
+    assert "hunter2" not in str(said.said) and "hunter2" not in caplog.text and "hunter2" not in repr(settings)
+    store.close()
+
+
+def test_two_copies_watching_at_once_send_one_email(smtp, manual_clock: ManualClock, tmp_path: Path) -> None:  # noqa: F811
+    inbox, port = smtp
+    url = f"sqlite:///{tmp_path}/h.sqlite3"
+    with Simulator("restore", api_key=KEY, clock=manual_clock, speed=10) as sim:
+        cfg = config(sim, port, url)
+        stores = [HistoryStore(url, clock=manual_clock) for _ in range(2)]
+        subscribers.subscribe(stores[0], cfg.mail, "dan@example.com", asked(), manual_clock(), verified=True)
+        copies = [Watcher(cfg, store, clock=manual_clock).start() for store in stores]
+        try:
+            for _ in range(80):
+                manual_clock.advance(1)
+                for w in copies:
+                    w.sync()
+            wait_until(lambda: inbox.messages, "the outcome email")
+            for w in copies:
+                w.outbox.deliver_due()
+        finally:
+            for w in copies:
+                w.stop()
+        assert len(inbox.messages) == 1
+        for store in stores:
+            store.close()
+
+
+def test_a_missed_backup_is_told_to_who_asked_and_not_after_unsubscribing(smtp, manual_clock: ManualClock,  # noqa: F811
+                                                                          tmp_path: Path) -> None:
+    inbox, port = smtp
+    url = f"sqlite:///{tmp_path}/h.sqlite3"
+    with Simulator("overdue", api_key=KEY, clock=manual_clock) as sim:
+        cfg = config(sim, port, url)
+        store = HistoryStore(url, clock=manual_clock)
+        subscribers.subscribe(store, cfg.mail, "ed@example.com", asked("missed", "backup"), manual_clock(),
+                              verified=True)
+        subscribers.subscribe(store, cfg.mail, "flo@example.com", asked("missed", "backup"), manual_clock(),
+                              verified=True)
+        flo = next(r for r in store.at_once(subs.rows) if r["address"] == "flo@example.com")
+        token = subscribers.unsubscribe_link(store, cfg.mail, flo["id"]).split("t=")[1]
+        assert subscribers.unsubscribe(store, cfg.mail, token, manual_clock())
+        w = Watcher(cfg, store, clock=manual_clock).start()
+        try:
+            for _ in range(5):
+                manual_clock.advance(60)
+                w.sync()
+            wait_until(lambda: inbox.messages, "the overdue email")
+            w.outbox.deliver_due()
+        finally:
+            w.stop()
+        assert [(m["To"], "a scheduled backup is overdue" in m["Subject"]) for m in inbox.messages] == \
+            [("ed@example.com", True)]
+        store.close()
+
+
+def test_the_watcher_sends_the_weekly_summary_when_due_once(smtp, manual_clock: ManualClock) -> None:  # noqa: F811
+    from datetime import UTC, datetime
+
+    from lib.views.digest import compose
+    from lib.watching.outbox import Outbox
+
+    inbox, port = smtp
+    monday_8 = datetime(2026, 11, 30, 8, tzinfo=UTC).timestamp()
+    manual_clock.advance(monday_8 - 3600 - manual_clock())
+    store = HistoryStore("sqlite://", clock=manual_clock)
+    cfg = AppConfig((PortalConfig("p0", "https://p0.example.com", "Portal 0", KEY),), history_url="sqlite://",
+                    mail=mail_settings(port, digest_to=("boss@example.com",)))
+    subscribers.subscribe(store, cfg.mail, "gus@example.com", asked("digest", ""), manual_clock(), verified=True)
+    outbox = Outbox(cfg, store, clock=manual_clock, compose=compose)
+    assert outbox.digest_if_due() == 0  # Monday 07:00: not yet
+    manual_clock.advance(3600)
+    assert outbox.digest_if_due() == 2
+    manual_clock.advance(3600)
+    assert Outbox(cfg, store, clock=manual_clock, compose=compose).digest_if_due() == 0  # another copy, same week
+    mails = {m["To"]: m for m in inbox.wait(2)}
+    assert set(mails) == {"boss@example.com", "gus@example.com"}
+    assert "List-Unsubscribe" not in mails["boss@example.com"]  # set up by the admin, not a subscriber
+    assert mails["gus@example.com"]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    names = [p.get_filename() or "" for p in mails["boss@example.com"].iter_attachments()]
+    assert any(name.endswith(".csv") for name in names)
+    manual_clock.advance(7 * 86_400)
+    assert outbox.digest_if_due() == 2  # the next week
+    store.close()
+
+
+def test_send_digest_from_the_command_line(smtp, tmp_path: Path) -> None:  # noqa: F811
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    inbox, port = smtp
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text(f'[portals.prod]\nurl = "https://prod.example.com"\nlabel = "Production"\n\n'
+                       f'[history]\nurl = "sqlite:///{tmp_path}/h.sqlite3"\n\n'
+                       f'[email]\nhost = "127.0.0.1"\nport = {port}\nfrom = "monitor@example.com"\nsecurity = "none"\n'
+                       f'username = "u"\npassword = "cli-smtp-password"\n\n[digest]\nto = ["boss@example.com"]\n')
+    run = subprocess.run([sys.executable, "-m", "lib.watch", "--send-digest", "--secrets", str(secrets)], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120)
+    # aiosmtpd offers no AUTH on a plain connection: the login is refused, said without the password
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "cli-smtp-password" not in run.stdout + run.stderr and "Traceback" not in run.stderr
+    assert "does not offer" in run.stdout
+    secrets.write_text(secrets.read_text().replace('username = "u"\npassword = "cli-smtp-password"\n', ""))
+    run = subprocess.run([sys.executable, "-m", "lib.watch", "--send-digest", "--secrets", str(secrets)], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0 and "weekly summary sent to 1 recipient(s)" in run.stdout, run.stdout + run.stderr
+    (mail,) = inbox.wait(1)
+    assert mail["To"] == "boss@example.com" and "Production" in mail["Subject"]
+
+
+def test_the_portals_words_are_escaped_in_html_and_a_line_break_never_reaches_a_header() -> None:
+    from lib.watching import mailer
+
+    letter = mailer.Letter("ann@example.com", "❌ Portal 0: the restore failed",
+                           ('❌ Portal 0: the restore failed at 42%: <img src="http://x/t.png"> & <script>',),
+                           (("See its timeline", 'https://a.example.com/history?portal=p0&x="y"'),),
+                           unsubscribe="https://a.example.com/unsubscribe?t=u-1.abc")
+    msg = mailer.build(letter, "monitor@example.com")
+    rich = body(msg, "html")
+    assert "<img" not in rich and "<script" not in rich and "&lt;img src=&quot;http://x/t.png&quot;&gt;" in rich
+    assert 'href="https://a.example.com/history?portal=p0&amp;x=&quot;y&quot;"' in rich
+    assert msg["List-Unsubscribe"] == "<https://a.example.com/unsubscribe?t=u-1.abc>"
+    for bad in ({"to": "a@b.c\r\nBcc: x@y.z"}, {"subject": "hi\nBcc: x@y.z"}):
+        with pytest.raises(mailer.MailError):
+            mailer.build(dataclasses.replace(letter, **bad), "monitor@example.com")
+
+
+def test_an_outcome_decided_by_a_copy_that_stopped_is_emailed_by_the_next_once(smtp, manual_clock: ManualClock) -> None:  # noqa: F811
+    from lib.watching import messages
+    from lib.watching.outbox import Outbox
+
+    inbox, port = smtp
+    store = HistoryStore("sqlite://", clock=manual_clock)
+    cfg = AppConfig((PortalConfig("p0", "https://p0.example.com", "Portal 0", KEY),), history_url="sqlite://",
+                    mail=mail_settings(port))
+    subscribers.subscribe(store, cfg.mail, "hal@example.com", asked(), manual_clock(), verified=True)
+    stopped = Outbox(cfg, store, clock=manual_clock)
+    stopped.tell(("p0", "restore", "run-1", "completed"), messages.outcome("p0", "Portal 0", "restore", "completed", 100, ""))
+    store.flush()  # decided and written; the copy stops before it found anyone to tell
+    for _ in range(2):
+        nxt = Outbox(cfg, store, clock=manual_clock)
+        nxt.load()
+        nxt.deliver_due()
+        store.flush()
+    assert [m["Subject"] for m in inbox.wait(1)] == ["✅ Portal 0: the restore completed."]
+    store.close()
