@@ -60,7 +60,8 @@ class OnDuty:
                            on_step=self._tell_unwatched, **lease)
 
     def start(self) -> OnDuty:
-        self.store.open()
+        """The lease's first look makes (or upgrades) the schema: one wait, not two, on a database that does
+        not answer (the first page after a boot waits for this)."""
         self.lease.start()
         return self
 
