@@ -24,6 +24,7 @@ EVERY = None if state.paused() else max(state.refresh_seconds(ctx.config), 10)
 
 @st.fragment(run_every=EVERY)
 def backups() -> None:
+    chrome.unwatched(ctx, clock.now())
     answer = ctx.source.backups(ctx.portal.name, look=EVERY)
     restore = ctx.source.latest(ctx.portal.name, "restore")
     now = clock.now()

@@ -34,6 +34,7 @@ outcome = ended.selectbox(v._("How it ended"), ["", *OUTCOMES], key=state.HISTOR
 @st.fragment(run_every=None if state.paused() else 60)
 def history() -> None:
     now = clock.now()
+    chrome.unwatched(ctx, now)
     chrome.history_notice(ctx)
     for name in [portal] if portal else list(labels):
         st.markdown(v._("**{label}** · the last 30 days", label=md_escape(labels[name], 80)))
@@ -44,6 +45,10 @@ def history() -> None:
     rows = rows_of(store.operations(portal=portal or None, kind=kind or None, outcome=outcome or None, limit=500),
                    trail, kind or None, outcome or None)
     st.subheader(v._("Operations"))
+    if store.unreadable:  # never "nothing recorded": the history exists, it cannot be read just now
+        st.warning(md_escape(v.say(store.unreadable), 400), icon=":material/database:")
+    if not rows and store.unreadable:
+        return
     if not rows:
         st.info(v._("No operation recorded yet with these choices. Restores and backups appear here as soon as the "
                     "app sees them, whether or not anyone is looking."), icon=":material/history:")

@@ -20,6 +20,7 @@ EVERY = None if state.paused() else state.refresh_seconds(ctx.config)
 @st.fragment(run_every=EVERY)
 def overview() -> None:
     now = clock.now()
+    chrome.unwatched(ctx, now)
     chrome.history_notice(ctx)
     for portal in ctx.config.portals:
         known = portal_known(ctx.source.store, portal.name, now) if portal.api_key else None

@@ -7,7 +7,9 @@ import unicodedata
 
 MAX_LEN = 400
 _JOINER = "\u2060"  # word joiner: invisible, breaks automatic link detection
-_LINKABLE = re.compile(r"(:(?=/)|[.@](?=[^\W\d_]))")  # "https:/", "evil.com", "a@b": not "10:41", "3.5"
+#: where an address would start: "https:/", "www", "a@b" (never after every dot: a file name copied from
+#: the page must be the real name, "backup.tar.gz", for DocSpace's search to find it)
+_LINKABLE = re.compile(r"(:(?=/)|@(?=[^\W_])|(?<![^\W_])www(?=\.[^\W_]))", re.IGNORECASE)
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$&\"'=^@/])")
 
 
@@ -25,8 +27,8 @@ def md_escape(text: str, limit: int = MAX_LEN) -> str:
     """Clean ``text`` and escape every Markdown/HTML sign, so Streamlit shows it literally.
 
     Escapes alone do not stop the Markdown renderer from turning ``https://…``, ``www.…`` or
-    ``name.com`` into links, so an invisible word joiner goes after each dot and colon that
-    could start or continue an address.
+    ``a@name.com`` into links, so an invisible word joiner goes where one of those would start (after
+    the scheme's colon, "www" and "@"), and nowhere else: a file name is copied as it is.
     """
     out = _LINKABLE.sub(lambda m: m.group(1) + _JOINER, clean(text, limit))
     return _MD_SPECIAL.sub(r"\\\1", out).replace("\n", "  \n")

@@ -324,7 +324,8 @@ def test_an_outcome_decided_by_a_copy_that_stopped_is_emailed_by_the_next_once(s
                     mail=mail_settings(port))
     subscribers.subscribe(store, cfg.mail, "hal@example.com", asked(), manual_clock(), verified=True)
     stopped = Outbox(cfg, store, clock=manual_clock)
-    stopped.tell(("p0", "restore", "run-1", "completed"), messages.outcome("p0", "Portal 0", "restore", "completed", 100, ""))
+    stopped.tell(("p0", "restore", "run-1", "completed"),
+                 messages.outcome("p0", "Portal 0", "restore", "completed", 100, ""))
     store.flush()  # decided and written; the copy stops before it found anyone to tell
     for _ in range(2):
         nxt = Outbox(cfg, store, clock=manual_clock)

@@ -11,8 +11,7 @@ import pytest
 from lib.channels import ChannelFailed
 from lib.db.store import HistoryStore
 from lib.i18n import Msg
-from lib.watching.messages import Note
-from lib.watching.messages import stored_note
+from lib.watching.messages import Note, stored_note
 from lib.watching.notify import RETRY_DELAYS, Notifier
 from tests.factories import T0, ManualClock
 

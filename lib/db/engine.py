@@ -3,6 +3,7 @@ PostgreSQL with short timeouts, TCP keepalives and a deadline on every round tri
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,8 @@ def engine_for(url: str) -> tuple[Engine, bool]:
         return create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=4), False
     if parsed.database in (None, "", ":memory:"):
         return create_engine("sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False}), True
-    Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(OSError):  # a folder that cannot be made: the store says the file cannot be opened
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": STATEMENT_TIMEOUT})
 
     @event.listens_for(engine, "connect")

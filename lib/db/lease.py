@@ -83,6 +83,14 @@ def claim(conn: Connection, me: Me, key: str, text: str, now: float, *, tries: i
     return conn.execute(stmt).rowcount == 1
 
 
+def first_to_decide(conn: Connection, key: str, text: str, now: float) -> bool:
+    """Decide a message no copy holding the lease can send (nobody watches): True for the one copy whose
+    row it is, so of several copies that only read, one tells it."""
+    made = insert_ignore(conn, notifications, {"key": key, "text": text, "created": now, "sent": None, "attempts": 0,
+                                               "last_error": "", "holder": "", "claimed": None})
+    return conn.execute(made.returning(notifications.c.key)).first() is not None
+
+
 def tried(conn: Connection, key: str, text: str, now: float, *, sent: float | None, attempts: int,
           error: str) -> None:
     """How sending it went (the row is made if the queued "decided" has not reached the database yet)."""

@@ -4,9 +4,11 @@ sentence saying why history is not being saved."""
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
+from sqlalchemy import Connection, bindparam, update
 from sqlalchemy.engine import make_url
 
 from lib.db import schema
@@ -42,6 +44,21 @@ def why_not_saved(exc: BaseException, url: str, dropped: int = 0) -> Msg:
               "written when the database is back.", why=why)
 
 
+def why_not_read(exc: BaseException, url: str) -> Msg:
+    """Why the history cannot be read right now, in one sentence; never the password in the URL."""
+    if isinstance(exc, schema.NewerSchema):
+        return M_("The history cannot be read: the history database was written by a newer version of this app "
+                  "(schema {found}); upgrade this app.", found=exc.found)
+    text, host = str(exc).lower(), make_url(url).host
+    if any(word in text for word in ("refused", "could not connect", "connection", "timeout", "unable to open",
+                                     "closed", "terminat")):
+        why = M_("{host} is not reachable", host=host) if host else M_("the database file cannot be opened")
+    else:
+        why = M_("the database reported an error ({error})", error=type(exc).__name__)
+    return M_("The history cannot be read right now: {why}. Shown here is what this app read last; it tries again "
+              "every few seconds.", why=why)
+
+
 def stored_msg(text: str) -> Msg:
     """A sentence as the database keeps it: a message's JSON, or (written before languages) plain English."""
     try:
@@ -68,3 +85,18 @@ def point_from(row: dict[str, Any]) -> Point:
                           stored_msg(row["problem_message"] or ""), row["problem_status"])
     return Point(at=row["at"], percent=row["percent"], phase=Phase(row["phase"]), tenant_id=row["tenant_id"],
                  error=row["error"] or "", task_id=row["task_id"] or "", problem=problem)
+
+
+def write_rows(conn: Connection, rows: dict[Any, list[dict[str, Any]]]) -> None:
+    for stmt, params in rows.items():
+        conn.execute(stmt, params)
+    rows.clear()
+
+
+@functools.cache
+def running_update(keys: tuple[str, ...]) -> Any:
+    """UPDATE of a running operation's ``keys``, built once per set of keys (the values are parameters)."""
+    return (update(schema.operations)
+            .where(schema.operations.c.id == bindparam("op_id"), schema.operations.c.outcome == "running",
+                   schema.operations.c.last_seen <= bindparam("seen"))
+            .values({k: bindparam(f"v_{k}") for k in keys}))

@@ -12,7 +12,6 @@ in time), so a second copy that wrote the same thing, or a replay after an outag
 from __future__ import annotations
 
 import contextlib
-import functools
 import json
 import logging
 import threading
@@ -21,13 +20,15 @@ from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, bindparam, delete, select, update
+from sqlalchemy import Connection, delete, select, update
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 
 from lib import timewords
 from lib.db import schema
 from lib.db.engine import engine_for
-from lib.db.rows import point_from, point_row, why_not_saved
+from lib.db.fileguard import SAID_NEW_FILE, FileGuard
+from lib.db.lastread import LastRead
+from lib.db.rows import point_from, point_row, running_update, why_not_read, why_not_saved, write_rows
 from lib.db.schema import (
     audit_events,
     audit_reads,
@@ -52,7 +53,7 @@ from lib.portal.audit import AuditEvent
 from lib.portal.models import BackupFile, StorageType
 
 __all__ = ["MAX_PENDING", "HistoryStore", "StoreAway"]
-#: after a failure, reads answer "nothing" at once for this long instead of waiting on the database again
+#: after a failure to read, reads answer what they gave last for this long instead of waiting on the database
 QUIET_AFTER_FAILURE = 10.0
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -64,18 +65,23 @@ class StoreAway(Exception):
 
 class HistoryStore:
     def __init__(self, url: str, *, clock: Callable[[], float] = time.time):
-        self.url = url
-        self.clock = clock
+        self.url, self.clock = url, clock
         self.problem: Msg | None = None  # one sentence while history is not being saved
+        self.unreadable: Msg | None = None  # … and while it cannot be read
+        self.replaced: Msg | None = None  # the SQLite file was deleted under the app, and made again
         self.generation = 0  # goes up with every batch that reached the database: what was read is stale
         self._ready = False
         self._schema_lock = threading.Lock()
-        self._failed_at = float("-inf")  # time.monotonic() of the last failure
+        self._failed_at = self._read_failed_at = float("-inf")  # time.monotonic() of the last failure to write, read
+        self._last_read = LastRead()  # what each query last gave, shown while the database cannot be read
+        self._checking = threading.local()  # set on a thread that checks a portal: it never waits on a failing database
         self._engine, memory = engine_for(url)
         self._dialect = self._engine.dialect.name
         # one in-memory SQLite connection is shared by every thread: they take turns
         self._serial: contextlib.AbstractContextManager[Any] = threading.RLock() if memory else contextlib.nullcontext()
         self._writer = Writer(self._write_batch, self._failed)
+        self._file = FileGuard(url)  # a SQLite file deleted under the app is noticed, and made again
+        self.new_file = self._file.listeners  # told when it was: they write again what they know
 
     # ------------------------------------------------------------ lifecycle
 
@@ -87,18 +93,10 @@ class HistoryStore:
         self._writer.close()
         self._engine.dispose()
 
-    @property
-    def pending(self) -> int:
-        return self._writer.pending
+    pending = property(lambda self: self._writer.pending, doc="writes waiting")
+    dropped = property(lambda self: self._writer.dropped, doc="writes lost to the limit while the database was away")
 
-    @property
-    def dropped(self) -> int:
-        return self._writer.dropped
-
-    @property
-    def writes(self) -> tuple[int, int]:
-        """(writes, commits) since the start: what the history cost the database."""
-        return self._writer.writes, self._writer.commits
+    writes = property(lambda self: (self._writer.writes, self._writer.commits), doc="(writes, commits) since the start")
 
     def flush(self) -> bool:
         """Write what waits now, in order, on this thread; True when nothing is left waiting."""
@@ -137,10 +135,20 @@ class HistoryStore:
             with self._serial, self._engine.begin() as conn:
                 schema.upgrade(conn)
             self._ready = True
+            self._file.remember()
+
+    def _file_gone(self) -> None:
+        if self._file.gone():  # deleted under the app: a new file, with what is known (lib.db.fileguard)
+            self.replaced = SAID_NEW_FILE
+            with self._schema_lock:
+                self._ready = False
+                self._engine.dispose()
+            self._file.tell()
 
     def _write_batch(self, batch: list[Write]) -> None:
         """One transaction for the batch (raises when the database failed: it is all tried again later).
         A write the database refuses for good (a constraint, bad data) is dropped alone, with a log line."""
+        self._file_gone()
         try:
             self._transaction(batch)
         except (IntegrityError, DataError):
@@ -150,7 +158,7 @@ class HistoryStore:
                 except (IntegrityError, DataError) as exc:
                     log.warning("a history write was refused and dropped: %s", type(exc.orig).__name__)
         self.generation += 1
-        self.problem = None
+        self.problem, self._read_failed_at = None, float("-inf")  # it answers: reads may try again at once
 
     def _transaction(self, batch: list[Write]) -> None:
         """The batch in order, its rows gathered statement by statement (one round trip each, not one a
@@ -163,10 +171,10 @@ class HistoryStore:
                 if write.row is not None:
                     rows.setdefault(write.row[0], []).append(write.row[1])
                     continue
-                _write_rows(conn, rows)
+                write_rows(conn, rows)
                 if write.run is not None:
                     write.run(conn)
-            _write_rows(conn, rows)
+            write_rows(conn, rows)
 
     def _submit(self, run: Callable[[Connection], Any], key: str | None = None) -> None:
         self._writer.submit(Write(run, key))
@@ -194,7 +202,7 @@ class HistoryStore:
 
     def update_operation(self, operation_id: str, **values: Any) -> None:
         """What a running operation reached; never an older answer over a newer one (two copies racing)."""
-        stmt = _running_update(tuple(sorted(values)))
+        stmt = running_update(tuple(sorted(values)))
         params = {f"v_{k}": v for k, v in values.items()} | {"op_id": operation_id,
                                                              "seen": values.get("last_seen", float("inf"))}
         self._row(stmt, params)
@@ -358,35 +366,35 @@ class HistoryStore:
         return ScheduleMemory(rows[0]["seen_at"], rows[0]["gone_at"]) if rows else None
 
     def _read(self, query: Any) -> list[dict[str, Any]]:
-        if self.problem and time.monotonic() - self._failed_at < QUIET_AFTER_FAILURE:
-            return []  # it just failed: answer at once rather than wait on it again
-        if (not self._ready or self.pending) and not self.flush():  # a reader sees what was written before
-            return []
+        """The rows; while the database cannot be read, what the same query gave last (:attr:`unreadable` says
+        so), with no new try for :data:`QUIET_AFTER_FAILURE` s. Failed writes never hold reads back."""
+        self._file_gone()
+        key, now = LastRead.key(query), time.monotonic()
+        if now - self._read_failed_at < QUIET_AFTER_FAILURE or (self.problem and self.checking):
+            return self._last_read.recall(key)  # it just failed: answer at once rather than wait on it again
+        if self.pending and now - self._failed_at >= QUIET_AFTER_FAILURE:
+            self.flush()  # a reader sees what was written before, when it can be written
         try:
+            self._schema()
             with self._serial, self._engine.connect() as conn:
-                return [dict(row._mapping) for row in conn.execute(query)]
-        except (SQLAlchemyError, OSError) as exc:
-            self._failed(exc)
-            return []
+                rows = [dict(row._mapping) for row in conn.execute(query)]
+        except (SQLAlchemyError, OSError, RuntimeError) as exc:
+            self._read_failed_at, self.unreadable = time.monotonic(), why_not_read(exc, self.url)
+            return self._last_read.recall(key)
+        self.unreadable = None
+        self._last_read.remember(key, rows)
+        return rows
+
+    @property
+    def checking(self) -> bool:
+        """Whether this thread checks a portal (then reads answer from memory while writes fail)."""
+        return getattr(self._checking, "on", False)
+
+    @checking.setter
+    def checking(self, on: bool) -> None:
+        self._checking.on = on
 
     def _failed(self, exc: BaseException) -> None:
         self.problem = why_not_saved(exc, self.url, self.dropped)
         self._failed_at = time.monotonic()
 
-
-# ---------------------------------------------------------------- helpers
-
-
-def _write_rows(conn: Connection, rows: dict[Any, list[dict[str, Any]]]) -> None:
-    for stmt, params in rows.items():
-        conn.execute(stmt, params)
-    rows.clear()
-
-
-@functools.cache
-def _running_update(keys: tuple[str, ...]) -> Any:
-    """UPDATE of a running operation's ``keys``, built once per set of keys (the values are parameters)."""
-    return (update(operations)
-            .where(operations.c.id == bindparam("op_id"), operations.c.outcome == "running",
-                   operations.c.last_seen <= bindparam("seen"))
-            .values({k: bindparam(f"v_{k}") for k in keys}))

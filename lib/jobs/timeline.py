@@ -85,6 +85,8 @@ class Timeline:
         self.last_progress: Progress | None = None
         self.last_problem: Problem | None = None
         self.failures = 0  # consecutive failed polls
+        self.poll_times: tuple[float, ...] = ()  # the last few checks' times (the real gaps between them)
+        self._closed: list[Point] = []  # the last filed run's points, in case its task answers again
 
     # ------------------------------------------------------------ recording
 
@@ -94,13 +96,16 @@ class Timeline:
             return False  # already seen (every viewer records the same shared poll)
         self.polls += 1
         self.last_poll_at = at
+        self.poll_times = (*self.poll_times[-5:], at)
         if isinstance(result, DocSpaceError):
             return self._record_failure(at, Problem.of(result))
         self.failures = 0
         self.last_problem = None
         answered_before, self.last_ok_at = self.last_ok_at, at
         phase = phase_of(result)
-        if self._starts_new_run(result, phase):
+        if self._answers_again(result):
+            self._reopen()
+        elif self._starts_new_run(result, phase):
             self._close_run(answered_before)
         self.last_progress = result
         point = Point(
@@ -143,6 +148,17 @@ class Timeline:
             return True
         return not phase_of(previous).running and phase.running
 
+    def _answers_again(self, result: Progress | None) -> bool:
+        """The task of the run filed last answers again, with nothing of another task since (answers that
+        waver: done, "no job", done): it is the same operation, whatever came between."""
+        return (result is not None and bool(result.task_id) and bool(self.runs) and bool(self._closed)
+                and self.runs[-1].task_id == result.task_id and not self.progress_points)
+
+    def _reopen(self) -> None:
+        run = self.runs.pop()
+        self.points, self._closed, self.run_id = self._closed, [], run.id
+        self.last_progress = None
+
     def _close_run(self, last_answer: float | None) -> None:
         """File the run away; one that vanished unfinished lasted until its last answer, not its last change."""
         seen = [p for p in self.points if p.problem is None and p.percent is not None]
@@ -158,6 +174,7 @@ class Timeline:
                 outcome=phase_of(self.last_progress),
                 percent=self.last_progress.progress,
             ))
+        self._closed = self.points if seen and self.last_progress is not None else []
         self.points = []
         self.run_id = new_id()
 
@@ -171,6 +188,12 @@ class Timeline:
     @property
     def phase(self) -> Phase:
         return phase_of(self.last_progress)
+
+    @property
+    def gaps(self) -> tuple[float, ...]:
+        """Seconds between the last few checks, as they really came (fetches that hang included)."""
+        times = self.poll_times
+        return tuple(b - a for a, b in itertools.pairwise(times))
 
     @property
     def progress_points(self) -> list[Point]:

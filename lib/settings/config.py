@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from lib import channels, i18n
 from lib.i18n import M_, N_, Duration, Msg, Viewer
@@ -244,10 +244,40 @@ def _database(url: Any) -> str:
     backend = parsed.get_backend_name()
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")  # the driver this app installs
+    _usable(parsed)
     if backend == "sqlite" and parsed.database and parsed.database != ":memory:":
         path = Path(parsed.database)
-        parsed = parsed.set(database=str(path if path.is_absolute() else ROOT / path))
+        path = path if path.is_absolute() else ROOT / path
+        _folder_for(path)
+        parsed = parsed.set(database=str(path))
     return parsed.render_as_string(hide_password=False)
+
+
+def _usable(parsed: Any) -> None:
+    """A database SQLAlchemy knows, whose driver is installed (else one sentence, never a traceback later)."""
+    try:
+        dialect = parsed.get_dialect()
+    except NoSuchModuleError:
+        raise ConfigError(M_("'history.url' names a kind of database this app cannot keep its history in "
+                             "({kind}); use sqlite:///.data/history.sqlite3 or "
+                             "postgresql+psycopg://user:password@host:5432/dbname.",
+                             kind=parsed.drivername[:40])) from None
+    try:
+        dialect.import_dbapi()
+    except ImportError as exc:
+        raise ConfigError(M_("'history.url' needs a database driver that is not installed ({driver}): install it "
+                             "beside the app, or use PostgreSQL (postgresql+psycopg://…), whose driver comes "
+                             "with the app.", driver=(exc.name or parsed.drivername)[:40])) from None
+
+
+def _folder_for(path: Path) -> None:
+    """The SQLite file's folder can be made: no part of the way to it is a file."""
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise ConfigError(M_("'history.url' puts the SQLite file inside {parent}, which is a file, not a "
+                                     "folder; choose another path.", parent=parent.name[:80]))
+            return
 
 
 def _portal(name: str, table: Any) -> PortalConfig:

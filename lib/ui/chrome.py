@@ -13,6 +13,7 @@ from lib.settings.errors import ConfigError
 from lib.text import md_escape
 from lib.ui import signin, state
 from lib.ui.state import Context
+from lib.views import unwatched as unwatched_words
 
 
 def settings_error(exc: ConfigError, v: Viewer) -> None:
@@ -37,9 +38,18 @@ def passcode_gate(config: AppConfig, v: Viewer) -> None:
     st.stop()
 
 
+#: long words (file names, addresses) break at the edge of their box, without a character added to what is
+#: copied (an invisible joiner or a soft hyphen would ride along into DocSpace's search box)
+WRAP_STYLE = """<style>
+  [data-testid="stMarkdownContainer"], [data-testid="stAlertContentInfo"], [data-testid="stCaptionContainer"],
+  [data-testid="stMetricValue"], [data-testid="stText"] { overflow-wrap: anywhere; word-break: normal; }
+</style>"""
+
+
 def frame(ctx: Context) -> None:
     """The kiosk look, or the sidebar: drawn once by app.py for every page."""
     v = ctx.viewer
+    st.html(WRAP_STYLE)
     if ctx.kiosk:
         kiosk_style()
     else:
@@ -145,5 +155,15 @@ def restore_link(portal: PortalConfig, label: str) -> None:
 
 def history_notice(ctx: Context) -> None:
     """One sentence while the history is not being saved (drawn inside the timers, so it comes and goes)."""
-    if ctx.source.store.problem:
-        st.warning(md_escape(ctx.viewer.say(ctx.source.store.problem), 400), icon=":material/database:")
+    store = ctx.source.store
+    for said in filter(None, (store.problem, store.replaced)):
+        st.warning(md_escape(ctx.viewer.say(said), 400), icon=":material/database:")
+
+
+def unwatched(ctx: Context, now: float) -> None:
+    """At the top of a page that is not a live progress page (those say it in their hero): nobody watches."""
+    found = ctx.source.unwatched()
+    if found is not None:
+        v = ctx.viewer
+        st.warning(f"**{md_escape(unwatched_words.headline(found, v, now), 300)}** "
+                   f"{md_escape(unwatched_words.what_to_do(found, v), 300)}", icon=":material/visibility_off:")

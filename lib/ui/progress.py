@@ -60,7 +60,7 @@ def progress_page(ctx: Context, operation: Operation) -> None:
             view.timeline = source.progress(portal.name, operation, dump, look=every)
         now = clock.now()
         past = source.past(portal.name, operation, dump)
-        shown = live_view(view.timeline, past, v, ctx.config.stall_minutes * 60, now)
+        shown = live_view(view.timeline, past, v, ctx.config.stall_minutes * 60, now, source.unwatched())
         status = shown.status
         state.set_tab_title(f"{status.title} · {portal.label_for(v)}")
         _draw_status(status, portal, ctx.kiosk, v)
@@ -76,7 +76,7 @@ def progress_page(ctx: Context, operation: Operation) -> None:
             if source.notifier.last_error:
                 st.caption(md_escape(v.say(source.notifier.last_error)))
         footer = view.rhythm.footer(view.timeline.last_poll_at, source.next_check(portal.name, noun, dump),
-                                    view.timeline.failures, now, v, refresh, paused)
+                                    view.timeline.failures, now, v, refresh, paused, view.timeline.gaps)
         if footer:
             st.caption(footer)
         if not ctx.kiosk:

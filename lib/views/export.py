@@ -27,9 +27,9 @@ def timeline_csv(timeline: Timeline, viewer: Viewer) -> str:
             "" if p.percent is None else p.percent,
             v._(p.phase.value),
             "" if p.tenant_id is None else p.tenant_id,
-            _cell(p.task_id),
-            _cell(p.error),
-            _cell(v.say(p.problem.message)) if p.problem else "",
+            safe_cell(p.task_id),
+            safe_cell(p.error),
+            safe_cell(v.say(p.problem.message)) if p.problem else "",
         ])
     return out.getvalue()
 
@@ -38,13 +38,13 @@ def backup_table(records: list[BackupFile], viewer: Viewer) -> dict[str, list[st
     """The backup files as the Backups page shows them: one list per column, headed in the viewer's words."""
     v = viewer
     zone = timewords.zone_label(v.tz)
-    return {
+    return safe_table({
         v._("Created ({zone})", zone=zone): [_iso(r.created_on, v) for r in records],
         v._("Stored in"): [v._(r.storage_type.words) for r in records],
         v._("File"): [clean(r.file_name, 200) for r in records],
         v._("Expires ({zone})", zone=zone): [_iso(r.expires_on, v) if r.expires_on else v._("never")
                                               for r in records],
-    }
+    })
 
 
 def backups_csv(records: list[BackupFile], viewer: Viewer) -> str:
@@ -62,10 +62,16 @@ def table_csv(table: dict[str, list[Any]]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(table)
-    writer.writerows(zip(*([_cell(str(v)) for v in column] for column in table.values()), strict=True))
+    writer.writerows(zip(*([safe_cell(str(v)) for v in column] for column in table.values()), strict=True))
     return out.getvalue()
 
 
-def _cell(text: str) -> str:
+def safe_table(table: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    """A table as a page shows it, every text cell kept from running as a formula: Streamlit's own table
+    toolbar ("Download as CSV") exports the cells as they are shown."""
+    return {name: [safe_cell(c) if isinstance(c, str) else c for c in column] for name, column in table.items()}
+
+
+def safe_cell(text: str) -> str:
     """Keep spreadsheet apps from running portal text as a formula (CSV injection)."""
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

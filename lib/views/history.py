@@ -20,6 +20,7 @@ from lib.jobs.trail import failed_backups, unique, unwatched_restores
 from lib.portal.audit import FAILED, AuditAction
 from lib.text import clean
 from lib.views import strip
+from lib.views.export import safe_table
 from lib.views.known import Known, portal_known, shared, stopped_sentence
 
 #: the words a viewer reads for each recorded outcome
@@ -154,7 +155,7 @@ def operations_table(rows: list[Row], labels: dict[str, str], viewer: Viewer, *,
     }
     if names and any(r.user for r in rows):
         table[v._("By")] = [r.user for r in rows]
-    return table
+    return safe_table(table)  # Streamlit's table toolbar exports the cells as shown
 
 
 def _started(row: Row, v: Viewer) -> str:

@@ -18,8 +18,10 @@ from lib import timewords
 from lib.i18n import NOUNS, Viewer
 from lib.jobs.forecast import Past
 from lib.jobs.timeline import Timeline
+from lib.views import unwatched as unwatched_words
 from lib.views.charts import timeline_figure
 from lib.views.status import Status, describe
+from lib.watching.health import Unwatched
 
 #: views kept: a few per portal, page and time zone being watched right now
 KEPT = 64
@@ -37,9 +39,11 @@ _kept: OrderedDict[tuple[object, ...], LiveView] = OrderedDict()
 _lock = threading.Lock()
 
 
-def live_view(timeline: Timeline, past: Past, viewer: Viewer, stall_floor: float, now: float) -> LiveView:
-    """The view of this history; built the first time a viewer asks for it at this poll."""
-    key = (timeline.operation, timeline.run_id, timeline.polls, timeline.last_poll_at, len(timeline.points),
+def live_view(timeline: Timeline, past: Past, viewer: Viewer, stall_floor: float, now: float,
+              unwatched: Unwatched | None = None) -> LiveView:
+    """The view of this history; built the first time a viewer asks for it at this poll. ``unwatched``:
+    nobody watches, so it is the last known state, said as such."""
+    key = (unwatched, timeline.operation, timeline.run_id, timeline.polls, timeline.last_poll_at, len(timeline.points),
            timewords.zone_label(viewer.tz), viewer.language, str(viewer.locale), stall_floor,
            past.last.id if past.last else None,
            past.learned.runs[0].ended if past.learned and past.learned.runs else None)
@@ -51,7 +55,10 @@ def live_view(timeline: Timeline, past: Past, viewer: Viewer, stall_floor: float
     # as of the last check: the same words for every viewer of this poll (the footer says when it was)
     at = timeline.last_poll_at if timeline.last_poll_at is not None else now
     counts = viewer.n_("{n} change point", "{n} change points", len(timeline.points))
-    view = LiveView(describe(timeline, at, viewer, stall_floor=stall_floor, past=past),
+    status = describe(timeline, at, viewer, stall_floor=stall_floor, past=past)
+    if unwatched is not None:
+        status = unwatched_words.as_of_then(status, unwatched, viewer, now)
+    view = LiveView(status,
                     timeline_figure(timeline, viewer) if len(timeline.progress_points) >= 2 else None,
                     _details(timeline, viewer),
                     viewer.n_("{points} over {n} check.", "{points} over {n} checks.", timeline.polls, points=counts))

@@ -56,18 +56,19 @@ class Rhythm:
         self.live = True
 
     def footer(self, last_check: float | None, next_at: float | None, failures: int, now: float, viewer: Viewer,
-               refresh: float, paused: bool) -> str:
+               refresh: float, paused: bool, gaps: tuple[float, ...] = ()) -> str:
         """"Last checked 10:42:05 · next check in 5 s · times in UTC", or why there is no next check soon.
-        The page's one statement of its time zone: every clock time on it is in that zone."""
+        The page's one statement of its time zone: every clock time on it is in that zone. ``gaps``: the
+        seconds between the last checks as they really came (a fetch that hangs makes them longer)."""
         if last_check is None:
             return ""
         parts = [viewer._("Last checked {time}", time=viewer.clock(last_check, now, seconds=True)),
-                 *self._next(last_check, next_at, failures, now, viewer, refresh, paused),
+                 *self._next(last_check, next_at, failures, now, viewer, refresh, paused, gaps),
                  viewer._("times in {zone}", zone=timewords.zone_label(viewer.tz))]
         return " · ".join(parts)
 
     def _next(self, last_check: float, next_at: float | None, failures: int, now: float, v: Viewer,
-              refresh: float, paused: bool) -> list[str]:
+              refresh: float, paused: bool, gaps: tuple[float, ...]) -> list[str]:
         if paused:
             return [v._("paused: not checking")]
         if not self.live:
@@ -79,8 +80,15 @@ class Rhythm:
         text = v._("checking now") if left < 0.5 else v._("next check in {duration}", duration=v.duration(left))
         gap = next_at - last_check
         if failures > 1 and gap > refresh + 0.5:
-            # the real wait, in numbers: not "in 2 s" beside "waiting longer"
+            # the real wait, in numbers: not "in 2 s" beside "waiting longer"; measured between the failed
+            # checks when known (each waits for its answer, or for the portal's silence, on top of the delay)
+            measured = gaps[-(failures - 1):]
+            apart = v.duration(gap)
+            if measured and max(measured) - min(measured) >= 1:
+                apart = v._("{low} to {high}", low=v.duration(min(measured)), high=v.duration(max(measured)))
+            elif measured:
+                apart = v.duration(measured[-1])
             text = v.n_("{next} ({n} check failed, so checks are now {gap} apart instead of {usual})",
                         "{next} ({n} checks failed, so checks are now {gap} apart instead of {usual})", failures,
-                        next=text, gap=v.duration(gap), usual=v.duration(refresh))
+                        next=text, gap=apart, usual=v.duration(refresh))
         return [text]

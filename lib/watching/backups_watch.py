@@ -69,7 +69,7 @@ class BackupsWatch:
         if not self._loaded:  # once, on the watcher's thread: what earlier runs of the app knew
             self._read, self._memory = self._store.trail_read(self.portal.name), self._store.schedule_memory(
                 self.portal.name)
-            self._loaded = True
+            self._loaded = self._store.unreadable is None and self._store.problem is None  # else again later
         self._keep(history, poll.at)
         vanished = schedule is None and self._memory is not None and self._memory.seen_at is not None \
             and self._memory.gone_at is None

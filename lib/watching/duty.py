@@ -16,16 +16,19 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from lib.db.store import HistoryStore
+from lib import i18n
+from lib.db import lease as lease_sql
+from lib.db.store import HistoryStore, StoreAway
 from lib.jobs.forecast import Past
 from lib.jobs.timeline import Timeline
 from lib.portal.client import post_webhook
 from lib.portal.models import BackupsAnswer, Operation
 from lib.settings.config import AppConfig
-from lib.watching import health
+from lib.watching import health, messages
 from lib.watching.counts import Counts
-from lib.watching.health import Holder
+from lib.watching.health import Holder, Unwatched
 from lib.watching.lease import Lease, me
+from lib.watching.notify import Notifier
 from lib.watching.poller import Poll
 from lib.watching.reader import DatabaseReader
 from lib.watching.source import Delivery
@@ -52,16 +55,21 @@ class OnDuty:
                                      heartbeat=HEARTBEAT, me=self.lease.me, counts=self.counts,
                                      compose=compose)
         self._lock = threading.Lock()
-        self.lease = Lease(store, me(role), acquire=acquire, on_duty=self._duty, health=self._published, **lease)
+        self._send, self._told, self._teller = send, set[str](), None
+        self.lease = Lease(store, me(role), acquire=acquire, on_duty=self._duty, health=self._published,
+                           on_step=self._tell_unwatched, **lease)
 
     def start(self) -> OnDuty:
-        self.store.open()
+        """The lease's first look makes (or upgrades) the schema: one wait, not two, on a database that does
+        not answer (the first page after a boot waits for this)."""
         self.lease.start()
         return self
 
     def stop(self) -> None:
         """Stop watching (what waits is written) and hand the watch over at once."""
         self.lease.stop()
+        if self._teller is not None:
+            self._teller.stop()
 
     def _duty(self, on: bool) -> None:
         with self._lock:
@@ -86,6 +94,35 @@ class OnDuty:
 
     def holder(self) -> Holder | None:
         return self.lease.holder()
+
+    def _tell_unwatched(self) -> None:
+        """A copy that must never watch tells the channels, once among all copies, that nobody watches."""
+        gone, row = self.lease.unwatched(), self.lease.row
+        channels = self.config.webhook_url or self.config.notify_urls
+        if self.lease.may_watch or not channels or gone is None or gone.since is None or row is None:
+            return
+        key = ("watch", "unwatched", f"{row.since:.0f}-{row.beat}")  # this holder's last word
+        name = "|".join(key)
+        if name in self._told:
+            return
+        said = messages.nobody_watches(gone.since)
+        try:
+            first = self.store.at_once(lambda conn: lease_sql.first_to_decide(
+                conn, name, json.dumps(said.to_json()), self.clock()))
+        except StoreAway:
+            return  # tried again at the next beat
+        self._told.add(name)
+        if first:
+            if self._teller is None:
+                self._teller = Notifier(self.config.webhook_url, self.store, send=self._send, clock=self.clock,
+                                        counts=self.counts, viewer=i18n.viewer(self.config.notify_language, None),
+                                        urls=self.config.notify_urls, app_url=self.config.app_url)
+                self._teller.start()
+            self._teller.notify(key, said)
+
+    def unwatched(self) -> Unwatched | None:
+        """Nobody watches (see :meth:`lib.watching.lease.Lease.unwatched`): every page says so."""
+        return self.lease.unwatched()
 
     def health(self, *, names: bool) -> tuple[int, dict[str, Any]]:
         """What /healthz answers here: from this copy's own checks while it watches, else from what the

@@ -38,6 +38,14 @@ class Holder:
     alone: bool = False  # this process watches without the lease: the database cannot be reached
 
 
+@dataclass(frozen=True)
+class Unwatched:
+    """Nobody watches: the copy that wrote the history stopped (or none ever has), as a copy that only
+    reads the database can tell."""
+
+    since: float | None  # the holder's last renewal (its clock); None: nothing has ever held the watch
+
+
 def answer(holder: Holder | None, checks: dict[str, Check], now: float, started: float, *, names: bool,
            problem: str = "") -> tuple[int, dict[str, Any]]:
     """The status code and the JSON body. ``now`` and ``started`` (when the watch began) are on the

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from lib.db import lease
 from lib.db.lease import LeaseRow, Me
 from lib.db.store import HistoryStore, StoreAway
-from lib.watching.health import Holder
+from lib.watching.health import Holder, Unwatched
 
 #: a holder not heard from for this long is gone, and another copy takes over
 TTL = 15.0
@@ -44,16 +44,18 @@ def me(role: str) -> Me:
 
 class Lease:
     def __init__(self, store: HistoryStore, who: Me, *, acquire: bool, on_duty: Callable[[bool], None],
-                 health: Callable[[], str] = lambda: "{}", ttl: float = TTL, beat: float = BEAT,
+                 health: Callable[[], str] = lambda: "{}", on_step: Callable[[], None] = lambda: None,
+                 ttl: float = TTL, beat: float = BEAT,
                  wall: Callable[[], float] = time.time, mono: Callable[[], float] = time.monotonic):
         """``acquire``: False for an app that must never watch (``watcher = "external"``); ``on_duty`` is
         told True when this copy starts watching and False when it stops; ``health`` is the JSON the
-        holder publishes for the others' /healthz."""
+        holder publishes for the others' /healthz; ``on_step`` is called after every round."""
         self.store, self.me = store, who
-        self._acquire, self._on_duty, self._health = acquire, on_duty, health
+        self._acquire, self._on_duty, self._health, self._on_step = acquire, on_duty, health, on_step
         self._ttl, self._beat, self._wall, self._mono = ttl, beat, wall, mono
         self._holding = self._alone = self._acting = False
         self.row: LeaseRow | None = None  # the lease as last read
+        self.read_once = False  # the lease was read at least once (before that, nothing is known)
         self._seen: tuple[str, int] | None = None  # (holder, beat) as last seen change
         self._seen_at = self._db_at = mono()  # when that changed; when the database last answered
         self._lock = threading.RLock()
@@ -63,6 +65,11 @@ class Lease:
     @property
     def holding(self) -> bool:
         return self._holding
+
+    @property
+    def may_watch(self) -> bool:
+        """False for a copy that must never watch (``watcher = "external"``)."""
+        return self._acquire
 
     @property
     def acting(self) -> bool:
@@ -103,10 +110,11 @@ class Lease:
                 return
             try:
                 self._round()
-                self._db_at, self._alone = self._mono(), False
+                self._db_at, self._alone, self.read_once = self._mono(), False, True
             except StoreAway:
                 self._away()
             self._duty(self._holding or self._alone)
+        self._on_step()
 
     def _round(self) -> None:
         now = self._wall()
@@ -159,8 +167,29 @@ class Lease:
         if row is None or not row.holder:
             return None
         mine = row.holder == self.me.id
-        alive = self._holding if mine else self._mono() - self._seen_at < self._ttl
+        alive = self._holding if mine else not self._quiet(row)
         return Holder(row.role, row.host, row.pid, row.since, mine, alive)
+
+    def unwatched(self) -> Unwatched | None:
+        """Whether nobody watches, as this copy can tell: the holder stopped (handed over, or has not
+        renewed for :data:`TTL`), or no copy ever held the watch. None while this copy watches, while
+        another does, and while the lease cannot be read (then nothing is known)."""
+        if self._acting or not self.read_once or self.database_away:
+            return None
+        row = self.row
+        if row is None:
+            return Unwatched(None)
+        if not row.holder or (row.holder != self.me.id and self._quiet(row)):
+            return Unwatched(row.renewed)
+        return None
+
+    def _quiet(self, row: LeaseRow) -> bool:
+        """The holder has not renewed for TTL on this copy's clock (or, for a copy that has just started,
+        by the wall clock: a lease last renewed long ago)."""
+        if self._mono() - self._seen_at >= self._ttl:
+            return True
+        late = self._wall() - row.renewed
+        return late > self._ttl + SKEW or (row.host == self.me.host and late > self._ttl)
 
     def holder_now(self) -> float | None:
         """The holder's clock now, as far as this copy can tell (its last renewal, plus the time since)."""

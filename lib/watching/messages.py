@@ -164,3 +164,8 @@ def no_schedule(portal: str, label: str) -> Note:
     return Note(M_("ℹ️ {label}: this portal has no automatic backups (no backup schedule is set up in DocSpace).",
               label=label), link=page("backups", portal))
 
+
+def nobody_watches(last: float) -> Msg:
+    """The watcher stopped writing to the history, and no copy that may watch took over."""
+    return M_("⚠️ Nobody is watching the portals: the watcher stopped writing to the history at {time}, so no "
+              "alerts will come until it runs again (python -m lib.watch).", time=At(last))

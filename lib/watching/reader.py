@@ -21,7 +21,7 @@ from lib.portal.errors import Recalled
 from lib.portal.models import Operation
 from lib.settings.config import AppConfig
 from lib.watching import endpoint_state
-from lib.watching.health import Holder
+from lib.watching.health import Holder, Unwatched
 from lib.watching.poller import Poll
 from lib.watching.recording import LEARN_FROM, SCOPES
 
@@ -123,6 +123,9 @@ class DatabaseReader:
         """A reader alone knows nothing of the lease (:class:`~lib.watching.duty.OnDuty` does)."""
         return None
 
+    def unwatched(self) -> Unwatched | None:
+        """A reader alone cannot tell (:class:`~lib.watching.duty.OnDuty` can)."""
+        return None
 
     # ------------------------------------------------------------ reading, kept briefly
 

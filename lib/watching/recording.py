@@ -64,6 +64,8 @@ class Recording:
         #: what earlier runs teach about this one ("done around …")
         self.learned: forecast.EarlierRuns | None = None
         self.snapshot = self.timeline.snapshot()
+        #: what the database knew was read (False while it could not be: it is taken up once it can)
+        self.resumed = False
 
     @property
     def stored(self) -> bool:
@@ -73,6 +75,7 @@ class Recording:
     def resume(self) -> None:
         """Continue from the database: the newest operation, with its points, and the ones before it."""
         recent = self._store.recent_operations(self.portal, self.operation.noun, self.scope, limit=50)
+        self.resumed = self._store.unreadable is None
         if not recent:
             return
         newest, earlier = recent[0], recent[1:]
@@ -86,13 +89,61 @@ class Recording:
         self._learn()
         self.snapshot = self.timeline.snapshot()
 
+    def rewrite(self) -> None:
+        """Write again what is known here (the history file was made again): the current operation with
+        its change points, and the ended ones kept to learn from."""
+        known = [(op, points) for op, points in self._past if op.id != self.timeline.run_id]
+        if self._op is not None:
+            known.append((self._op, [p for p in self.timeline.points if self.stored]))
+        for op, points in known:
+            self._store.begin_operation(op)
+            for point in points:
+                self._store.add_point(op.id, point)
+
+    def take_up(self) -> None:
+        """The database can be read again after this recording began without it (a restart while it was
+        down): the run going on is the one it knew (its real start, its points before), and so are the
+        ended ones. What was recorded meanwhile goes on after them."""
+        recent = self._store.recent_operations(self.portal, self.operation.noun, self.scope, limit=50)
+        if self._store.unreadable is not None:
+            return
+        self.resumed, t = True, self.timeline
+        mine = next((op for op in recent if op.id == t.run_id), None) if self.stored and self._op else None
+        known = {op.id for op in recent}
+        runs = [op.as_run() for op in reversed(recent) if op.ended is not None and op.id != t.run_id]
+        runs += [r for r in t.runs if r.id not in known]
+        if mine is not None and self._op is not None:
+            points = self._store.points_of(mine.id)
+            since = points[-1].at if points else float("-inf")
+            fresh = Timeline.resume(self.operation, mine.id, points + [p for p in t.points if p.at > since], runs)
+            for name in ("polls", "last_poll_at", "last_ok_at", "last_progress", "last_problem", "failures",
+                         "poll_times"):
+                setattr(fresh, name, getattr(t, name))
+            self.timeline = fresh
+            self._op = replace(self._op, first_seen=mine.first_seen, first_percent=mine.first_percent,
+                               started=mine.started if mine.started is not None else self._op.started)
+            if mine.running:
+                self._watched.add(mine.id)
+            if not self._op.running:
+                self.last_ended = self._op
+        self.last_ended = self.last_ended or next((op for op in recent if not op.running), None)
+        if not self._past:
+            self._past = [(op, self._store.points_of(op.id)) for op in recent
+                          if op.outcome == "completed"][:LEARN_FROM]
+            self._learn()
+        self.snapshot = self.timeline.snapshot()
+
     def record(self, poll: Poll[Progress | None]) -> None:
+        if not self.resumed and self._store.problem is None:  # the writes go through: it answers again (a
+            self.take_up()  # read while it does not would hold up this check for the connect timeout)
         t = self.timeline
         run_before, failures_before = t.run_id, t.failures
         self._answered = t.last_ok_at is not None  # the portal had answered before this answer
         changed = t.record(poll.at, poll.result)
         if t.run_id != run_before and self._op is not None and self._op.id == run_before and self._op.running:
             self._vanished()
+        if t.run_id != run_before:
+            self._again()
         if changed:
             self._changed(t.points[-1])
         self._outages(poll, failures_before)
@@ -170,6 +221,19 @@ class Recording:
         self._op = None
         log.info("%s: the %s went away without a final answer (%s)", self.portal, self.operation.noun, outcome)
 
+    def _again(self) -> None:
+        """The timeline took up a run it had filed (its task answered again): the same operation, running
+        again if it runs (its row reopened), else still ended as it was."""
+        known = next((op for op in (self._op, self.last_ended) if op is not None and op.id == self.timeline.run_id),
+                     None)
+        if known is None:
+            return
+        if not known.running and self.timeline.phase.running:
+            known = replace(known, outcome="running", ended=None)
+            self._store.begin_operation(known)  # reopens its row
+            self._watched.add(known.id)
+        self._op = known
+
     def _ended(self, op: RecordedOperation) -> None:
         self._op = op
         self.last_ended = op
@@ -226,7 +290,7 @@ class Recording:
                              messages.stall_reminder(self.portal, self.label, noun, stalled, pct))
         elif self._stall_told is not None:
             self._stall_told = None
-            if self._remind_after:
+            if self._remind_after and t.phase.running:  # (an end is told by its outcome message: one, not two)
                 self._notify((*key, "stall-over"),
                              messages.stall_over(self.portal, self.label, noun, t.phase.running, t.phase.value, pct))
 

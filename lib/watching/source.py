@@ -11,7 +11,7 @@ from lib.i18n import Msg
 from lib.jobs.forecast import Past
 from lib.jobs.timeline import Timeline
 from lib.portal.models import BackupsAnswer, Operation
-from lib.watching.health import Holder
+from lib.watching.health import Holder, Unwatched
 from lib.watching.poller import Poll
 
 
@@ -53,5 +53,8 @@ class Source(Protocol):
 
     def holder(self) -> Holder | None:
         """Which copy holds the watch (None when that is not known here)."""
+
+    def unwatched(self) -> Unwatched | None:
+        """Nobody watches: the copy that wrote the history stopped, or none ever ran (None while watched)."""
 
     def stop(self) -> None: ...

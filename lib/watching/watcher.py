@@ -11,6 +11,7 @@ database: :class:`~lib.watching.duty.OnDuty` starts one only while its copy hold
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
@@ -33,7 +34,7 @@ from lib.watching.backups_watch import BackupsWatch
 from lib.watching.counts import Counts
 from lib.watching.due import DueQueue
 from lib.watching.endpoint import LOOK_GRACE, Endpoint
-from lib.watching.health import Check, Holder
+from lib.watching.health import Check, Holder, Unwatched
 from lib.watching.notify import Notifier
 from lib.watching.outbox import Compose, Outbox
 from lib.watching.poller import Poll, Poller
@@ -82,6 +83,7 @@ class Watcher:
         self._thread: threading.Thread | None = None
         self._pruned = 0.0
         self._remind_after = config.remind_hours * 3600 if config.remind_hours else None
+        store.new_file.append(self._rewrite)  # the history file deleted under the app: write what is known
         for portal in config.portals:
             self._endpoint(portal.name, "restore", None, default=True)
             if portal.api_key:
@@ -114,6 +116,8 @@ class Watcher:
         self._pool.shutdown(wait=False, cancel_futures=True)
         self.notifier.stop()
         self.outbox.stop()
+        with contextlib.suppress(ValueError):
+            self.store.new_file.remove(self._rewrite)
         self.store.flush()
         for client in self._clients.values():
             client.close()
@@ -178,6 +182,16 @@ class Watcher:
 
     def holder(self) -> Holder | None:
         """A watcher alone knows nothing of other copies (:class:`~lib.watching.duty.OnDuty` does)."""
+        return None
+
+    def _rewrite(self) -> None:
+        """The history file was deleted under the app and made again: what is known here goes into it."""
+        for ep in list(self._endpoints.values()):
+            if ep.recording is not None:
+                ep.recording.rewrite()
+
+    def unwatched(self) -> Unwatched | None:
+        """This watcher watches."""
         return None
 
     def checks(self) -> dict[str, Check]:
@@ -260,7 +274,9 @@ class Watcher:
 
     def _fetch(self, ep: Endpoint, interval: float) -> None:
         """On a pool thread: one fetch, recorded. Not under the watcher's lock, so viewers never wait
-        on the portal or the database; an endpoint has one fetch at a time, so its recording has one writer."""
+        on the portal or the database; an endpoint has one fetch at a time, so its recording has one writer.
+        Reads of the history here answer from memory while the database fails: a check never waits on it."""
+        self.store.checking = True
         try:
             poll = ep.poller.fetch(interval)
             self.counts.checked(ep.portal.name, ep.kind, poll.ok)
@@ -273,6 +289,7 @@ class Watcher:
             else:
                 self._backups_answered(ep, poll)
         finally:
+            self.store.checking = False
             with self._cond:
                 ep.in_flight = False
                 ep.answered = True

@@ -1,0 +1,47 @@
+"""The history file deleted while the app runs (a cleanup script, a redeploy that wipes the folder): the
+store notices that its path no longer names the file it has open, says so in one sentence, and starts a
+new file with what the watcher knows, instead of writing on into the deleted file. A real watcher, HTTP
+to the simulator, a real SQLite file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lib.db.store import HistoryStore
+from lib.portal.models import Operation
+from lib.settings.config import AppConfig, PortalConfig
+from lib.watching.watcher import Watcher
+from simulator import ManualClock, Simulator
+from tests.factories import EN, KEY
+from tests.servers import wait_until
+
+
+def test_a_deleted_history_file_is_made_again_with_what_is_known(tmp_path: Path) -> None:
+    clock = ManualClock()
+    path = tmp_path / "history.sqlite3"
+    url = f"sqlite:///{path}"
+    with Simulator("restore", api_key=KEY, clock=clock) as sim:
+        config = AppConfig((PortalConfig("prod", sim.url, "Production", KEY),), refresh_seconds=5, history_url=url)
+        store = HistoryStore(url, clock=clock)
+        watcher = Watcher(config, store, clock=clock)
+        try:
+            for _ in range(8):
+                clock.advance(30)
+                watcher.sync()
+            assert store.flush() and store.replaced is None
+            for name in ("history.sqlite3", "history.sqlite3-wal", "history.sqlite3-shm"):
+                (tmp_path / name).unlink(missing_ok=True)  # the folder is wiped
+            wait_until(lambda: (clock.advance(30), watcher.sync(), store.flush(), store.replaced)[-1],
+                       "the store notices", timeout=10)
+            assert EN.say(store.replaced) == ("The history file was deleted while the app ran; a new one was started "
+                                              "with what this app knew then (what was recorded before that is gone).")
+            assert path.exists()
+            known = watcher.progress("prod", Operation.RESTORE)
+        finally:
+            watcher.stop()
+            store.close()
+    again = HistoryStore(url)
+    (op,) = again.operations()
+    assert op.id == known.run_id and op.outcome == "running" and op.first_seen == known.first_seen
+    assert [p.at for p in again.points_of(op.id)] == [p.at for p in known.points]
+    again.close()
