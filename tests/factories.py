@@ -73,3 +73,21 @@ def timeline(*polls: tuple[float, object], op: Operation = Operation.RESTORE, st
     for at, result in polls:
         t.record(start + at, result)  # type: ignore[arg-type]
     return t
+
+
+class Mono:
+    """A monotonic clock that moves only when told (a copy's lease timing, in tests of several copies)."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def copy(config, url: str, clock: ManualClock, mono: Mono):
+    """One copy, as a process of its own would be: its own store and lease; its lease moves only when told."""
+    from lib.db.store import HistoryStore
+    from lib.watching.duty import OnDuty
+
+    return OnDuty(config, HistoryStore(url, clock=clock), clock=clock, beat=3600, mono=mono, wall=clock)

@@ -19,12 +19,11 @@ from lib.portal.models import Operation
 from lib.settings.config import load
 from lib.settings.errors import ConfigError
 from lib.watching import messages
-from lib.watching.duty import OnDuty
 from lib.watching.lease import BEAT, TTL
 from lib.watching.notify import Notifier
 from simulator import Simulator
 from tests.apptest import make_app
-from tests.factories import KEY, T0, ManualClock
+from tests.factories import KEY, T0, ManualClock, Mono, copy
 from tests.pg import count_rows
 from tests.servers import wait_until
 
@@ -239,13 +238,3 @@ def test_two_copies_tell_each_channel_once(url: str, tmp_path: Path) -> None:
     assert count_rows(url, schema.notifications) == 2  # the message (the webhook's claim), the channel's claim
 
 
-class Mono:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def copy(config, url: str, clock: ManualClock, mono: Mono) -> OnDuty:
-    return OnDuty(config, HistoryStore(url, clock=clock), clock=clock, beat=3600, mono=mono, wall=clock)

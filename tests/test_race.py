@@ -12,26 +12,12 @@ from lib.db.store import HistoryStore
 from lib.jobs.phases import Phase
 from lib.portal.models import Operation
 from lib.settings.config import load
-from lib.watching.duty import OnDuty
 from lib.watching.lease import BEAT, TTL
 from simulator import Simulator
 from tests.canned import Canned
-from tests.factories import KEY, T0, ManualClock
+from tests.factories import KEY, T0, ManualClock, Mono, copy
 from tests.pg import count_rows
 from tests.servers import wait_until
-
-
-class Mono:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def copy(config, url: str, clock: ManualClock, mono: Mono) -> OnDuty:
-    """One copy, as a process of its own would be: its own store and lease; its lease moves only when told."""
-    return OnDuty(config, HistoryStore(url, clock=clock), clock=clock, beat=3600, mono=mono, wall=clock)
 
 
 def test_two_holders_overlapping_write_one_operation_and_send_one_message(url: str) -> None:

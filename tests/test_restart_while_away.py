@@ -17,19 +17,13 @@ from lib.watching.duty import OnDuty
 from lib.watching.lease import BEAT, TTL
 from simulator import Simulator
 from tests.canned import Canned
-from tests.factories import EN, KEY, T0, ManualClock
+from tests.factories import EN, KEY, T0, ManualClock, Mono
 from tests.pg import Cluster
 from tests.servers import wait_until
 
 pytestmark = pytest.mark.slow
 
 
-class Mono:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def test_a_restart_while_the_database_is_down(pg_cluster: Cluster, pg_url: str) -> None:
