@@ -334,3 +334,25 @@ def test_an_outcome_decided_by_a_copy_that_stopped_is_emailed_by_the_next_once(s
         store.flush()
     assert [m["Subject"] for m in inbox.wait(1)] == ["✅ Portal 0: the restore completed."]
     store.close()
+
+
+def test_emails_sent_and_failed_are_counted_for_metrics(smtp, manual_clock: ManualClock) -> None:  # noqa: F811
+    from datetime import UTC, datetime
+
+    from lib.views.digest import compose
+    from lib.watching.counts import Counts
+    from lib.watching.outbox import Outbox
+    from tests.servers import free_port
+
+    inbox, port = smtp
+    manual_clock.advance(datetime(2026, 11, 30, 8, tzinfo=UTC).timestamp() - manual_clock())  # Monday 08:00
+    for reachable, expected in ((True, (2, 0)), (False, (0, 2))):
+        store = HistoryStore("sqlite://", clock=manual_clock)
+        cfg = AppConfig((PortalConfig("p0", "https://p0.example.com", "Portal 0", KEY),), history_url="sqlite://",
+                        mail=mail_settings(port if reachable else free_port(),
+                                           digest_to=("boss@example.com", "ivy@example.com")))
+        counts = Counts()
+        Outbox(cfg, store, clock=manual_clock, compose=compose, counts=counts).digest_if_due()
+        assert counts.mails() == expected
+        store.close()
+    assert len(inbox.wait(2)) == 2

@@ -104,6 +104,11 @@ class _Collector(Collector):
                        [(list(k), v) for k, v in sorted(failures.items())])
         yield _counter("docspace_notifications_sent", "Messages this process delivered", [], [([], sent)])
         yield _counter("docspace_notifications_failed", "Message deliveries that failed", [], [([], failed)])
+        mails_sent, mails_failed = self.copy.counts.mails()
+        yield _counter("docspace_emails_sent", "Outcome emails and weekly summaries this process sent",
+                       [], [([], mails_sent)])
+        yield _counter("docspace_emails_failed", "Outcome emails and weekly summaries that could not be sent", [],
+                       [([], mails_failed)])
 
 
 #: the gauges every restore and backup has: name -> help

@@ -30,6 +30,7 @@ from lib.db.store import HistoryStore, StoreAway
 from lib.i18n import Msg, Viewer
 from lib.settings.config import AppConfig
 from lib.watching import mailer, subscribers
+from lib.watching.counts import Counts
 from lib.watching.messages import Note, stored_note
 
 OUTCOMES = ("completed", "failed", "cancelled")
@@ -65,8 +66,9 @@ class _Email:
 class Outbox:
     def __init__(self, config: AppConfig, store: HistoryStore, *, clock: Callable[[], float] = time.time,
                  me: lease.Me | None = None, send: mailer.Send = mailer.send, compose: Compose | None = None,
-                 retry_delays: tuple[float, ...] = RETRY_DELAYS):
+                 retry_delays: tuple[float, ...] = RETRY_DELAYS, counts: Counts | None = None):
         self.config = config
+        self._counts = counts or Counts()
         self.settings = config.mail
         self._store = store
         self._clock = clock
@@ -223,6 +225,7 @@ class Outbox:
             with self._cond:
                 email.next_try = now + self._delays[email.attempts - 1]
         self.last_error = error.said if error else None
+        self._counts.mailed(error is None)
         if error is None:
             self.sent += 1
             log.info("email sent: %s", email.key.rpartition("|mail|")[0] or email.key.rpartition("|")[0])

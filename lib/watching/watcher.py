@@ -70,7 +70,7 @@ class Watcher:
                                  viewer=i18n.viewer(config.notify_language, None), urls=config.notify_urls,
                                  app_url=config.app_url)
         # email to subscribers (issue #22): told every notification decided, beside the webhook
-        self.outbox = Outbox(config, store, clock=clock, me=me, compose=compose)
+        self.outbox = Outbox(config, store, clock=clock, me=me, compose=compose, counts=self.counts)
         self._clients = {p.name: DocSpaceClient(p.url, p.api_key) for p in config.portals}
         self._endpoints: dict[tuple[str, str, bool | None], Endpoint] = {}
         self._due = DueQueue()
