@@ -13,17 +13,14 @@ from lib.db.store import HistoryStore
 from lib.portal.models import Operation
 from lib.settings.config import load
 from lib.views.status import ended_words
-from lib.watching.duty import OnDuty
 from lib.watching.lease import BEAT, TTL
 from simulator import Simulator
 from tests.canned import Canned
-from tests.factories import EN, KEY, T0, ManualClock, Mono
+from tests.factories import EN, KEY, T0, ManualClock, Mono, copy
 from tests.pg import Cluster
 from tests.servers import wait_until
 
 pytestmark = pytest.mark.slow
-
-
 
 
 def test_a_restart_while_the_database_is_down(pg_cluster: Cluster, pg_url: str) -> None:
@@ -33,7 +30,7 @@ def test_a_restart_while_the_database_is_down(pg_cluster: Cluster, pg_url: str) 
         config = load({"portals": {"prod": {"url": sim.url, "label": "Production"}},
                        "monitor": {"refresh_seconds": 2}, "notify": {"webhook_url": f"{hook.url}/hook"},
                        "history": {"url": pg_url}})
-        first = OnDuty(config, HistoryStore(pg_url, clock=clock), clock=clock, beat=3600, mono=Mono(), wall=clock)
+        first = copy(config, pg_url, clock, Mono())
         first.start()
         assert first.watcher is not None
         first.watcher.sync()  # seen at 0 %: its start is known
@@ -46,7 +43,7 @@ def test_a_restart_while_the_database_is_down(pg_cluster: Cluster, pg_url: str) 
         first.store.close()
         pg_cluster.stop()  # …while the database is down
         mono = Mono()
-        again = OnDuty(config, HistoryStore(pg_url, clock=clock), clock=clock, beat=3600, mono=mono, wall=clock)
+        again = copy(config, pg_url, clock, mono)
         try:
             again.start()
             mono.now += TTL + 1  # nobody can tell who watches: after the TTL it watches on its own
@@ -93,7 +90,7 @@ def test_an_overdue_alert_sent_before_a_restart_while_away_is_not_sent_again(pg_
         config = load({"portals": {"prod": {"url": sim.url, "api_key": KEY, "label": "Production"}},
                        "monitor": {"refresh_seconds": 2}, "notify": {"webhook_url": f"{hook.url}/hook"},
                        "history": {"url": pg_url}})
-        first = OnDuty(config, HistoryStore(pg_url, clock=clock), clock=clock, beat=3600, mono=Mono(), wall=clock)
+        first = copy(config, pg_url, clock, Mono())
         first.start()
         assert first.watcher is not None
         first.watcher.sync()
@@ -102,7 +99,7 @@ def test_an_overdue_alert_sent_before_a_restart_while_away_is_not_sent_again(pg_
         first.store.close()
         pg_cluster.stop()
         mono = Mono()
-        again = OnDuty(config, HistoryStore(pg_url, clock=clock), clock=clock, beat=3600, mono=mono, wall=clock)
+        again = copy(config, pg_url, clock, mono)
         try:
             again.start()
             mono.now += TTL + 1

@@ -1,11 +1,14 @@
 """What this process did since it started, counted for /metrics: checks and failed checks per portal and
-endpoint, messages sent and failed, emails to people (outcomes, the weekly summary) sent and failed. Plain
-counters behind one lock: the watcher's threads only add."""
+endpoint, and deliveries made and failed — messages to the channels, emails to people (outcomes, the weekly
+summary). Plain counters behind one lock: the watcher's threads only add."""
 
 from __future__ import annotations
 
 import threading
 from collections import Counter
+
+#: what is delivered: "message" (the webhook and the channels) or "email" (lib.watching.outbox)
+Delivered = tuple[str, bool]
 
 
 class Counts:
@@ -13,10 +16,7 @@ class Counts:
         self._lock = threading.Lock()
         self.checks: Counter[tuple[str, str]] = Counter()  # (portal, endpoint) -> checks made
         self.failures: Counter[tuple[str, str]] = Counter()  # (portal, endpoint) -> checks that failed
-        self.sent = 0
-        self.failed = 0
-        self.mails_sent = 0  # emails to subscribers and digest recipients (lib.watching.outbox)
-        self.mails_failed = 0
+        self.delivered: Counter[Delivered] = Counter()  # (what, sent?) -> deliveries tried
 
     def checked(self, portal: str, endpoint: str, ok: bool) -> None:
         with self._lock:
@@ -24,24 +24,11 @@ class Counts:
             if not ok:
                 self.failures[portal, endpoint] += 1
 
-    def notified(self, ok: bool) -> None:
+    def told(self, what: str, ok: bool) -> None:
+        """A delivery of ``what`` ("message", "email") was tried: sent (``ok``) or failed."""
         with self._lock:
-            if ok:
-                self.sent += 1
-            else:
-                self.failed += 1
+            self.delivered[what, ok] += 1
 
-    def mailed(self, ok: bool) -> None:
+    def snapshot(self) -> tuple[dict[tuple[str, str], int], dict[tuple[str, str], int], dict[Delivered, int]]:
         with self._lock:
-            if ok:
-                self.mails_sent += 1
-            else:
-                self.mails_failed += 1
-
-    def mails(self) -> tuple[int, int]:
-        with self._lock:
-            return self.mails_sent, self.mails_failed
-
-    def snapshot(self) -> tuple[dict[tuple[str, str], int], dict[tuple[str, str], int], int, int]:
-        with self._lock:
-            return dict(self.checks), dict(self.failures), self.sent, self.failed
+            return dict(self.checks), dict(self.failures), dict(self.delivered)

@@ -97,19 +97,22 @@ class _Collector(Collector):
                      backup_age)
 
     def _counters(self) -> Iterator[Metric]:
-        checks, failures, sent, failed = self.copy.counts.snapshot()
+        checks, failures, delivered = self.copy.counts.snapshot()
         yield _counter("docspace_checks", "Checks this process made", ["portal", "endpoint"],
                        [(list(k), v) for k, v in sorted(checks.items())])
         yield _counter("docspace_check_failures", "Checks this process made that failed", ["portal", "endpoint"],
                        [(list(k), v) for k, v in sorted(failures.items())])
-        yield _counter("docspace_notifications_sent", "Messages this process delivered", [], [([], sent)])
-        yield _counter("docspace_notifications_failed", "Message deliveries that failed", [], [([], failed)])
-        mails_sent, mails_failed = self.copy.counts.mails()
-        yield _counter("docspace_emails_sent", "Outcome emails and weekly summaries this process sent",
-                       [], [([], mails_sent)])
-        yield _counter("docspace_emails_failed", "Outcome emails and weekly summaries that could not be sent", [],
-                       [([], mails_failed)])
+        for name, (what, ok), help_text in _DELIVERIES:
+            yield _counter(name, help_text, [], [([], delivered.get((what, ok), 0))])
 
+
+#: the delivery counters: name, (what, sent?), help
+_DELIVERIES = (
+    ("docspace_notifications_sent", ("message", True), "Messages this process delivered"),
+    ("docspace_notifications_failed", ("message", False), "Message deliveries that failed"),
+    ("docspace_emails_sent", ("email", True), "Outcome emails and weekly summaries this process sent"),
+    ("docspace_emails_failed", ("email", False), "Outcome emails and weekly summaries that could not be sent"),
+)
 
 #: the gauges every restore and backup has: name -> help
 _JOB_GAUGES = {

@@ -288,7 +288,7 @@ class Notifier:
             log.info("notification sent: %s (%s)", title, lane.name)
         else:
             log.warning("%s", said)
-        self._counts.notified(error is None)
+        self._counts.told("message", error is None)
         self._written(lane.claim_key(delivery.key), delivery, now, error)
 
     def _written(self, key: str, delivery: _Delivery, now: float, error: Msg | None) -> None:

@@ -225,7 +225,7 @@ class Outbox:
             with self._cond:
                 email.next_try = now + self._delays[email.attempts - 1]
         self.last_error = error.said if error else None
-        self._counts.mailed(error is None)
+        self._counts.told("email", error is None)
         if error is None:
             self.sent += 1
             log.info("email sent: %s", email.key.rpartition("|mail|")[0] or email.key.rpartition("|")[0])
