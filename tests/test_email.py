@@ -356,3 +356,32 @@ def test_emails_sent_and_failed_are_counted_for_metrics(smtp, manual_clock: Manu
         assert (counts.delivered["email", True], counts.delivered["email", False]) == expected
         store.close()
     assert len(inbox.wait(2)) == 2
+
+
+def test_a_weekly_summary_that_cannot_be_sent_is_retried_as_an_email_is_then_given_up(
+        manual_clock: ManualClock) -> None:
+    """Its mail server is down all morning: tries after 0 s, 30 s, 2 min and 10 min, then none — not one
+    every round of the outbox for the whole day."""
+    from datetime import UTC, datetime
+
+    from lib.views.digest import compose
+    from lib.watching.counts import Counts
+    from lib.watching.outbox import Outbox
+    from tests.servers import free_port
+
+    manual_clock.advance(datetime(2026, 11, 30, 8, tzinfo=UTC).timestamp() - manual_clock())  # Monday 08:00
+    store = HistoryStore("sqlite://", clock=manual_clock)
+    cfg = AppConfig((PortalConfig("p0", "https://p0.example.com", "Portal 0", KEY),), history_url="sqlite://",
+                    mail=mail_settings(free_port(), digest_to=("boss@example.com",)))
+    counts = Counts()
+    outbox = Outbox(cfg, store, clock=manual_clock, compose=compose, counts=counts)
+    tried_at = []
+    for _ in range(6 * 120):  # every 30 s (the outbox's idle round) for six hours
+        before = counts.delivered["email", False]
+        outbox.digest_if_due()
+        if counts.delivered["email", False] > before:
+            tried_at.append(manual_clock() - datetime(2026, 11, 30, 8, tzinfo=UTC).timestamp())
+        manual_clock.advance(30)
+    assert tried_at == [0, 30, 150, 750]
+    assert counts.delivered["email", True] == 0
+    store.close()

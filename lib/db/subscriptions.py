@@ -151,8 +151,10 @@ def release(conn: Connection, key: str) -> None:
                  .values(holder="", claimed=None))
 
 
-def was_sent(conn: Connection, key: str) -> bool:
-    return conn.execute(select(notifications.c.sent).where(notifications.c.key == key)).scalar() is not None
+def tries_of(conn: Connection, key: str) -> tuple[bool, int]:
+    """Whether the email under ``key`` was sent, and how many times sending it was tried (0: never)."""
+    row = conn.execute(select(notifications.c.sent, notifications.c.attempts).where(notifications.c.key == key)).first()
+    return (False, 0) if row is None else (row.sent is not None, row.attempts or 0)
 
 
 def rows(conn: Connection) -> list[dict[str, Any]]:

@@ -12,6 +12,7 @@ week>|<sha>``); its content comes from the pages' own knowledge (``compose``, gi
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import secrets
@@ -78,6 +79,7 @@ class Outbox:
         self._compose = compose
         self._delays = retry_delays
         self._events: list[tuple[tuple[str, ...], Note]] = []
+        self._digest_wait: dict[str, float] = {}  # a summary whose send failed -> when to try again
         self._queue: list[_Email] = []
         self._cond = threading.Condition()
         self._stopping = threading.Event()
@@ -291,18 +293,23 @@ class Outbox:
         sent = 0
         for sha, (address, portals, language, first) in wanted.items():
             key = f"digest|{week}|{sha[:24]}"
-            if not portals or self._store.at_once(lambda conn, k=key: subs.was_sent(conn, k)):
-                continue
+            if not portals or self._digest_wait.get(key, 0.0) > now:
+                continue  # its last try failed: the next one waits as an outcome email's would
+            done, attempts = self._store.at_once(lambda conn, k=key: subs.tries_of(conn, k))
+            if done or attempts > len(self._delays):
+                continue  # sent this week, or given up on after every retry
             v = i18n.viewer(language, None).with_zone(ZoneInfo(self.settings.digest_zone))
             letter = self._compose(self._store, self.config, portals, v, now)
             link = subscribers.unsubscribe_link(self._store, self.settings, first.id) if first else None
             footer = (v._("You asked for this weekly summary on the DocSpace Backup Monitor. To stop: {link}",
                           link=link) if link else
                       v._("The app's administrator set this address up to get the weekly summary ([digest] to)."))
-            letter = mailer.Letter(address, letter.subject, letter.paragraphs, letter.links, link, footer,
-                                   letter.html_extra, letter.plain_extra, letter.attachment)
-            if self._try(_Email(key, letter, json.dumps(Msg.of("weekly summary").to_json()))):
+            email = _Email(key, dataclasses.replace(letter, to=address, unsubscribe=link, footer=footer),
+                           json.dumps(Msg.of("weekly summary").to_json()), attempts=attempts)
+            if self._try(email):
                 sent += 1
+            else:
+                self._digest_wait[key] = email.next_try
         return sent
 
 
