@@ -11,6 +11,7 @@ channel makes it inert for its own markup when it sends it: the values, never ou
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -43,6 +44,16 @@ class Note:
     @classmethod
     def of(cls, said: Note | Msg) -> Note:
         return said if isinstance(said, Note) else cls(said)
+
+
+def escaped(msg: Msg, escape: Callable[[str], str]) -> Msg:
+    """``msg`` with the words it quotes (its text values: labels, the portal's own words) made inert for
+    where it is sent (a Slack webhook, an Apprise channel, an email); our own words are left as they are."""
+    def value(v: Any) -> Any:
+        if isinstance(v, Msg):
+            return escaped(v, escape)
+        return escape(v) if type(v) is str else v
+    return Msg(msg.text, tuple((k, value(v)) for k, v in msg.values), msg.plural, msg.n, msg.context)
 
 
 def stored_note(text: str) -> Note:

@@ -39,7 +39,7 @@ from lib.i18n import ENGLISH, M_, Duration, Mn_, Msg, Viewer
 from lib.portal.client import CHANNEL_DEADLINE, post_webhook
 from lib.text import inert, slack_escape
 from lib.watching.counts import Counts
-from lib.watching.messages import Note, stored_note
+from lib.watching.messages import Note, escaped, stored_note
 
 #: seconds to wait before each retry of a failed delivery; then it gives up
 RETRY_DELAYS = (30.0, 120.0, 600.0)
@@ -97,6 +97,12 @@ def webhook_name(url: str) -> Msg:
     if "office" in host or "logic.azure.com" in host:
         return M_("The Teams webhook")
     return M_("The webhook")
+
+
+def _message_row(key: str) -> bool:
+    """A row of the notifications table that is a message for the channels: not a channel's own claim
+    (``…|ch-<hash>``), nor an email's (``…|mail|…``, ``digest|…``: lib.watching.outbox)."""
+    return not (_CHANNEL_ROW.search(key) or "|mail|" in key or key.startswith("digest|"))
 
 
 class Notifier:
@@ -160,8 +166,8 @@ class Notifier:
                 lane.owed_at = time.monotonic()
                 queued = {d.key for d in lane.queue}
                 for key, row in rows.items():
-                    if _CHANNEL_ROW.search(key) or "|mail|" in key or key.startswith("digest|"):
-                        continue  # a channel's own row, or an email's claim (lib.watching.outbox)
+                    if not _message_row(key):
+                        continue
                     self._decided.add(key)
                     mine = rows.get(lane.claim_key(key))
                     attempts = 0 if mine is None else mine["attempts"]
@@ -247,8 +253,8 @@ class Notifier:
     def said(self, lane: _Lane, note: Note) -> tuple[str, str]:
         """The title and body as this channel gets them: in the channel's language, the portal's words inert
         for its markup, and the link to the app's page when ``app_url`` is set."""
-        title = self.viewer.say(_escaped(note.title, lane.escape))
-        body = [self.viewer.say(_escaped(line, lane.escape)) for line in note.body]
+        title = self.viewer.say(escaped(note.title, lane.escape))
+        body = [self.viewer.say(escaped(line, lane.escape)) for line in note.body]
         if self.app_url and note.link:
             body.append(self.viewer.say(M_("Open it in the app: {link}", link=self.app_url + note.link)))
         return title, "\n".join(body)
@@ -300,12 +306,3 @@ class Notifier:
         except StoreAway:  # queued, in order: the channel's row first (a claim makes it, but not without a lease)
             self._store.notification_decided(key, delivery.stored, now)
             self._store.notification_tried(key, sent=sent, attempts=attempts, error=why)
-
-
-def _escaped(msg: Msg, escape: Callable[[str], str]) -> Msg:
-    """``msg`` with the words it quotes (its text values: labels, the portal's own words) made inert."""
-    def value(v: Any) -> Any:
-        if isinstance(v, Msg):
-            return _escaped(v, escape)
-        return escape(v) if type(v) is str else v
-    return Msg(msg.text, tuple((k, value(v)) for k, v in msg.values), msg.plural, msg.n, msg.context)

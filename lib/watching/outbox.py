@@ -30,28 +30,21 @@ from lib.db import subscriptions as subs
 from lib.db.store import HistoryStore, StoreAway
 from lib.i18n import Msg, Viewer
 from lib.settings.config import AppConfig
+from lib.text import clean
 from lib.watching import mailer, subscribers
 from lib.watching.counts import Counts
-from lib.watching.messages import Note, stored_note
+from lib.watching.messages import Note, escaped, stored_note
+from lib.watching.notify import CLAIM_AGAIN, CLAIM_GRACE, RESUME_WITHIN, RETRY_DELAYS
 
 OUTCOMES = ("completed", "failed", "cancelled")
 #: the last part of the key that keeps a decided event until its recipients were found
 EVENT = "mail|event"
-#: an event a stopped copy left is taken up within this time
-RESUME_WITHIN = 3600.0
-RETRY_DELAYS = (30.0, 120.0, 600.0)
-CLAIM_GRACE = 120.0
 #: the digest is sent from its hour until this long after it (an app started days later skips that week)
 DIGEST_WINDOW = 24 * 3600.0
 log = logging.getLogger(__name__)
 
 #: (store, config, portal names, viewer, now) -> the digest as a letter without its recipient
 Compose = Callable[[HistoryStore, AppConfig, list[str], Viewer, float], mailer.Letter]
-
-
-def mail_key(key: str) -> bool:
-    """A row of the notifications table that is an email's claim, not a webhook message."""
-    return "|mail|" in key or key.startswith("digest|")
 
 
 @dataclass
@@ -84,7 +77,6 @@ class Outbox:
         self._cond = threading.Condition()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
-        self.sent = 0
         self.last_error: Msg | None = None
 
     @property
@@ -170,12 +162,12 @@ class Outbox:
         by_address: dict[str, list[subs.Subscription]] = {}
         for sub in found:
             by_address.setdefault(sub.address_sha, []).append(sub)
-        label = next((p.label for p in self.config.portals if p.name == portal), portal)
         for sha, mine in by_address.items():
             first = mine[0]
             v = i18n.viewer(first.language, None)
-            said = v.say(text.title)
-            body = tuple(v.say(m) for m in text.body)
+            label = next((p.label_for(v) for p in self.config.portals if p.name == portal), portal)
+            said = v.say(escaped(text.title, clean))  # the portal's words without bidi or invisible controls
+            body = tuple(v.say(escaped(m, clean)) for m in text.body)
             link = subscribers.unsubscribe_link(self._store, self.settings, first.id)
             letter = mailer.Letter(
                 first.address, subject(said), (said, *body),
@@ -209,7 +201,7 @@ class Outbox:
         mine = self._claimed(email)
         if mine is None:
             with self._cond:
-                email.next_try = self._clock() + 5.0
+                email.next_try = self._clock() + CLAIM_AGAIN
             return False
         if not mine:
             self._drop(email)
@@ -229,7 +221,6 @@ class Outbox:
         self.last_error = error.said if error else None
         self._counts.told("email", error is None)
         if error is None:
-            self.sent += 1
             log.info("email sent: %s", email.key.rpartition("|mail|")[0] or email.key.rpartition("|")[0])
         else:
             log.warning("email not sent (%s): %s", email.key.split("|")[0], error.said)
