@@ -207,3 +207,19 @@ def test_signed_in_one_click_subscribes_the_verified_address_without_an_email(sm
         assert not inbox.messages  # no confirmation email
         (row,) = at.session_state[CONTEXT].source.store.at_once(subs.rows)
         assert row["confirmed"] is not None and row["address"] == "alice@example.com"
+
+
+def test_the_summarys_csv_keeps_the_portals_words_from_running_as_a_formula(manual_clock: ManualClock) -> None:
+    from lib.db.schema import operations
+    from lib.views.digest import _csv
+
+    store = HistoryStore("sqlite://", clock=manual_clock)
+    at = manual_clock() - 3600
+    store.at_once(lambda conn: conn.execute(operations.insert().values(
+        id="b1", portal="p0", kind="backup", scope="any", task_id="t1", first_seen=at, first_percent=0, started=at,
+        ended=at + 60, outcome="failed", last_percent=40, portal_text="=HYPERLINK(\"https://evil.example\")\u202e",
+        last_seen=at + 60)))
+    lines = _csv(store, ["p0"], manual_clock(), i18n.ENGLISH).decode().splitlines()
+    assert lines[0] == "portal,kind,started_utc,ended_utc,outcome,last_percent,portal_text"
+    assert lines[1].endswith(',failed,40,"\'=HYPERLINK(""https://evil.example"")"')
+    store.close()

@@ -9,16 +9,17 @@ month's operations is attached ("proof of backups" for auditors).
 
 from __future__ import annotations
 
-import csv
 import html
-import io
 from datetime import UTC, datetime
+from typing import Any
 
 from lib.db.store import HistoryStore
 from lib.i18n import Viewer
 from lib.jobs.recorded import RecordedOperation
 from lib.jobs.schedule import next_due
 from lib.settings.config import AppConfig
+from lib.text import clean
+from lib.views.export import table_csv
 from lib.views.history import portal_strip, took
 from lib.views.strip import DayCell
 from lib.watching import endpoint_state
@@ -108,15 +109,17 @@ def _portal_html(label: str, cells: list[DayCell], lines: list[str], link: str, 
 
 
 def _csv(store: HistoryStore, portals: list[str], now: float, v: Viewer) -> bytes:
-    """Every operation of the last month: the proof that backups ran."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["portal", "kind", "started_utc", "ended_utc", "outcome", "last_percent", "portal_text"])
+    """Every operation of the last month: the proof that backups ran. Column keys a machine can read; every
+    cell kept from running as a formula (the portal's words reach a spreadsheet), as the pages' CSV is."""
+    table: dict[str, list[Any]] = {key: [] for key in ("portal", "kind", "started_utc", "ended_utc", "outcome",
+                                                       "last_percent", "portal_text")}
     for name in portals:
         for op in store.operations(portal=name, limit=5000):
             if op.first_seen < now - MONTH:
                 continue
             start = datetime.fromtimestamp(op.started or op.first_seen, UTC).isoformat(timespec="seconds")
             end = datetime.fromtimestamp(op.ended, UTC).isoformat(timespec="seconds") if op.ended else ""
-            writer.writerow([name, op.kind, start, end, op.outcome, op.last_percent, op.portal_text])
-    return out.getvalue().encode("utf-8")
+            for key, value in zip(table, (name, op.kind, start, end, op.outcome, op.last_percent,
+                                          clean(op.portal_text)), strict=True):
+                table[key].append(value)
+    return table_csv(table).encode("utf-8")
