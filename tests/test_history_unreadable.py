@@ -56,3 +56,16 @@ def test_history_page_while_postgres_is_down(pg_cluster: Cluster, pg_url: str, m
             pg_cluster.start()
         # read again on its own schedule (a few seconds after the failure), not only when something is written
         wait_until(lambda: CANNOT not in texts(tick(at)), "the history is read again", timeout=30)
+
+
+def test_a_history_that_cannot_be_read_says_why_in_the_words_saving_uses() -> None:
+    from lib.db.rows import why_not_read, why_not_saved
+    from lib.i18n import ENGLISH
+
+    url = "postgresql://monitor:s3cret@db.example.com/history"
+    for exc, why in ((Exception('FATAL: password authentication failed for user "monitor"'),
+                      "db.example.com refused the user name or password"),
+                     (OSError("could not write: No space left on device"), "the disk is full")):
+        read, saved = ENGLISH.say(why_not_read(exc, url)), ENGLISH.say(why_not_saved(exc, url))
+        assert read.startswith(f"The history cannot be read right now: {why}.") and why in saved
+        assert "s3cret" not in read and "Exception" not in read and "OSError" not in read

@@ -18,22 +18,27 @@ from lib.jobs.timeline import Point, Problem
 from lib.portal.errors import Category
 
 
+def _why(exc: BaseException, url: str) -> Msg:
+    """What is wrong with the database, in a few words (for a sentence about saving or reading history);
+    never the password in the URL, never the exception's class name."""
+    text, host = str(exc).lower(), make_url(url).host
+    if "full" in text or "no space" in text:
+        return M_("the disk is full")
+    if "password" in text or "authentication" in text:
+        return M_("{host} refused the user name or password", host=host) if host else \
+            M_("the database refused the user name or password")
+    if any(word in text for word in ("refused", "could not connect", "connection", "timeout", "unable to open",
+                                     "closed", "terminat")):
+        return M_("{host} is not reachable", host=host) if host else M_("the database file cannot be opened")
+    return M_("the database reported an error ({error})", error=type(exc).__name__)
+
+
 def why_not_saved(exc: BaseException, url: str, dropped: int = 0) -> Msg:
-    """Why history is not being saved, in one sentence; never the password in the URL."""
-    text = str(exc).lower()
-    host = make_url(url).host
+    """Why history is not being saved, in one sentence."""
     if isinstance(exc, schema.NewerSchema):
         return M_("History is not being saved: the history database was written by a newer version of this "
                   "app (schema {found}). Watching goes on; upgrade this app to keep the history.", found=exc.found)
-    if "full" in text or "no space" in text:
-        why = M_("the disk is full")
-    elif "password" in text or "authentication" in text:
-        why = M_("{host} refused the user name or password", host=host) if host else \
-            M_("the database refused the user name or password")
-    elif any(word in text for word in ("refused", "could not connect", "connection", "timeout", "unable to open")):
-        why = M_("{host} is not reachable", host=host) if host else M_("the database file cannot be opened")
-    else:
-        why = M_("the database reported an error ({error})", error=type(exc).__name__)
+    why = _why(exc, url)
     if dropped:
         return Mn_("History is not being saved: {why}. Watching goes on; what happens now is kept in memory and "
                    "written when the database is back ({n} oldest change could not be kept).",
@@ -45,18 +50,12 @@ def why_not_saved(exc: BaseException, url: str, dropped: int = 0) -> Msg:
 
 
 def why_not_read(exc: BaseException, url: str) -> Msg:
-    """Why the history cannot be read right now, in one sentence; never the password in the URL."""
+    """Why the history cannot be read right now, in one sentence."""
     if isinstance(exc, schema.NewerSchema):
         return M_("The history cannot be read: the history database was written by a newer version of this app "
                   "(schema {found}); upgrade this app.", found=exc.found)
-    text, host = str(exc).lower(), make_url(url).host
-    if any(word in text for word in ("refused", "could not connect", "connection", "timeout", "unable to open",
-                                     "closed", "terminat")):
-        why = M_("{host} is not reachable", host=host) if host else M_("the database file cannot be opened")
-    else:
-        why = M_("the database reported an error ({error})", error=type(exc).__name__)
     return M_("The history cannot be read right now: {why}. Shown here is what this app read last; it tries again "
-              "every few seconds.", why=why)
+              "every few seconds.", why=_why(exc, url))
 
 
 def stored_msg(text: str) -> Msg:
