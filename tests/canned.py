@@ -39,8 +39,9 @@ class Canned:
                 owner.posted.append(self.rfile.read(length))
                 owner.got_post.set()
                 self.send_response(owner.status)
-                self.send_header("Content-Length", "0")
+                self.send_header("Content-Length", str(len(owner.body)))
                 self.end_headers()
+                self.wfile.write(owner.body)
 
             def log_message(self, *args: object) -> None:
                 pass

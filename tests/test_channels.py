@@ -238,3 +238,18 @@ def test_two_copies_tell_each_channel_once(url: str, tmp_path: Path) -> None:
     assert count_rows(url, schema.notifications) == 2  # the message (the webhook's claim), the channel's claim
 
 
+
+
+def test_a_webhook_that_cannot_be_connected_to_or_answers_too_much_is_said_so() -> None:
+    from lib.channels import ChannelFailed
+    from lib.portal.client import MAX_BODY, post_webhook
+    from tests.canned import Canned, Unaccepting
+
+    with Unaccepting() as url, pytest.raises(ChannelFailed) as caught:  # a full backlog: connecting times out
+        post_webhook(url + "/hook", {"text": "x"}, deadline=2.0)
+    assert caught.value.reached is False and caught.value.waited is None  # "could not be reached"
+    with Canned() as relay:
+        relay.answer(200, b"x" * (MAX_BODY + 1))
+        with pytest.raises(ChannelFailed) as caught:
+            post_webhook(relay.url + "/hook", {"text": "x"})
+    assert (caught.value.status, caught.value.waited, caught.value.reached) == (None, None, True)  # "did not take"

@@ -377,8 +377,12 @@ def post_webhook(url: str, payload: dict[str, Any], *, deadline: float = CHANNEL
             if not 200 <= resp.status_code < 300:
                 raise ChannelFailed(status=resp.status_code)
             _read_body(resp, started + deadline, deadline)
+    except requests.exceptions.ConnectTimeout:
+        raise ChannelFailed(reached=False) from None  # no connection at all: not "did not answer within 15 s"
     except (requests.exceptions.ReadTimeout, _BodyTimeout):
         raise ChannelFailed(waited=deadline) from None
+    except UnexpectedResponse:
+        raise ChannelFailed() from None  # it answered, with more than a channel's answer can be
     except (requests.RequestException, DocSpaceError) as exc:
         if isinstance(exc, requests.RequestException) and _reason(exc) == "timeout":
             raise ChannelFailed(waited=deadline) from None
