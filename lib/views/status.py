@@ -67,6 +67,7 @@ class Number:
     label: str
     value: str
     help: str | None = None
+    ahead: bool = False  # about what is still to come (time left, done around): meaningless once it is old
 
 
 @dataclass(frozen=True)
@@ -217,16 +218,18 @@ def _running(timeline: Timeline, progress: Progress, facts: list[str], notice: s
         whole = timeline.progress_points[0].percent in (0, None)
         numbers.append(Number(v._("Running for") if whole else v._("Watched for"), v.duration(now - seen)))
     if done_by is not None:
-        numbers.append(Number(v._("Done around"), forecast.done_by_short(done_by, v, now)))
+        numbers.append(Number(v._("Done around"), forecast.done_by_short(done_by, v, now), ahead=True))
     elif problem is not None:
-        numbers.append(Number(v._("Time left"), v._("unknown")))
+        numbers.append(Number(v._("Time left"), v._("unknown"), ahead=True))
     elif phase.plateau:
         numbers.append(Number(v._("Time left"), v._("finishing"),
-                              v._("DocSpace holds the percent still while it finishes; no estimate is possible.")))
+                              v._("DocSpace holds the percent still while it finishes; no estimate is possible."),
+                              ahead=True))
     elif est is not None:
-        numbers.append(Number(v._("Time left"), timewords.span_short(est.low, est.high, v)))
+        numbers.append(Number(v._("Time left"), timewords.span_short(est.low, est.high, v), ahead=True))
     else:
-        numbers.append(Number(v._("Time left"), "—", v._("An estimate appears once this phase has moved a few steps.")))
+        numbers.append(Number(v._("Time left"), "—", v._("An estimate appears once this phase has moved a few steps."),
+                              ahead=True))
     return Status(level, headline, facts, portal_text=progress.error or progress.warning, notice=notice,
                   percent=pct, eta=eta_text, title=title, numbers=numbers)
 

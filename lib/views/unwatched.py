@@ -40,7 +40,7 @@ def as_of_then(status: Status, unwatched: Unwatched, v: Viewer, now: float) -> S
     if status.level is Level.WAITING:  # nothing was ever recorded for this page
         return Status(Level.WARNING, said, notice=what_to_do(unwatched, v), title=v._("Not watched"))
     numbers = [Number(v._("{label} (last known)", label=n.label), n.value, n.help) for n in status.numbers
-               if n.label not in (v._("Done around"), v._("Time left"))]
+               if not n.ahead]
     return replace(status, level=Level.WARNING if status.level is not Level.FAILED else status.level,
                    headline=said, facts=[v._("Last known: {state}", state=status.headline)],
                    eta="", numbers=numbers, notice=what_to_do(unwatched, v), title=v._("Not watched"), done=False)
