@@ -20,14 +20,13 @@ signin.gate(config, viewer)  # with [auth]: signed in and on the list, or nothin
 titles = {name: viewer._(title) for name, title in state.PAGE_TITLES.items()}
 # the navigation before the passcode box: the page a shared link asked for (/history?portal=x) is the
 # page this session is on, so it is the one shown once the passcode is entered
-gated = bool(config.passcode) and not st.session_state.get(state.PASSCODE_OK)
 page = st.navigation([
     st.Page("app_pages/restore.py", title=titles["restore"], icon=":material/settings_backup_restore:", default=True),
     st.Page("app_pages/backup.py", title=titles["backup"], icon=":material/backup:", url_path="backup"),
     st.Page("app_pages/backups.py", title=titles["backups"], icon=":material/history:", url_path="backups"),
     st.Page("app_pages/portals.py", title=titles["portals"], icon=":material/dns:", url_path="portals"),
     st.Page("app_pages/history.py", title=titles["history"], icon=":material/calendar_month:", url_path="history"),
-], position="hidden" if state.kiosk() or gated else "sidebar")
+], position="hidden" if state.kiosk() or state.passcode_needed(config) else "sidebar")
 chrome.passcode_gate(config, viewer)
 ctx = state.start(config, viewer)
 chrome.frame(ctx)

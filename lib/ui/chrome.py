@@ -24,7 +24,7 @@ def settings_error(exc: ConfigError, v: Viewer) -> None:
 
 def passcode_gate(config: AppConfig, v: Viewer) -> None:
     """Ask for the viewer passcode, when one is set, before any portal data is shown."""
-    if not config.passcode or st.session_state.get(state.PASSCODE_OK):
+    if not state.passcode_needed(config):
         return
     st.title(state.APP_NAME)
     with st.form("gate"):

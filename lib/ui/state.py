@@ -105,6 +105,11 @@ def context() -> Context:
     return st.session_state[CONTEXT]
 
 
+def passcode_needed(config: AppConfig) -> bool:
+    """A passcode is set and this session has not entered it yet."""
+    return bool(config.passcode) and not st.session_state.get(PASSCODE_OK)
+
+
 def kiosk() -> bool:
     return st.query_params.get("view") == "kiosk"
 
