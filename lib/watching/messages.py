@@ -111,13 +111,10 @@ def stall_reminder(portal: str, label: str, noun: str, quiet: float, percent: in
                duration=Duration(quiet), percent=Percent(percent)), link=page(noun, portal))
 
 
-def stall_over(portal: str, label: str, noun: str, running: bool, phase: str, percent: int) -> Note:
-    """After a stall that was told: it moves again, or it has ended."""
-    if running:
-        return Note(Mk_(noun, "✅ {label}: the {noun} is moving again, at {percent}.", label=label,
-                   percent=Percent(percent)), link=page(noun, portal))
-    return Note(Mk_(noun, "✅ {label}: the {noun} has ended ({phase}), at {percent}.", label=label,
-               phase=Msg.of(phase), percent=Percent(percent)), link=page(noun, portal))
+def stall_over(portal: str, label: str, noun: str, percent: int) -> Note:
+    """After a stall that was told, it moves again (an end is told by its outcome message alone)."""
+    return Note(Mk_(noun, "✅ {label}: the {noun} is moving again, at {percent}.", label=label,
+                    percent=Percent(percent)), link=page(noun, portal))
 
 
 def overdue(portal: str, label: str, late: float) -> Note:

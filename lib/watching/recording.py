@@ -292,5 +292,5 @@ class Recording:
             self._stall_told = None
             if self._remind_after and t.phase.running:  # (an end is told by its outcome message: one, not two)
                 self._notify((*key, "stall-over"),
-                             messages.stall_over(self.portal, self.label, noun, t.phase.running, t.phase.value, pct))
+                             messages.stall_over(self.portal, self.label, noun, pct))
 
