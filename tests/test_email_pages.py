@@ -223,3 +223,25 @@ def test_the_summarys_csv_keeps_the_portals_words_from_running_as_a_formula(manu
     assert lines[0] == "portal,kind,started_utc,ended_utc,outcome,last_percent,portal_text"
     assert lines[1].endswith(',failed,40,"\'=HYPERLINK(""https://evil.example"")"')
     store.close()
+
+
+def test_the_summary_says_the_restores_of_the_same_seven_days_as_its_row_of_days(manual_clock: ManualClock) -> None:
+    from datetime import UTC, datetime
+
+    from lib.db.schema import operations
+    from lib.settings.config import AppConfig, PortalConfig
+    from tests.factories import KEY
+
+    now = datetime(2026, 11, 30, 8, tzinfo=UTC).timestamp()  # Monday 08:00: the week is Nov 23-29
+    manual_clock.advance(now - manual_clock())
+    store = HistoryStore("sqlite://", clock=manual_clock)
+    for op_id, at in (("today", now - 3600), ("thursday", now - 4 * 86_400), ("long-ago", now - 9 * 86_400)):
+        store.at_once(lambda conn, i=op_id, t=at: conn.execute(operations.insert().values(
+            id=i, portal="p0", kind="restore", scope="any", task_id=i, first_seen=t, first_percent=0, started=t,
+            ended=t + 600, outcome="completed", last_percent=100, portal_text="", last_seen=t + 600)))
+    cfg = AppConfig((PortalConfig("p0", "https://p0.example.com", "Portal 0", KEY),), history_url="sqlite://")
+    letter = compose(store, cfg, ["p0"], i18n.ENGLISH, now)
+    assert "for the 7 days up to Nov 29." in letter.paragraphs[0]
+    assert [line.strip() for line in letter.plain_extra.splitlines() if line.startswith("Restore started")] == \
+        ["Restore started Nov 26, 2026, 08:00: completed after 10 min."]
+    store.close()

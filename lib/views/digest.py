@@ -10,7 +10,7 @@ month's operations is attached ("proof of backups" for auditors).
 from __future__ import annotations
 
 import html
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from lib.db.store import HistoryStore
@@ -32,8 +32,12 @@ MONTH = 31 * 86_400.0
 def compose(store: HistoryStore, config: AppConfig, portals: list[str], v: Viewer, now: float) -> Letter:
     """The summary of these portals, said by ``v`` (language and zone); the recipient is filled in later."""
     states = store.states()
+    today = v.moment(now).date()
+    # the 7 days before today, whole: the row of days, the counts and the restores all say the same week
+    first_day = today - timedelta(days=WEEK)
+    start, end = (datetime.combine(d, time(), v.tz).timestamp() for d in (first_day, today))
     paragraphs: list[str] = [v._("Your weekly summary of backups and restores, for the 7 days up to {day}.",
-                                 day=v.day(v.moment(now).date()))]
+                                 day=v.day(today - timedelta(days=1)))]
     rich, plain = [], []
     for name in portals:
         portal = config.portal(name)
@@ -42,9 +46,10 @@ def compose(store: HistoryStore, config: AppConfig, portals: list[str], v: Viewe
         answer = endpoint_state.backups_from(saved[1]["answer"]) if saved and saved[1].get("answer") else None
         strip = portal_strip(store, name, answer, now, v, label)
         cells = strip.cells[-WEEK - 1:-1]  # the 7 days before today
-        ops = [op for op in store.operations(portal=name, limit=500) if op.first_seen >= now - WEEK * 86_400]
         lines = [_counts(cells, v)]
-        restores = [op for op in ops if op.kind == "restore" and op.outcome != "running"]
+        restores = [op for op in store.operations(portal=name, limit=500)
+                    if op.kind == "restore" and op.outcome != "running"
+                    and start <= (op.started or op.first_seen) < end]
         lines += [_restore(op, v) for op in sorted(restores, key=lambda o: o.first_seen)]
         if not restores:
             lines.append(v._("No restore this week."))
