@@ -210,6 +210,7 @@ def test_two_copies_tell_each_channel_once(url: str, tmp_path: Path) -> None:
             assert a.store.flush()
             mono_b.now += TTL  # a is paused past its lease: b takes over, and a has not noticed
             b.lease.step()
+            b.watcher.sync()  # b's first check lands before time moves on (else it may answer for 400 s at 700 s)
             clock.advance(300)  # the restore ends; both see it and both decide to tell it
             a.watcher.sync()
             b.watcher.sync()

@@ -93,8 +93,9 @@ def running(sim: Simulator, clock: ManualClock, **tables: dict) -> tuple[OnDuty,
                "monitor": {"refresh_seconds": 2}} | tables
     config = load(secrets)
     duty = OnDuty(config, HistoryStore("sqlite://", clock=clock), clock=clock).start()
-    clock.advance(130)  # 2 min into the restore: the percent moves
     assert duty.watcher is not None
+    duty.watcher.sync()  # the first check lands before time moves on
+    clock.advance(130)  # 2 min into the restore: the percent moves
     duty.watcher.sync()
     return duty, config
 

@@ -39,6 +39,7 @@ def test_two_holders_overlapping_write_one_operation_and_send_one_message(url: s
             mono_b.now += TTL  # a is paused: b hears nothing from it for the TTL, and takes over
             b.lease.step()
             assert b.watcher is not None and a.watcher is not None  # a has not noticed: two watchers
+            b.watcher.sync()  # b's first check lands before time moves on (else it may answer for 400 s at 700 s)
             clock.advance(300)  # the restore ends; both see it
             a.watcher.sync()
             b.watcher.sync()
