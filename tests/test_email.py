@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from lib import i18n
 from lib.db import subscriptions as subs
 from lib.db.store import HistoryStore
 from lib.settings.config import AppConfig, PortalConfig
@@ -19,8 +18,6 @@ from simulator import ManualClock, Simulator
 from tests.factories import KEY
 from tests.servers import wait_until
 from tests.smtp import body, link, mail_settings, smtp  # noqa: F401 - the fixture
-
-EN = i18n.ENGLISH
 
 
 def config(sim: Simulator, port: int, url: str, **mail) -> AppConfig:
@@ -49,10 +46,10 @@ def test_subscribe_confirm_one_email_unsubscribe(smtp, manual_clock: ManualClock
         (confirmation,) = inbox.wait(1)
         assert confirmation["To"] == "ann@example.com" and "List-Unsubscribe" not in confirmation
         token = link(confirmation, "/confirm").split("t=")[1]
-        status, page = confirm_page(cfg, store, token, EN, manual_clock())
+        status, page = confirm_page(cfg, store, token, manual_clock())
         assert status == 200 and "one email when this restore on Portal 0 ends" in page
         assert "ann@example.com" not in page
-        assert confirm_page(cfg, store, token, EN, manual_clock())[0] == 410  # single use
+        assert confirm_page(cfg, store, token, manual_clock())[0] == 410  # single use
         w = Watcher(cfg, store, clock=manual_clock).start()
         try:
             run(w, manual_clock, 80)
@@ -67,13 +64,14 @@ def test_subscribe_confirm_one_email_unsubscribe(smtp, manual_clock: ManualClock
         assert one_click == link(told, "/unsubscribe")
         assert "<" not in body(told, "plain") and "Portal 0: the restore completed." in body(told, "html")
         token = one_click.split("t=")[1]
-        status, page = unsubscribe_page(cfg, store, token, False, EN, manual_clock())
+        status, page = unsubscribe_page(cfg, store, token, False, manual_clock())
         assert status == 200 and 'method="post"' in page  # GET only asks
+        assert "Stop the emails about Portal 0?" in page and "the weekly summary included" in page
         assert all(r["unsubscribed"] is None for r in store.at_once(subs.rows))
-        status, page = unsubscribe_page(cfg, store, token, True, EN, manual_clock())
-        assert status == 200 and "It worked" in page
+        status, page = unsubscribe_page(cfg, store, token, True, manual_clock())
+        assert status == 200 and "It worked: no more emails about Portal 0 will be sent" in page
         assert all(r["unsubscribed"] is not None for r in store.at_once(subs.rows))
-        assert unsubscribe_page(cfg, store, token + "x", True, EN, manual_clock())[0] == 400
+        assert unsubscribe_page(cfg, store, token + "x", True, manual_clock())[0] == 400
         store.close()
 
 
@@ -88,7 +86,7 @@ def test_after_unsubscribing_the_next_outcome_sends_nothing(smtp, manual_clock: 
         token = link(inbox.wait(1)[0], "/confirm").split("t=")[1]
         (sub,) = subscribers.confirm(store, cfg.mail, token, manual_clock())
         link_ = subscribers.unsubscribe_link(store, cfg.mail, sub.id)
-        assert subscribers.unsubscribe(store, cfg.mail, link_.split("t=")[1], manual_clock())
+        assert subscribers.unsubscribe(store, cfg.mail, link_.split("t=")[1], manual_clock())[1].id == sub.id
         w = Watcher(cfg, store, clock=manual_clock).start()
         try:
             run(w, manual_clock, 80)
@@ -98,6 +96,34 @@ def test_after_unsubscribing_the_next_outcome_sends_nothing(smtp, manual_clock: 
         finally:
             w.stop()
         assert len(inbox.messages) == 1  # the confirmation only
+        store.close()
+
+
+def test_the_link_pages_speak_the_subscribers_language_and_name_the_portal(smtp, manual_clock: ManualClock,  # noqa: F811
+                                                                          tmp_path: Path) -> None:
+    """Someone who asked in German reads German pages behind the email's links, whatever the browser says
+    (``?lang=`` still wins); a link whose subscription is no longer kept says "this portal"."""
+    inbox, port = smtp
+    with Simulator("restore", api_key=KEY, clock=manual_clock) as sim:
+        cfg = config(sim, port, f"sqlite:///{tmp_path}/h.sqlite3")
+        store = HistoryStore(cfg.history_url, clock=manual_clock)
+        german = dataclasses.replace(asked("next-outcome"), language="de")
+        assert subscribers.subscribe(store, cfg.mail, "gus@example.com", german, manual_clock()).ok
+        token = link(inbox.wait(1)[0], "/confirm").split("t=")[1]
+        status, page = confirm_page(cfg, store, token, manual_clock(), browser="en-US")
+        assert status == 200 and '<html lang="de">' in page and "Portal 0" in page
+        (sub,) = store.at_once(subs.rows)
+        gone = subscribers.unsubscribe_link(store, cfg.mail, sub["id"]).split("t=")[1]
+        status, page = unsubscribe_page(cfg, store, gone, False, manual_clock(), browser="en-US")
+        assert status == 200 and '<html lang="de">' in page and "Portal 0" in page
+        status, page = unsubscribe_page(cfg, store, gone, False, manual_clock(), lang="fr", browser="en-US")
+        assert '<html lang="fr">' in page
+        status, page = unsubscribe_page(cfg, store, gone, True, manual_clock(), browser="en-US")
+        assert status == 200 and '<html lang="de">' in page and "Portal 0" in page
+        store.at_once(lambda conn: conn.execute(subs.subscriptions.delete()))  # forgotten since
+        status, page = unsubscribe_page(cfg, store, gone, True, manual_clock(), browser="en-US")
+        assert status == 200 and '<html lang="en">' in page
+        assert "no more emails about this portal" in page and "Portal 0" not in page
         store.close()
 
 
@@ -226,7 +252,7 @@ def test_a_missed_backup_is_told_to_who_asked_and_not_after_unsubscribing(smtp, 
                               verified=True)
         flo = next(r for r in store.at_once(subs.rows) if r["address"] == "flo@example.com")
         token = subscribers.unsubscribe_link(store, cfg.mail, flo["id"]).split("t=")[1]
-        assert subscribers.unsubscribe(store, cfg.mail, token, manual_clock())
+        assert subscribers.unsubscribe(store, cfg.mail, token, manual_clock())[1].address == "flo@example.com"
         w = Watcher(cfg, store, clock=manual_clock).start()
         try:
             for _ in range(5):

@@ -105,6 +105,10 @@ class AppConfig:
                 return portal
         return self.portals[0]
 
+    def label_of(self, name: str, viewer: Viewer) -> str:
+        """How the reader knows the named portal; its name when it is no longer configured (an old email)."""
+        return next((p.label_for(viewer) for p in self.portals if p.name == name), name)
+
 
 def load(secrets: Mapping[str, Any]) -> AppConfig:
     """Validate the secrets. With no ``[portals.*]`` the result has no portals: demo mode."""

@@ -20,6 +20,7 @@ from starlette.routing import Route
 
 from lib import clock, i18n
 from lib.db.store import HistoryStore, StoreAway
+from lib.db.subscriptions import Subscription
 from lib.settings.config import AppConfig
 from lib.views import mailpages
 from lib.watching import subscribers
@@ -28,28 +29,35 @@ log = logging.getLogger(__name__)
 _HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
 
 
-def _viewer(request: Request) -> i18n.Viewer:
-    accept = (request.headers.get("accept-language") or "").split(",")[0].split(";")[0].strip()
-    return i18n.viewer(request.query_params.get("lang"), accept or None)
+def _browser(request: Request) -> str | None:
+    return (request.headers.get("accept-language") or "").split(",")[0].split(";")[0].strip() or None
 
 
-def confirm_page(config: AppConfig, store: HistoryStore, token: str, v: i18n.Viewer, now: float) -> tuple[int, str]:
+def _reader(sub: Subscription | None, lang: str | None, browser: str | None) -> i18n.Viewer:
+    """``?lang=`` first, then the language the person subscribed in (their emails speak it), then the browser's."""
+    return i18n.viewer(lang or (sub.language if sub else None), browser)
+
+
+def confirm_page(config: AppConfig, store: HistoryStore, token: str, now: float, lang: str | None = None,
+                 browser: str | None = None) -> tuple[int, str]:
     settings = config.mail
     found = subscribers.confirm(store, settings, token, now)
-    labels = {p.name: p.label for p in config.portals}
-    words = [v.say(subscribers.what_words(s.what, s.kind, labels.get(s.portal, s.portal))) for s in found]
+    v = _reader(found[0] if found else None, lang, browser)
+    words = [v.say(subscribers.what_words(s.what, s.kind, config.label_of(s.portal, v))) for s in found]
     link = subscribers.unsubscribe_link(store, settings, found[0].id) if found else ""
     return (200 if found else 410), mailpages.confirmed(found, words, link, v)
 
 
-def unsubscribe_page(config: AppConfig, store: HistoryStore, token: str, post: bool, v: i18n.Viewer,
-                     now: float) -> tuple[int, str]:
+def unsubscribe_page(config: AppConfig, store: HistoryStore, token: str, post: bool, now: float,
+                     lang: str | None = None, browser: str | None = None) -> tuple[int, str]:
     settings = config.mail
+    ours, sub = (subscribers.unsubscribe(store, settings, token, now) if post
+                 else subscribers.read_link(store, settings, token))
+    v = _reader(sub, lang, browser)
+    label = config.label_of(sub.portal, v) if sub is not None else None
     if post:
-        ours = subscribers.unsubscribe(store, settings, token, now)
-        return (200 if ours else 400), mailpages.unsubscribed(ours, v)
-    ours = subscribers.check_token(store, settings, token, "u")
-    return (200 if ours else 400), mailpages.unsubscribe_form(token, ours, v)
+        return (200 if ours else 400), mailpages.unsubscribed(ours, label, v)
+    return (200 if ours else 400), mailpages.unsubscribe_form(token, ours, label, v)
 
 
 async def _serve(current: Callable[[], Any], request: Request) -> Response:
@@ -57,7 +65,8 @@ async def _serve(current: Callable[[], Any], request: Request) -> Response:
     post = request.method == "POST"
     if post and not token:
         token = str((await request.form()).get("t", ""))
-    v = _viewer(request)
+    lang, browser = request.query_params.get("lang"), _browser(request)
+    v = i18n.viewer(lang, browser)  # for what is said before a link is read
 
     def reply() -> tuple[int, str]:
         found = current()
@@ -66,8 +75,8 @@ async def _serve(current: Callable[[], Any], request: Request) -> Response:
         config, duty = found
         try:
             if request.url.path.endswith("/confirm"):
-                return confirm_page(config, duty.store, token, v, clock.now())
-            return unsubscribe_page(config, duty.store, token, post, v, clock.now())
+                return confirm_page(config, duty.store, token, clock.now(), lang, browser)
+            return unsubscribe_page(config, duty.store, token, post, clock.now(), lang, browser)
         except StoreAway:
             return 503, mailpages.page(v._("Please try again in a few minutes"), [
                 v._("The app's database cannot be reached just now, so nothing was changed.")], v)

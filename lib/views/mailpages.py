@@ -37,20 +37,25 @@ def confirmed(found: list[Subscription], words: list[str], unsubscribe: str, v: 
     ], v, _button(unsubscribe, v._("Unsubscribe")))
 
 
-def unsubscribe_form(token: str, ours: bool, v: Viewer) -> str:
+def unsubscribe_form(token: str, ours: bool, label: str | None, v: Viewer) -> str:
+    """``label``: the portal the link was made for (None when its subscription is no longer kept)."""
     if not ours:
         return _not_ours(v)
-    return page(v._("Stop these emails?"), [v._("One click and no more emails of this kind are sent to this address.")],
-                v, _button("?t=" + token, v._("Unsubscribe")))
+    if label is None:
+        return page(v._("Stop these emails?"), [v._("One click and no more emails about this portal are sent to "
+                                                    "this address, the weekly summary included.")],
+                    v, _button("?t=" + token, v._("Unsubscribe")))
+    return page(v._("Stop the emails about {label}?", label=label), [
+        v._("One click and no more emails about {label} are sent to this address, the weekly summary included.",
+            label=label)], v, _button("?t=" + token, v._("Unsubscribe")))
 
 
-def unsubscribed(ours: bool, v: Viewer) -> str:
+def unsubscribed(ours: bool, label: str | None, v: Viewer) -> str:
     if not ours:
         return _not_ours(v)
-    return page(v._("You are unsubscribed"), [
-        v._("It worked: no more emails about this portal will be sent to this address."),
-        v._("Changed your mind? Ask again on the app's page."),
-    ], v)
+    done = (v._("It worked: no more emails about this portal will be sent to this address.") if label is None
+            else v._("It worked: no more emails about {label} will be sent to this address.", label=label))
+    return page(v._("You are unsubscribed"), [done, v._("Changed your mind? Ask again on the app's page.")], v)
 
 
 def _not_ours(v: Viewer) -> str:

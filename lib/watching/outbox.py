@@ -165,7 +165,7 @@ class Outbox:
         for sha, mine in by_address.items():
             first = mine[0]
             v = i18n.viewer(first.language, None)
-            label = next((p.label_for(v) for p in self.config.portals if p.name == portal), portal)
+            label = self.config.label_of(portal, v)
             said = v.say(escaped(text.title, clean))  # the portal's words without bidi or invisible controls
             body = tuple(v.say(escaped(m, clean)) for m in text.body)
             link = subscribers.unsubscribe_link(self._store, self.settings, first.id)

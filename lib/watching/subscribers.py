@@ -190,17 +190,21 @@ def confirm(store: HistoryStore, settings: MailSettings, token: str,
     return store.at_once(lambda conn: subs.confirm(conn, token_id, now))
 
 
-def unsubscribe(store: HistoryStore, settings: MailSettings, token: str, now: float | None = None) -> bool:
-    """Follow an unsubscribe link (or its one-click POST): False only for a link that is not ours. Saying
-    "done" for an address already off the list tells nobody anything."""
+def unsubscribe(store: HistoryStore, settings: MailSettings, token: str,
+                now: float | None = None) -> tuple[bool, subs.Subscription | None]:
+    """Follow an unsubscribe link (or its one-click POST): (whether the link is ours, whose it is when still
+    known). Saying "done" for an address already off the list tells nobody anything."""
     now = time.time() if now is None else now
-    sub_id = unsign(secret(store, settings), token, "u", now)
+    ours, sub = read_link(store, settings, token)
+    if sub is not None:
+        store.at_once(lambda conn: subs.unsubscribe(conn, sub.id, now))
+    return ours, sub
+
+
+def read_link(store: HistoryStore, settings: MailSettings, token: str) -> tuple[bool, subs.Subscription | None]:
+    """An unsubscribe link: whether it is ours, and the subscription it was made for (its portal and language
+    word the page), when it is still kept."""
+    sub_id = unsign(secret(store, settings), token, "u", time.time())
     if sub_id is None:
-        return False
-    store.at_once(lambda conn: subs.unsubscribe(conn, sub_id, now))
-    return True
-
-
-def check_token(store: HistoryStore, settings: MailSettings, token: str, kind: str) -> bool:
-    """Whether a link is ours (the unsubscribe page's button is shown only for one)."""
-    return unsign(secret(store, settings), token, kind, time.time()) is not None
+        return False, None
+    return True, store.at_once(lambda conn: subs.get(conn, sub_id))
