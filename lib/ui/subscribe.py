@@ -58,8 +58,9 @@ def form(ctx: Context, kind: str, *, running: bool = False, operation: str = "")
                 address = st.text_input(v._("Email"), max_chars=254, placeholder="name@example.com",
                                         autocomplete="email")
                 if st.form_submit_button(button):
-                    st.session_state[key] = subscribers.subscribe(ctx.source.store, settings, address, asked,
-                                                                  clock.now())
+                    with st.spinner(v._("Sending you an email to confirm…")):  # up to 20 s on a slow mail server
+                        st.session_state[key] = subscribers.subscribe(ctx.source.store, settings, address, asked,
+                                                                      clock.now())
         answer: subscribers.Answer | None = st.session_state.get(key)
         if answer is not None:
             said: Msg = answer.said
