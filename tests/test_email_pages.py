@@ -157,6 +157,8 @@ def test_weekly_summary_of_a_week_with_a_missed_and_a_failed_backup_and_a_restor
     assert "Restore started" in text and "completed after 12 min" in text
     assert "Next scheduled backup: Dec 1, 2026, 02:00." in text
     assert all(symbol in text for symbol in "✓✕!↺")
+    assert "✕ failed, ! missed, ↺ restore, ✓ backup" in text and "? not known" not in text  # the ones shown
+    assert "Times are in UTC." in letter.paragraphs
     assert "/history?portal=p0" in text
     outbox = Outbox(cfg, store, clock=manual_clock, compose=compose)
     assert outbox.send_digest() == 1

@@ -1,6 +1,7 @@
 """The weekly summary by email, for people who never open the app: per portal the last 7 days as a row of
-cells (✓ backup, ✕ failed, ! missed, ↺ restore, each with its words), backups made, missed and failed,
-restores and how they ended with how long they took, the next scheduled backup, and a link to /history.
+cells (✓ backup, ✕ failed, ! missed, ↺ restore…, each with its words, and a legend of the symbols shown),
+backups made, missed and failed, restores and how they ended with how long they took, the next scheduled
+backup, and a link to /history. Times are said in the summary's zone, and it says which.
 
 The days are the History page's own (:func:`lib.views.history.portal_strip`, from
 :mod:`lib.views.strip` and :mod:`lib.views.known`): one way to know what happened on a day. A CSV of the
@@ -13,6 +14,7 @@ import html
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
+from lib import timewords
 from lib.db.store import HistoryStore
 from lib.i18n import Viewer
 from lib.jobs.recorded import RecordedOperation
@@ -21,7 +23,7 @@ from lib.settings.config import AppConfig
 from lib.text import clean
 from lib.views.export import table_csv
 from lib.views.history import portal_strip, took
-from lib.views.strip import DayCell
+from lib.views.strip import KINDS, DayCell
 from lib.watching import endpoint_state
 from lib.watching.mailer import Letter
 
@@ -37,7 +39,8 @@ def compose(store: HistoryStore, config: AppConfig, portals: list[str], v: Viewe
     first_day = today - timedelta(days=WEEK)
     start, end = (datetime.combine(d, time(), v.tz).timestamp() for d in (first_day, today))
     paragraphs: list[str] = [v._("Your weekly summary of backups and restores, for the 7 days up to {day}.",
-                                 day=v.day(today - timedelta(days=1)))]
+                                 day=v.day(today - timedelta(days=1))),
+                                 v._("Times are in {zone}.", zone=timewords.zone_label(v.tz))]
     rich, plain = [], []
     for name in portals:
         portal = config.portal(name)
@@ -62,7 +65,7 @@ def compose(store: HistoryStore, config: AppConfig, portals: list[str], v: Viewe
             lines.append(strip.alarm)
         link = config.mail.link(f"/history?portal={name}") if config.mail and config.mail.app_url else ""
         rich.append(_portal_html(label, cells, lines, link, v))
-        plain.append("\n".join([label, " ".join(c.symbol for c in cells) + "   " + _legend(v), *[
+        plain.append("\n".join([label, " ".join(c.symbol for c in cells) + "   " + _legend(cells, v), *[
             f"  {c.symbol} {c.words}" for c in cells], *lines] + ([f"{v._('Full history')}: {link}"] if link else [])))
     subject = v._("Weekly summary: backups and restores ({portals})",
                   portals=", ".join(config.portal(n).label_for(v) for n in portals))[:150]
@@ -88,8 +91,15 @@ def _restore(op: RecordedOperation, v: Viewer) -> str:
     return v._("Restore started {when}: {how}.", when=when, how=how)
 
 
-def _legend(v: Viewer) -> str:
-    return v._("(✓ backup, ✕ failed, ! missed, ↺ restore)")
+def _legend(cells: list[DayCell], v: Viewer) -> str:
+    """What each symbol in this row means: only the ones it shows (``✓ backup, · nothing due``)."""
+    words = {"failed": v.p_("legend", "failed"), "stopped": v.p_("legend", "backups stopped"),
+             "missed": v.p_("legend", "missed"), "running": v.p_("legend", "running"),
+             "restore": v.p_("legend", "restore"), "backup": v.p_("legend", "backup"),
+             "due": v.p_("legend", "due"), "none": v.p_("legend", "nothing due"),
+             "unknown": v.p_("legend", "not known")}
+    shown = {c.kind for c in cells}
+    return v.list([f"{kind.symbol} {words[name]}" for name, kind in KINDS.items() if name in shown], "unit")
 
 
 def _portal_html(label: str, cells: list[DayCell], lines: list[str], link: str, v: Viewer) -> str:
@@ -109,7 +119,7 @@ def _portal_html(label: str, cells: list[DayCell], lines: list[str], link: str, 
     return (f'<h2 style="font-size:18px;margin:24px 0 8px 0">{esc(label)}</h2>'
             f'<table role="presentation" cellspacing="0" cellpadding="0" style="border-collapse:collapse">'
             f"<tr>{tds}</tr></table>"
-            f'<p style="margin:4px 0;color:#57606a;font-size:12px">{esc(_legend(v))}</p>'
+            f'<p style="margin:4px 0;color:#57606a;font-size:12px">{esc(_legend(cells, v))}</p>'
             f'<ul style="margin:8px 0;padding-left:20px;font-size:13px">{words}</ul>{facts}{more}')
 
 
