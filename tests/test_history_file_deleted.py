@@ -1,5 +1,5 @@
 """The history file deleted while the app runs (a cleanup script, a redeploy that wipes the folder): the
-store notices that its path no longer names the file it has open, says so in one sentence, and starts a
+store notices that its path no longer names the file it has open, says so in one sentence (for a day), and starts a
 new file with what the watcher knows, instead of writing on into the deleted file. A real watcher, HTTP
 to the simulator, a real SQLite file."""
 
@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from lib import clock as app_clock
 from lib.db.store import HistoryStore
 from lib.portal.models import Operation
 from lib.settings.config import AppConfig, PortalConfig
@@ -33,10 +34,17 @@ def test_a_deleted_history_file_is_made_again_with_what_is_known(tmp_path: Path)
                 (tmp_path / name).unlink(missing_ok=True)  # the folder is wiped
             wait_until(lambda: (clock.advance(30), watcher.sync(), store.flush(), store.replaced)[-1],
                        "the store notices", timeout=10)
-            assert EN.say(store.replaced) == ("The history file was deleted while the app ran; a new one was started "
-                                              "with what this app knew then (what was recorded before that is gone).")
+            found_at = clock()
+            at = EN.clock(found_at, app_clock.now())  # the pages say times against the app's clock
+            assert EN.say(store.replaced) == (f"At {at} the history file was found deleted; a "
+                                              "new one was started with what this app knew then (what was recorded "
+                                              "before that is gone).")
             assert path.exists()
             known = watcher.progress("prod", Operation.RESTORE)
+            clock.advance(86_400 - 31)
+            assert store.replaced is not None  # the pages say it for a day…
+            clock.advance(31)
+            assert store.replaced is None  # …and then no more
         finally:
             watcher.stop()
             store.close()

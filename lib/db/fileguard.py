@@ -17,12 +17,12 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from lib.i18n import M_
+from lib.i18n import M_, At, Msg
 
 #: seconds between two looks at the file
 EVERY = 1.0
-SAID_NEW_FILE = M_("The history file was deleted while the app ran; a new one was started with what this app knew "
-                   "then (what was recorded before that is gone).")
+#: for this long after, the pages say that a new file was started
+SAY_FOR = 86_400.0
 log = logging.getLogger(__name__)
 
 
@@ -65,3 +65,11 @@ class FileGuard:
         log.warning("the history file %s was deleted while the app ran: a new one is started", self.path)
         for listener in list(self.listeners):
             listener()
+
+
+def new_file_said(at: float, now: float) -> Msg | None:
+    """For a day after a new file was started at ``at``: one sentence saying so, and when."""
+    if now - at >= SAY_FOR:
+        return None
+    return M_("At {at} the history file was found deleted; a new one was started with what this app knew then "
+              "(what was recorded before that is gone).", at=At(at))

@@ -2,12 +2,11 @@
 
 SQLite by default (a file beside app.py), or any SQLAlchemy URL (PostgreSQL with psycopg for
 Community Cloud, whose disk does not survive a reboot). Only the watcher writes, and only on change
-points and outcomes. Writes go through a queue (:mod:`lib.db.writer`) that a thread of its own writes
-in batches: a check never waits for the database. When the database is down or full, writes wait in
-memory, :attr:`problem` says so in one sentence, and they are written, in order, once it is back.
+points and outcomes, through a queue (:mod:`lib.db.writer`) a thread of its own writes in batches: a check
+never waits for the database. While it is down or full, writes wait in memory (:attr:`problem` says so) and go
+in order once it is back.
 Every write can be replayed safely (inserts ignore a row that is already there, updates never go back
-in time), so a second copy that wrote the same thing, or a replay after an outage, is harmless.
-"""
+in time): a second copy that wrote the same thing, or a replay after an outage, is harmless."""
 
 from __future__ import annotations
 
@@ -26,7 +25,7 @@ from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 from lib import timewords
 from lib.db import schema
 from lib.db.engine import engine_for
-from lib.db.fileguard import SAID_NEW_FILE, FileGuard
+from lib.db.fileguard import FileGuard, new_file_said
 from lib.db.lastread import LastRead
 from lib.db.rows import point_from, point_row, running_update, why_not_read, why_not_saved, write_rows
 from lib.db.schema import (
@@ -68,7 +67,7 @@ class HistoryStore:
         self.url, self.clock = url, clock
         self.problem: Msg | None = None  # one sentence while history is not being saved
         self.unreadable: Msg | None = None  # … and while it cannot be read
-        self.replaced: Msg | None = None  # the SQLite file was deleted under the app, and made again
+        self._replaced_at = float("-inf")  # when the SQLite file was found deleted under the app, and made again
         self.generation = 0  # goes up with every batch that reached the database: what was read is stale
         self._ready = False
         self._schema_lock = threading.Lock()
@@ -95,8 +94,9 @@ class HistoryStore:
 
     pending = property(lambda self: self._writer.pending, doc="writes waiting")
     dropped = property(lambda self: self._writer.dropped, doc="writes lost to the limit while the database was away")
-
     writes = property(lambda self: (self._writer.writes, self._writer.commits), doc="(writes, commits) since the start")
+    replaced = property(lambda self: new_file_said(self._replaced_at, self.clock()),
+                        doc="for a day after the SQLite file was deleted under the app and made again, a sentence")
 
     def flush(self) -> bool:
         """Write what waits now, in order, on this thread; True when nothing is left waiting."""
@@ -139,7 +139,7 @@ class HistoryStore:
 
     def _file_gone(self) -> None:
         if self._file.gone():  # deleted under the app: a new file, with what is known (lib.db.fileguard)
-            self.replaced = SAID_NEW_FILE
+            self._replaced_at = self.clock()
             with self._schema_lock:
                 self._ready = False
                 self._engine.dispose()
