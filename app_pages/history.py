@@ -35,7 +35,7 @@ outcome = ended.selectbox(v._("How it ended"), ["", *OUTCOMES], key=state.HISTOR
 def history() -> None:
     now = clock.now()
     chrome.unwatched(ctx, now)
-    chrome.history_notice(ctx)
+    notice = st.container()  # filled once the page has read: it says whether it could
     for name in [portal] if portal else list(labels):
         st.markdown(v._("**{label}** · the last 30 days", label=md_escape(labels[name], 80)))
         answer = ctx.source.backups(name)
@@ -44,10 +44,10 @@ def history() -> None:
     trail = [row for name in ([portal] if portal else list(labels)) for row in trail_rows(store, name, now)]
     rows = rows_of(store.operations(portal=portal or None, kind=kind or None, outcome=outcome or None, limit=500),
                    trail, kind or None, outcome or None)
+    with notice:
+        chrome.history_notice(ctx)
     st.subheader(v._("Operations"))
-    if store.unreadable:  # never "nothing recorded": the history exists, it cannot be read just now
-        st.warning(md_escape(v.say(store.unreadable), 400), icon=":material/database:")
-    if not rows and store.unreadable:
+    if not rows and store.unreadable:  # never "nothing recorded": the history exists, it cannot be read just now
         return
     if not rows:
         st.info(v._("No operation recorded yet with these choices. Restores and backups appear here as soon as the "

@@ -21,11 +21,11 @@ EVERY = None if state.paused() else state.refresh_seconds(ctx.config)
 def overview() -> None:
     now = clock.now()
     chrome.unwatched(ctx, now)
-    chrome.history_notice(ctx)
-    for portal in ctx.config.portals:
-        known = portal_known(ctx.source.store, portal.name, now) if portal.api_key else None
-        line = portal_line(*ctx.source.overview(portal.name, look=EVERY), now, ctx.config.stall_minutes * 60, v,
-                           known, portal.label_for(v))
+    lines = [portal_line(*ctx.source.overview(portal.name, look=EVERY), now, ctx.config.stall_minutes * 60, v,
+                         portal_known(ctx.source.store, portal.name, now) if portal.api_key else None,
+                         portal.label_for(v)) for portal in ctx.config.portals]
+    chrome.history_notice(ctx)  # after the reads: it says whether they could be made
+    for portal, line in zip(ctx.config.portals, lines, strict=True):
         with st.container(border=True):
             name, now_col, last = st.columns([3, 3, 2])
             name.page_link("app_pages/restore.py", label=md_escape(portal.label_for(v), 80), icon=":material/dns:",

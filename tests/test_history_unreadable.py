@@ -1,5 +1,5 @@
 """While the history cannot be read, /history says so (and shows what this app read last) instead of
-"No operation recorded yet…"; and writes that keep failing never stop reads from being tried."""
+"No operation recorded yet…", and so do the other pages that read it; and writes that keep failing never stop reads from being tried."""
 
 from __future__ import annotations
 
@@ -56,6 +56,23 @@ def test_history_page_while_postgres_is_down(pg_cluster: Cluster, pg_url: str, m
             pg_cluster.start()
         # read again on its own schedule (a few seconds after the failure), not only when something is written
         wait_until(lambda: CANNOT not in texts(tick(at)), "the history is read again", timeout=30)
+
+
+@pytest.mark.slow
+def test_all_portals_page_while_postgres_is_down(pg_cluster: Cluster, pg_url: str, manual_clock: ManualClock,
+                                                 tick) -> None:
+    """Its "last backup" comes from the history: the page says that it shows what was read last."""
+    with Simulator("restore", api_key=KEY, clock=manual_clock) as sim:
+        at = make_app(sim, history={"url": pg_url})
+        tick(at, 40)
+        tick(at.switch_page("app_pages/portals.py"))
+        assert CANNOT not in texts(at)
+        pg_cluster.stop()
+        try:
+            wait_until(lambda: CANNOT in texts(tick(at, 15)), "the page says the history cannot be read", timeout=30)
+        finally:
+            pg_cluster.start()
+        wait_until(lambda: CANNOT not in texts(tick(at, 15)), "the history is read again", timeout=30)
 
 
 def test_a_history_that_cannot_be_read_says_why_in_the_words_saving_uses() -> None:

@@ -154,9 +154,10 @@ def restore_link(portal: PortalConfig, label: str) -> None:
 
 
 def history_notice(ctx: Context) -> None:
-    """One sentence while the history is not being saved (drawn inside the timers, so it comes and goes)."""
+    """One sentence each while the history is not being saved, cannot be read (the page shows what was read
+    last), or was started anew. Drawn inside the timers, after the page has read, so it comes and goes."""
     store = ctx.source.store
-    for said in filter(None, (store.problem, store.replaced)):
+    for said in filter(None, (store.problem, store.unreadable, store.replaced)):
         st.warning(md_escape(ctx.viewer.say(said), 400), icon=":material/database:")
 
 
