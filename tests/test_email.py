@@ -149,6 +149,36 @@ def test_restart_mid_restore_still_one_email(smtp, manual_clock: ManualClock, ur
         store.close()
 
 
+def test_an_email_whose_mail_server_was_down_is_sent_after_a_restart(smtp, manual_clock: ManualClock,  # noqa: F811
+                                                                    tmp_path: Path) -> None:
+    """The restore ends while the mail server is down; the app restarts before the retry: the email still
+    goes, once (the event stays open until its emails were dealt with, not until they were queued)."""
+    from lib.i18n import M_
+    from lib.watching.outbox import Outbox
+    from tests.servers import free_port
+
+    inbox, port = smtp
+    url = f"sqlite:///{tmp_path}/h.sqlite3"
+    store = HistoryStore(url, clock=manual_clock)
+    portal = (PortalConfig("p0", "https://p0.example.com", "Portal 0", KEY),)
+    down = AppConfig(portal, history_url=url, mail=mail_settings(free_port()))
+    subscribers.subscribe(store, down.mail, "hal@example.com", asked(), manual_clock(), verified=True)
+    first = Outbox(down, store, clock=manual_clock)
+    first.tell(("p0", "restore", "task-1", "completed"), M_("✅ Portal 0: the restore completed."))
+    store.flush()
+    assert first.deliver_due() == 1 and first.last_error is not None  # tried once; the next try is in 30 s
+    manual_clock.advance(10)  # the app restarts before it
+    again = Outbox(AppConfig(portal, history_url=url, mail=mail_settings(port)), store, clock=manual_clock)
+    again.load()
+    assert again.deliver_due() == 1
+    (told,) = inbox.wait(1)
+    assert told["To"] == "hal@example.com" and "the restore completed" in told["Subject"]
+    third = Outbox(AppConfig(portal, history_url=url, mail=mail_settings(port)), store, clock=manual_clock)
+    third.load()  # and once only: a later restart finds it dealt with
+    assert third.deliver_due() == 0 and len(inbox.messages) == 1
+    store.close()
+
+
 def test_ten_times_in_a_minute_sends_at_most_three(smtp, manual_clock: ManualClock) -> None:  # noqa: F811
     inbox, port = smtp
     store = HistoryStore("sqlite://", clock=manual_clock)

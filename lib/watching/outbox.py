@@ -2,8 +2,9 @@
 restarts and however many copies run.
 
 The watcher tells the outbox every notification it decides (:meth:`Outbox.tell`, beside the webhook): an
-outcome of a restore or backup, or a missed scheduled backup. The outbox finds who asked for it and sends
-each one email in their own language, after claiming a row per recipient in the notifications table
+outcome of a restore or backup, or a missed scheduled backup, kept in the database until every email of it
+was dealt with. The outbox finds who asked for it and sends each one email in their own language, after
+claiming a row per recipient in the notifications table
 (key ``portal|kind|run|event|mail|<sha of the address>``, :func:`lib.db.lease.claim`): a second copy, or the
 same one after a restart, finds it sent. The weekly summary is claimed the same way (``digest|<ISO
 week>|<sha>``); its content comes from the pages' own knowledge (``compose``, given by the app or
@@ -53,6 +54,7 @@ class _Email:
     letter: mailer.Letter
     stored: str
     done: list[str] = field(default_factory=list)  # one-time subscriptions this email fulfils
+    event: str = ""  # the decided event it tells: kept open until every email of it was dealt with
     attempts: int = 0
     next_try: float = 0.0
 
@@ -159,6 +161,7 @@ class Outbox:
         kind, whats, run = ("backup", ("missed",), "") if key[1] == "schedule" else \
             (key[1], ("this-operation", "next-outcome"), key[2])
         found = self._store.at_once(lambda conn: subs.recipients(conn, portal, kind, whats, run))
+        event = "|".join((*key, EVENT))
         by_address: dict[str, list[subs.Subscription]] = {}
         for sub in found:
             by_address.setdefault(sub.address_sha, []).append(sub)
@@ -176,11 +179,12 @@ class Outbox:
                 footer=v._("You asked for this on the DocSpace Backup Monitor ({what}). To stop: {link}",
                            what=v.say(subscribers.what_words(first.what, first.kind, label)), link=link))
             name = "|".join((*key, "mail", sha[:24]))
-            email = _Email(name, letter, json.dumps(text.to_json()), [s.id for s in mine])
+            email = _Email(name, letter, json.dumps(text.to_json()), [s.id for s in mine], event=event)
             with self._cond:
                 if all(e.key != name for e in self._queue):
                     self._queue.append(email)
-        self._store.notification_tried("|".join((*key, EVENT)), sent=self._clock(), attempts=1, error="")
+        if not by_address:
+            self._store.notification_tried(event, sent=self._clock(), attempts=1, error="")
         log.info("%s: %d subscriber(s) to tell", "|".join(key), len(by_address))
 
     def _claimed(self, email: _Email) -> bool | None:
@@ -240,9 +244,14 @@ class Outbox:
         return error is None
 
     def _drop(self, email: _Email) -> None:
+        """Done with it (sent, given up on, or another copy's). Its event is closed with its last email: until
+        then a restart takes the event up again (:meth:`load`), and the claims keep anyone from getting it twice."""
         with self._cond:
             if email in self._queue:
                 self._queue.remove(email)
+            closed = bool(email.event) and all(e.event != email.event for e in self._queue)
+        if closed:
+            self._store.notification_tried(email.event, sent=self._clock(), attempts=1, error="")
 
     # ------------------------------------------------------------ the weekly summary
 
