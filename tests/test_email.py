@@ -70,6 +70,7 @@ def test_subscribe_confirm_one_email_unsubscribe(smtp, manual_clock: ManualClock
         assert all(r["unsubscribed"] is None for r in store.at_once(subs.rows))
         status, page = unsubscribe_page(cfg, store, token, True, manual_clock())
         assert status == 200 and "It worked: no more emails about Portal 0 will be sent" in page
+        assert '<a href="./?portal=p0">Open the app</a>' in page  # served by the app: relative, any base path
         assert all(r["unsubscribed"] is not None for r in store.at_once(subs.rows))
         assert unsubscribe_page(cfg, store, token + "x", True, manual_clock())[0] == 400
         store.close()

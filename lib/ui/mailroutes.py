@@ -56,7 +56,7 @@ def unsubscribe_page(config: AppConfig, store: HistoryStore, token: str, post: b
     v = _reader(sub, lang, browser)
     label = config.label_of(sub.portal, v) if sub is not None else None
     if post:
-        return (200 if ours else 400), mailpages.unsubscribed(ours, label, v)
+        return (200 if ours else 400), mailpages.unsubscribed(ours, label, sub.portal if sub else "", v)
     return (200 if ours else 400), mailpages.unsubscribe_form(token, ours, label, v)
 
 

@@ -6,14 +6,18 @@ address, so a page never tells whether someone is subscribed, nor shows anyone's
 from __future__ import annotations
 
 import html
+from urllib.parse import quote
 
 from lib.db.subscriptions import Subscription
 from lib.i18n import Viewer
 
 
-def page(title: str, paragraphs: list[str], v: Viewer, form: str = "") -> str:
+def page(title: str, paragraphs: list[str], v: Viewer, form: str = "", link: tuple[str, str] | None = None) -> str:
+    """``link``: (words, address) of a link after the paragraphs."""
     esc = html.escape
     body = "".join(f"<p>{esc(p)}</p>" for p in paragraphs)
+    if link is not None:
+        body += f'<p><a href="{esc(link[1], quote=True)}">{esc(link[0])}</a></p>'
     return (f'<!DOCTYPE html><html lang="{esc(v.language.replace("_", "-"))}"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{esc(title)}</title><style>body{{font-family:system-ui,Segoe UI,Arial,sans-serif;"
@@ -50,12 +54,15 @@ def unsubscribe_form(token: str, ours: bool, label: str | None, v: Viewer) -> st
             label=label)], v, _button("?t=" + token, v._("Unsubscribe")))
 
 
-def unsubscribed(ours: bool, label: str | None, v: Viewer) -> str:
+def unsubscribed(ours: bool, label: str | None, portal: str, v: Viewer) -> str:
+    """``portal``: the portal's name, for the link to its page (the app serves this page: the link is relative)."""
     if not ours:
         return _not_ours(v)
     done = (v._("It worked: no more emails about this portal will be sent to this address.") if label is None
             else v._("It worked: no more emails about {label} will be sent to this address.", label=label))
-    return page(v._("You are unsubscribed"), [done, v._("Changed your mind? Ask again on the app's page.")], v)
+    home = "./" + (f"?portal={quote(portal)}" if portal else "")
+    return page(v._("You are unsubscribed"), [done, v._("Changed your mind? Ask again on the app's page.")], v,
+                link=(v._("Open the app"), home))
 
 
 def _not_ours(v: Viewer) -> str:

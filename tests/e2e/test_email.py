@@ -55,6 +55,8 @@ def test_subscribe_confirm_one_email_unsubscribe_in_the_browser(browser, smtp, t
             other.get_by_role("button", name="Unsubscribe").click()
             expect(other.locator("h1")).to_have_text("You are unsubscribed")
             expect(other.locator("body")).to_contain_text("It worked")
+            other.get_by_role("link", name="Open the app").click()  # back to the portal's page in the app
+            expect(other.get_by_test_id("stMain")).to_contain_text("The restore completed.", timeout=20_000)
             # one-click from a mail program: a POST without a browser, the same answer
             reply = requests.post(told["List-Unsubscribe"].strip("<>"), data="List-Unsubscribe=One-Click",
                                   headers={"Content-Type": "application/x-www-form-urlencoded"}, timeout=10)
