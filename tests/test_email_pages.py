@@ -247,3 +247,23 @@ def test_the_summary_says_the_restores_of_the_same_seven_days_as_its_row_of_days
     assert [line.strip() for line in letter.plain_extra.splitlines() if line.startswith("Restore started")] == \
         ["Restore started Nov 26, 2026, 08:00: completed after 10 min."]
     store.close()
+
+
+def test_an_email_that_could_not_be_sent_is_said_on_the_page(manual_clock: ManualClock, tick) -> None:
+    """The restore ends, the mail server is down: the page says so in one sentence, as it does for the webhook."""
+    from lib.watching import subscribers
+    from tests.servers import free_port, wait_until
+
+    dead = free_port()
+    with Simulator("restore", api_key=KEY, clock=manual_clock, speed=10) as sim:
+        at = make_app(sim, email=email(dead), notify={"app_url": "http://127.0.0.1:8501"})
+        tick(at)
+        ctx = at.session_state[CONTEXT]
+        asked = subscribers.Asked("prod", "Production", "restore", ("this-operation",), "", "en")
+        assert subscribers.subscribe(ctx.source.store, ctx.config.mail, "ann@example.com", asked, manual_clock(),
+                                     verified=True).ok
+        for _ in range(12):
+            tick(at, 10)
+        assert "The restore completed." in texts(at)
+        said = f"An email could not be sent: The mail server 127.0.0.1:{dead} could not be reached"
+        wait_until(lambda: said in texts(tick(at)), "the page says the email was not sent", timeout=20)

@@ -73,8 +73,8 @@ def progress_page(ctx: Context, operation: Operation) -> None:
                             config={"displaylogo": False, "displayModeBar": False})
         if not ctx.kiosk:
             chrome.history_notice(ctx)
-            if source.notifier.last_error:
-                st.caption(md_escape(v.say(source.notifier.last_error)))
+            for failed in filter(None, (source.notifier.last_error, source.outbox.last_error)):
+                st.caption(md_escape(v.say(failed)))
         footer = view.rhythm.footer(view.timeline.last_poll_at, source.next_check(portal.name, noun, dump),
                                     view.timeline.failures, now, v, refresh, paused, view.timeline.gaps)
         if footer:

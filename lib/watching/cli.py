@@ -119,7 +119,7 @@ def _send_digest(config: AppConfig, compose: Any) -> int:
         outbox = Outbox(config, store, compose=compose)
         sent = outbox.send_digest()
         log.info("weekly summary sent to %d recipient(s)%s", sent,
-                 f"; not sent: {outbox.last_error}" if outbox.last_error else "")
+                 f"; {outbox.last_error}" if outbox.last_error else "")
         return 0 if outbox.last_error is None else 1
     finally:
         store.close()

@@ -159,6 +159,10 @@ class OnDuty:
         return self._active.notifier
 
     @property
+    def outbox(self) -> Delivery:
+        return self._active.outbox
+
+    @property
     def running(self) -> bool:
         return self._active.running
 

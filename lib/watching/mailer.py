@@ -128,7 +128,7 @@ def send(smtp: Smtp, msg: EmailMessage) -> None:
         raise MailError(M_("The mail server could not be talked to ({kind}).", kind=type(exc).__name__)) from None
     except OSError as exc:
         raise MailError(M_("The mail server {host}:{port} could not be reached ({kind}).", host=smtp.host,
-                           port=smtp.port, kind=type(exc).__name__)) from None
+                           port=str(smtp.port), kind=type(exc).__name__)) from None  # a port, not a number: no "33,489"
 
 
 #: how a letter leaves (tests may pass another)

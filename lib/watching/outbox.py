@@ -29,7 +29,7 @@ from lib import i18n
 from lib.db import lease
 from lib.db import subscriptions as subs
 from lib.db.store import HistoryStore, StoreAway
-from lib.i18n import Msg, Viewer
+from lib.i18n import M_, Msg, Viewer
 from lib.settings.config import AppConfig
 from lib.text import clean
 from lib.watching import mailer, subscribers
@@ -79,7 +79,7 @@ class Outbox:
         self._cond = threading.Condition()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
-        self.last_error: Msg | None = None
+        self.last_error: Msg | None = None  # why the last email that failed did, until one goes (the page says it)
 
     @property
     def enabled(self) -> bool:
@@ -222,7 +222,7 @@ class Outbox:
         else:
             with self._cond:
                 email.next_try = now + self._delays[email.attempts - 1]
-        self.last_error = error.said if error else None
+        self.last_error = M_("An email could not be sent: {reason}", reason=error.said) if error else None
         self._counts.told("email", error is None)
         if error is None:
             log.info("email sent: %s", email.key.rpartition("|mail|")[0] or email.key.rpartition("|")[0])

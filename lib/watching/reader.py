@@ -40,7 +40,7 @@ class DatabaseReader:
         self.config = config
         self.store = store
         self.clock = clock
-        self.notifier = _Quiet()
+        self.notifier = self.outbox = _Quiet()
         self._kept: dict[Any, tuple[float, Any]] = {}
         self._lock = threading.Lock()
 

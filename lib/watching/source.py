@@ -23,7 +23,8 @@ class Delivery(Protocol):
 
 class Source(Protocol):
     store: HistoryStore
-    notifier: Delivery
+    notifier: Delivery  # the webhook and the channels
+    outbox: Delivery  # the emails to people
 
     @property
     def running(self) -> bool:
