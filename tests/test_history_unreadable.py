@@ -1,5 +1,6 @@
 """While the history cannot be read, /history says so (and shows what this app read last) instead of
-"No operation recorded yet…", and so do the other pages that read it; and writes that keep failing never stop reads from being tried."""
+"No operation recorded yet…", and so do the other pages that read it; and writes that keep failing never
+stop reads from being tried."""
 
 from __future__ import annotations
 
