@@ -91,15 +91,15 @@ def confirm(conn: Connection, token: str, now: float) -> list[Subscription]:
     return found if found and conn.execute(stmt).rowcount == len(found) else []
 
 
-def unsubscribe(conn: Connection, sub_id: str, now: float) -> int:
-    """Stop every subscription of that address for that portal (the digest too); how many were stopped."""
+def unsubscribe(conn: Connection, sub_id: str, now: float) -> Subscription | None:
+    """Stop every subscription of that address for that portal (the digest too); the one the link was made
+    for (its portal and language word the page), or None when it is no longer kept."""
     sub = get(conn, sub_id)
-    if sub is None:
-        return 0
-    s = subscriptions.c
-    stmt = (update(subscriptions).where(s.address_sha == sub.address_sha, s.portal == sub.portal,
-                                        s.unsubscribed.is_(None)).values(unsubscribed=now, token=""))
-    return int(conn.execute(stmt).rowcount)
+    if sub is not None:
+        s = subscriptions.c
+        conn.execute(update(subscriptions).where(s.address_sha == sub.address_sha, s.portal == sub.portal,
+                                                 s.unsubscribed.is_(None)).values(unsubscribed=now, token=""))
+    return sub
 
 
 def recipients(conn: Connection, portal: str, kind: str, whats: tuple[str, ...],

@@ -14,6 +14,7 @@ import hmac
 import threading
 import time
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
@@ -194,17 +195,19 @@ def unsubscribe(store: HistoryStore, settings: MailSettings, token: str,
                 now: float | None = None) -> tuple[bool, subs.Subscription | None]:
     """Follow an unsubscribe link (or its one-click POST): (whether the link is ours, whose it is when still
     known). Saying "done" for an address already off the list tells nobody anything."""
-    now = time.time() if now is None else now
-    ours, sub = read_link(store, settings, token)
-    if sub is not None:
-        store.at_once(lambda conn: subs.unsubscribe(conn, sub.id, now))
-    return ours, sub
+    return _follow(store, settings, token, lambda conn, sub_id: subs.unsubscribe(
+        conn, sub_id, time.time() if now is None else now))
 
 
 def read_link(store: HistoryStore, settings: MailSettings, token: str) -> tuple[bool, subs.Subscription | None]:
     """An unsubscribe link: whether it is ours, and the subscription it was made for (its portal and language
     word the page), when it is still kept."""
+    return _follow(store, settings, token, subs.get)
+
+
+def _follow(store: HistoryStore, settings: MailSettings, token: str,
+            work: Callable[[Connection, str], subs.Subscription | None]) -> tuple[bool, subs.Subscription | None]:
     sub_id = unsign(secret(store, settings), token, "u", time.time())
     if sub_id is None:
         return False, None
-    return True, store.at_once(lambda conn: subs.get(conn, sub_id))
+    return True, store.at_once(lambda conn: work(conn, sub_id))
