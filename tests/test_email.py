@@ -180,6 +180,37 @@ def test_an_email_whose_mail_server_was_down_is_sent_after_a_restart(smtp, manua
     store.close()
 
 
+def test_an_email_another_copy_claimed_and_never_sent_is_sent_after_the_grace(smtp, manual_clock: ManualClock,  # noqa: F811
+                                                                              tmp_path: Path) -> None:
+    """Copy A claims the email and dies before sending it; copy B, taking the outcome up, finds A's claim
+    young and waits: after the grace it sends it (the outcome is not closed on a refused claim)."""
+    from lib.i18n import M_
+    from lib.watching.notify import CLAIM_GRACE
+    from lib.watching.outbox import EVENT, Outbox
+
+    inbox, port = smtp
+    url = f"sqlite:///{tmp_path}/h.sqlite3"
+    store = HistoryStore(url, clock=manual_clock)
+    cfg = AppConfig((PortalConfig("p0", "https://p0.example.com", "Portal 0", KEY),), history_url=url,
+                    mail=mail_settings(port))
+    subscribers.subscribe(store, cfg.mail, "ivy@example.com", asked(), manual_clock(), verified=True)
+    key = ("p0", "restore", "task-1", "completed")
+    email_key = "|".join((*key, "mail", subs.sha("ivy@example.com")[:24]))
+    store.at_once(lambda conn: subs.claim_alone(conn, email_key, "{}", manual_clock(), tries=4, grace=CLAIM_GRACE,
+                                                holder="copy-a"))  # A claimed it, then died
+    b = Outbox(cfg, store, clock=manual_clock)
+    b.tell(key, M_("✅ Portal 0: the restore completed."))
+    store.flush()
+    b.deliver_due()
+    assert not inbox.messages  # A's claim is young: A may be sending it right now
+    assert [r["sent"] for k, r in store.notified().items() if k.endswith(EVENT)] == [None]  # still open
+    manual_clock.advance(CLAIM_GRACE + 1)
+    assert b.deliver_due() == 1
+    (told,) = inbox.wait(1)
+    assert told["To"] == "ivy@example.com"
+    store.close()
+
+
 def test_ten_times_in_a_minute_sends_at_most_three(smtp, manual_clock: ManualClock) -> None:  # noqa: F811
     inbox, port = smtp
     store = HistoryStore("sqlite://", clock=manual_clock)

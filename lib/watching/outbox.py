@@ -207,8 +207,13 @@ class Outbox:
             with self._cond:
                 email.next_try = self._clock() + CLAIM_AGAIN
             return False
-        if not mine:
-            self._drop(email)
+        if not mine:  # sent or given up on (done with), or another copy's claim is young (it may be sending)
+            done, attempts = self._finished(email.key)
+            if done or attempts > len(self._delays):
+                self._drop(email)
+            else:  # not closed: a copy that claimed it and died leaves it to this one after the grace
+                with self._cond:
+                    email.next_try = self._clock() + CLAIM_GRACE
             return False
         email.attempts += 1
         error: mailer.MailError | None = None
@@ -242,6 +247,13 @@ class Outbox:
         except StoreAway:
             self._store.notification_tried(email.key, sent=sent, attempts=attempts, error=why)
         return error is None
+
+    def _finished(self, key: str) -> tuple[bool, int]:
+        """(sent, tries) of an email as the database has it; (False, 0) while it cannot be read."""
+        try:
+            return self._store.at_once(lambda conn: subs.tries_of(conn, key))
+        except StoreAway:
+            return False, 0
 
     def _drop(self, email: _Email) -> None:
         """Done with it (sent, given up on, or another copy's). Its event is closed with its last email: until
