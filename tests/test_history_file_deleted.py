@@ -53,3 +53,31 @@ def test_a_deleted_history_file_is_made_again_with_what_is_known(tmp_path: Path)
     assert op.id == known.run_id and op.outcome == "running" and op.first_seen == known.first_seen
     assert [p.at for p in again.points_of(op.id)] == [p.at for p in known.points]
     again.close()
+
+
+def test_a_wiped_history_folder_is_made_again(tmp_path: Path) -> None:
+    """A redeploy that removes the whole folder, not only the file: the folder and the file come back."""
+    import shutil
+
+    clock = ManualClock()
+    folder = tmp_path / "data"
+    url = f"sqlite:///{folder}/history.sqlite3"
+    with Simulator("restore", api_key=KEY, clock=clock) as sim:
+        config = AppConfig((PortalConfig("prod", sim.url, "Production", KEY),), refresh_seconds=5, history_url=url)
+        store = HistoryStore(url, clock=clock)
+        watcher = Watcher(config, store, clock=clock)
+        try:
+            for _ in range(4):
+                clock.advance(30)
+                watcher.sync()
+            assert store.flush()
+            shutil.rmtree(folder)
+            wait_until(lambda: (clock.advance(30), watcher.sync(), store.flush())[-1] and store.replaced is not None,
+                       "a new file is written", timeout=10)
+            assert (folder / "history.sqlite3").exists() and store.problem is None
+        finally:
+            watcher.stop()
+            store.close()
+    again = HistoryStore(url)
+    assert [op.outcome for op in again.operations()] == ["running"]
+    again.close()

@@ -8,6 +8,7 @@ most every :data:`EVERY` seconds.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
@@ -52,7 +53,9 @@ class FileGuard:
             if self._identity is None or self._now() == self._identity:
                 return False
             self._identity = None  # until the new file is opened
-            return True
+        with contextlib.suppress(OSError):  # the whole folder may be gone (a redeploy that wiped it)
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        return True
 
     def _now(self) -> tuple[int, int] | None:
         try:
