@@ -231,3 +231,22 @@ def test_a_bug_in_taking_the_answer_never_stops_the_watching(clock: ManualClock,
         clock.advance(600)
         tick(w)
         assert w.backups("prod").at == clock()  # and the list is still read every ten minutes
+
+
+def test_a_history_that_cannot_be_opened_does_not_make_every_check_read_the_trail(clock: ManualClock, watching,
+                                                                                 tmp_path: Path) -> None:
+    """The database is away from the start: what the trail was read up to is kept in memory, so the trail
+    is read again every 10 minutes, as usual, not at every check of the backup list."""
+    (tmp_path / "blocked").write_text("a file where the history's folder should be")
+    with Simulator("idle", api_key=KEY, clock=clock, options=Options(days=40)) as sim:
+        w = watching(sim, db="blocked/h.db")
+        tick(w)
+        first = audit_requests(sim)
+        assert first > 0 and w.store.problem is not None
+        lists = sim.requests("getbackuphistory")
+        for _ in range(4):  # four more checks of the list within the trail's 10 minutes
+            clock.advance(60)
+            w.check_now("prod", "backups")
+            tick(w)
+        assert sim.requests("getbackuphistory") == lists + 4
+        assert audit_requests(sim) == first

@@ -67,9 +67,10 @@ class BackupsWatch:
             return
         history, schedule = poll.result  # type: ignore[misc]
         if not self._loaded:  # once, on the watcher's thread: what earlier runs of the app knew
-            self._read, self._memory = self._store.trail_read(self.portal.name), self._store.schedule_memory(
-                self.portal.name)
+            read, memory = self._store.trail_read(self.portal.name), self._store.schedule_memory(self.portal.name)
             self._loaded = self._store.unreadable is None and self._store.problem is None  # else again later
+            # not read: what this run learnt meanwhile is kept (else the trail would be read at every check)
+            self._read, self._memory = (read, memory) if self._loaded else (self._read or read, self._memory or memory)
         self._keep(history, poll.at)
         vanished = schedule is None and self._memory is not None and self._memory.seen_at is not None \
             and self._memory.gone_at is None
