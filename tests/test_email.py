@@ -473,3 +473,21 @@ def test_a_weekly_summary_that_cannot_be_sent_is_retried_as_an_email_is_then_giv
     assert tried_at == [0, 30, 150, 750]
     assert counts.delivered["email", True] == 0
     store.close()
+
+
+def test_a_mail_server_that_cannot_be_reached_is_said_in_plain_words() -> None:
+    """What the live page shows a viewer: why, in words, never an exception's name."""
+    from lib.i18n import ENGLISH
+    from lib.settings.mail import Smtp
+    from lib.watching import mailer
+    from tests.servers import free_port
+
+    letter = mailer.build(mailer.Letter("a@example.com", "Hello", ("Hi.",)), "monitor@example.com")
+    port = free_port()
+    for host, why in (("127.0.0.1", f"The mail server 127.0.0.1:{port} could not be reached: it refused the "
+                                    "connection."),
+                      ("mail.example.invalid", f"The mail server mail.example.invalid:{port} could not be reached: "
+                                               "its address was not found.")):
+        with pytest.raises(mailer.MailError) as failed:
+            mailer.send(Smtp(host, port, "monitor@example.com", "none"), letter)
+        assert ENGLISH.say(failed.value.said) == why

@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import logging
 import smtplib
+import socket
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -124,11 +125,26 @@ def send(smtp: Smtp, msg: EmailMessage) -> None:
         raise MailError(M_("The mail server refused the recipient's address.")) from None
     except smtplib.SMTPResponseException as exc:
         raise MailError(M_("The mail server answered with an error ({code}).", code=exc.smtp_code)) from None
-    except (smtplib.SMTPException, ssl.SSLError) as exc:
-        raise MailError(M_("The mail server could not be talked to ({kind}).", kind=type(exc).__name__)) from None
+    except ssl.SSLError:
+        raise MailError(M_("The mail server's secure connection (TLS) could not be set up.")) from None
+    except smtplib.SMTPServerDisconnected:
+        raise MailError(M_("The mail server closed the connection.")) from None
+    except smtplib.SMTPException:
+        raise MailError(M_("The mail server answered in a way this app does not expect.")) from None
     except OSError as exc:
-        raise MailError(M_("The mail server {host}:{port} could not be reached ({kind}).", host=smtp.host,
-                           port=str(smtp.port), kind=type(exc).__name__)) from None  # a port, not a number: no "33,489"
+        raise MailError(_unreachable(smtp, exc)) from None
+
+
+def _unreachable(smtp: Smtp, exc: OSError) -> Msg:
+    """In plain words, as the portal's own "not answering" reasons are (never the exception's name)."""
+    where = {"host": smtp.host, "port": str(smtp.port)}  # a port, not a number: no "33,489"
+    if isinstance(exc, socket.gaierror):
+        return M_("The mail server {host}:{port} could not be reached: its address was not found.", **where)
+    if isinstance(exc, ConnectionRefusedError):
+        return M_("The mail server {host}:{port} could not be reached: it refused the connection.", **where)
+    if isinstance(exc, TimeoutError):
+        return M_("The mail server {host}:{port} could not be reached: it did not answer in time.", **where)
+    return M_("The mail server {host}:{port} could not be reached.", **where)
 
 
 #: how a letter leaves (tests may pass another)
