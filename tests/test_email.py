@@ -383,6 +383,14 @@ def test_send_digest_from_the_command_line(smtp, tmp_path: Path) -> None:  # noq
     assert run.returncode == 0 and "weekly summary sent to 1 recipient(s)" in run.stdout, run.stdout + run.stderr
     (mail,) = inbox.wait(1)
     assert mail["To"] == "boss@example.com" and "Production" in mail["Subject"]
+    # one recipient refused, the next one sent: the run still fails (the failure is not hidden by the last send)
+    inbox.refused.add("gone@example.com")
+    secrets.write_text(secrets.read_text().replace('to = ["boss@example.com"]',
+                                                   'to = ["gone@example.com", "new@example.com"]'))
+    run = subprocess.run([sys.executable, "-m", "lib.watch", "--send-digest", "--secrets", str(secrets)], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 1 and "sent to 1 recipient(s); not sent to 1" in run.stdout, run.stdout + run.stderr
+    assert [m["To"] for m in inbox.wait(2)] == ["boss@example.com", "new@example.com"]
 
 
 def test_the_portals_words_are_escaped_in_html_and_a_line_break_never_reaches_a_header() -> None:
