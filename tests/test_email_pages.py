@@ -267,3 +267,22 @@ def test_an_email_that_could_not_be_sent_is_said_on_the_page(manual_clock: Manua
         assert "The restore completed." in texts(at)
         said = f"An email could not be sent: The mail server 127.0.0.1:{dead} could not be reached"
         wait_until(lambda: said in texts(tick(at)), "the page says the email was not sent", timeout=20)
+
+
+def test_a_click_on_the_form_counts_when_a_restore_started_since_the_page_was_drawn(smtp, manual_clock: ManualClock,  # noqa: F811
+                                                                                  tick) -> None:
+    """The page was drawn while nothing ran ("Tell me when the next one ends"); a restore starts; the click
+    still counts, though the button is drawn again with other words."""
+    inbox, port = smtp
+    with Simulator("idle", api_key=KEY, clock=manual_clock) as sim:
+        at = make_app(sim, email=email(port), notify={"app_url": "http://127.0.0.1:8501"})
+        tick(at)
+        field, button = form_of(at)
+        assert button.label == "Tell me when the next one ends"
+        sim.set_scenario("restore")
+        field.input("ann@example.com")
+        button.click()
+        tick(at, 120)
+        assert [b.label for b in at.button if b.label.startswith("Tell me")] == ["Tell me when it ends"]
+        assert "Check your inbox" in texts(at)
+        assert len(inbox.wait(1)) == 1

@@ -57,7 +57,7 @@ def form(ctx: Context, kind: str, *, running: bool = False, operation: str = "")
             with st.form(f"{key}:form", clear_on_submit=True, border=False):
                 address = st.text_input(v._("Email"), max_chars=254, placeholder="name@example.com",
                                         autocomplete="email")
-                if st.form_submit_button(button):
+                if st.form_submit_button(button, key=f"{key}:send"):  # a key: its label changes when a job starts
                     with st.spinner(v._("Sending you an email to confirm…")):  # up to 20 s on a slow mail server
                         st.session_state[key] = subscribers.subscribe(ctx.source.store, settings, address, asked,
                                                                       clock.now())
