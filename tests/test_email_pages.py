@@ -286,3 +286,27 @@ def test_a_click_on_the_form_counts_when_a_restore_started_since_the_page_was_dr
         assert [b.label for b in at.button if b.label.startswith("Tell me")] == ["Tell me when it ends"]
         assert "Check your inbox" in texts(at)
         assert len(inbox.wait(1)) == 1
+
+
+def test_the_summary_of_a_week_the_app_knows_nothing_of_and_a_restore_seen_only_in_part(
+        manual_clock: ManualClock) -> None:
+    """No backup list read (no admin key): "not known", not "made: 0; missed: 0" (an alarm that is
+    not true); a restore whose start and end were not seen is "seen for", never "after seen for"."""
+    from datetime import UTC, datetime
+
+    from lib.db.schema import operations
+    from lib.settings.config import AppConfig, PortalConfig
+    from tests.factories import KEY
+
+    now = datetime(2026, 11, 30, 8, tzinfo=UTC).timestamp()  # Monday 08:00: the week is Nov 23-29
+    manual_clock.advance(now - manual_clock())
+    store = HistoryStore("sqlite://", clock=manual_clock)
+    at = now - 4 * 86_400
+    store.at_once(lambda conn: conn.execute(operations.insert().values(
+        id="r", portal="p0", kind="restore", scope="any", task_id="r", first_seen=at, first_percent=30, started=None,
+        ended=at + 180, outcome="vanished", last_percent=42, portal_text="", last_seen=at + 180)))
+    cfg = AppConfig((PortalConfig("p0", "https://p0.example.com", "Portal 0", KEY),), history_url="sqlite://")
+    text = compose(store, cfg, ["p0"], i18n.ENGLISH, now).plain_extra
+    assert "Backups made, missed and failed: not known for these days." in text and "made: 0" not in text, text
+    assert "Restore started Nov 26, 2026, 08:00: ended unseen at 42% (seen for 3 min)." in text, text
+    store.close()

@@ -17,12 +17,11 @@ from typing import Any
 from lib import timewords
 from lib.db.store import HistoryStore
 from lib.i18n import Viewer
-from lib.jobs.recorded import RecordedOperation
 from lib.jobs.schedule import next_due
 from lib.settings.config import AppConfig
 from lib.text import clean
 from lib.views.export import table_csv
-from lib.views.history import portal_strip, took
+from lib.views.history import Row, portal_strip, row_outcome, rows_of, took, trail_rows
 from lib.views.strip import KINDS, DayCell
 from lib.watching import endpoint_state
 from lib.watching.mailer import Letter
@@ -49,11 +48,11 @@ def compose(store: HistoryStore, config: AppConfig, portals: list[str], v: Viewe
         answer = endpoint_state.backups_from(saved[1]["answer"]) if saved and saved[1].get("answer") else None
         strip = portal_strip(store, name, answer, now, v, label)
         cells = strip.cells[-WEEK - 1:-1]  # the 7 days before today
-        lines = [_counts(cells, v)]
-        restores = [op for op in store.operations(portal=name, limit=500)
-                    if op.kind == "restore" and op.outcome != "running"
-                    and start <= (op.started or op.first_seen) < end]
-        lines += [_restore(op, v) for op in sorted(restores, key=lambda o: o.first_seen)]
+        lines = [_counts(cells, answer is not None, v)]
+        ops = store.operations(portal=name, kind="restore", since=start - WEEK * 86_400.0)  # started before it too
+        restores = [r for r in rows_of(ops, trail_rows(store, name, now), "restore")  # the trail's unwatched ones too
+                    if r.outcome != "running" and start <= r.at < end]
+        lines += [_restore(r, v) for r in reversed(restores)]  # oldest first
         if not restores:
             lines.append(v._("No restore this week."))
         schedule = answer.schedule if answer is not None else None
@@ -74,20 +73,28 @@ def compose(store: HistoryStore, config: AppConfig, portals: list[str], v: Viewe
                               _csv(store, portals, now, v)))
 
 
-def _counts(cells: list[DayCell], v: Viewer) -> str:
+def _counts(cells: list[DayCell], listed: bool, v: Viewer) -> str:
+    """``listed``: the portal's backup list was read; without it, and nothing on record, the counts are not
+    known (never "made: 0; missed: 0", which reads as an alarm)."""
     made, failed, missed = (sum(c.backups for c in cells), sum(c.failures for c in cells),
                             sum(c.missed for c in cells))
+    if not listed and not made + failed + missed:
+        return v._("Backups made, missed and failed: not known for these days.")
     return v._("Backups made: {made}; missed: {missed}; failed: {failed}.", made=v.number(made),
                missed=v.number(missed), failed=v.number(failed))
 
 
-def _restore(op: RecordedOperation, v: Viewer) -> str:
-    when = v.date_time(datetime.fromtimestamp(op.started or op.first_seen, UTC))
-    how = {"completed": v._("completed"), "failed": v._("failed"), "cancelled": v._("cancelled"),
-           "vanished": v._("ended unseen")}.get(op.outcome, op.outcome)
-    duration = took(op, v)
-    if duration:
+def _restore(row: Row, v: Viewer) -> str:
+    """How a restore of the week ended, in the History page's words (one only the trail knows: not known)."""
+    when = v.date_time(datetime.fromtimestamp(row.at, UTC))
+    if row.op is None:
+        return v._("Restore started {when}; nobody watched it, so how it ended is not known.", when=when)
+    how = row_outcome(row, v)
+    duration = took(row.op, v)
+    if duration and row.op.outcome != "vanished" and row.op.started is not None:
         return v._("Restore started {when}: {how} after {duration}.", when=when, how=how, duration=duration)
+    if duration:  # "at least 20 min", "seen for 3 min": not a time it took
+        return v._("Restore started {when}: {how} ({duration}).", when=when, how=how, duration=duration)
     return v._("Restore started {when}: {how}.", when=when, how=how)
 
 
