@@ -81,14 +81,21 @@ def confirmation_sent(conn: Connection, address_sha: str, now: float, *, keep: f
 
 def confirm(conn: Connection, token: str, now: float) -> list[Subscription]:
     """Use the confirmation link ``token`` once (it confirms what one form asked for); [] when it was used
-    or unsubscribed."""
+    or unsubscribed. The token is kept, so that a second opening can say it was confirmed already."""
     s = subscriptions.c
     if not token:
         return []
-    found = [Subscription(**r) for r in conn.execute(select(subscriptions).where(
-        s.token == token, s.unsubscribed.is_(None))).mappings()]
-    stmt = update(subscriptions).where(s.token == token, s.unsubscribed.is_(None)).values(confirmed=now, token="")
+    waiting = (s.token == token, s.unsubscribed.is_(None), s.confirmed.is_(None))
+    found = [Subscription(**r) for r in conn.execute(select(subscriptions).where(*waiting)).mappings()]
+    stmt = update(subscriptions).where(*waiting).values(confirmed=now)
     return found if found and conn.execute(stmt).rowcount == len(found) else []
+
+
+def confirmed_before(conn: Connection, token: str) -> bool:
+    """Whether that link confirmed subscriptions that are still on (a mail scanner may have opened it first)."""
+    s = subscriptions.c
+    return bool(token) and conn.execute(select(s.id).where(
+        s.token == token, s.unsubscribed.is_(None), s.confirmed.is_not(None)).limit(1)).first() is not None
 
 
 def unsubscribe(conn: Connection, sub_id: str, now: float) -> Subscription | None:

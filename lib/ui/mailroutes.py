@@ -43,6 +43,8 @@ def confirm_page(config: AppConfig, store: HistoryStore, token: str, now: float,
     settings = config.mail
     found = subscribers.confirm(store, settings, token, now)
     v = _reader(found[0] if found else None, lang, browser)
+    if not found and subscribers.confirmed_before(store, settings, token, now):
+        return 410, mailpages.confirmed_already(v)  # used up, but the person is subscribed: say so
     words = [v.say(subscribers.what_words(s.what, s.kind, config.label_of(s.portal, v))) for s in found]
     link = subscribers.unsubscribe_link(store, settings, found[0].id) if found else ""
     return (200 if found else 410), mailpages.confirmed(found, words, link, v)

@@ -41,6 +41,14 @@ def confirmed(found: list[Subscription], words: list[str], unsubscribe: str, v: 
     ], v, _button(unsubscribe, v._("Unsubscribe")))
 
 
+def confirmed_already(v: Viewer) -> str:
+    return page(v._("Already confirmed"), [
+        v._("This link was opened before (perhaps by your mail program, checking it), so your address is "
+            "confirmed: you will be told."),
+        v._("Every email has an unsubscribe link."),
+    ], v)
+
+
 def unsubscribe_form(token: str, ours: bool, label: str | None, v: Viewer) -> str:
     """``label``: the portal the link was made for (None when its subscription is no longer kept)."""
     if not ours:

@@ -191,6 +191,12 @@ def confirm(store: HistoryStore, settings: MailSettings, token: str,
     return store.at_once(lambda conn: subs.confirm(conn, token_id, now))
 
 
+def confirmed_before(store: HistoryStore, settings: MailSettings, token: str, now: float) -> bool:
+    """A confirmation link still good that was used already, its subscriptions still on."""
+    token_id = unsign(secret(store, settings), token, "c", now)
+    return token_id is not None and store.at_once(lambda conn: subs.confirmed_before(conn, token_id))
+
+
 def unsubscribe(store: HistoryStore, settings: MailSettings, token: str,
                 now: float | None = None) -> tuple[bool, subs.Subscription | None]:
     """Follow an unsubscribe link (or its one-click POST): (whether the link is ours, whose it is when still
