@@ -139,6 +139,21 @@ def test_new_settings_replace_the_copy_and_the_watch_passes_to_the_new_one(manua
         assert len(alive) == 1
 
 
+def test_every_setting_counts_in_which_copy_serves_them() -> None:
+    """A changed setting the copy uses (here the secret that signs the links in emails) makes a new copy."""
+    import dataclasses
+
+    from lib.settings.config import load
+
+    base = load({"portals": {"p": {"url": "https://a.example.com", "api_key": KEY}},
+                 "email": {"host": "smtp.example.com", "from": "a@example.com", "secret": "x" * 32},
+                 "notify": {"app_url": "https://app.example.com"}})
+    other = dataclasses.replace(base, mail=dataclasses.replace(base.mail, secret="y" * 32))
+    assert state._fingerprint(base) == state._fingerprint(dataclasses.replace(base))
+    assert state._fingerprint(base) != state._fingerprint(other)
+    assert state._fingerprint(base) != state._fingerprint(dataclasses.replace(base, remind_hours=6.0))
+
+
 def test_notified_once_with_no_browser_and_not_again_after_a_restart(
         manual_clock: ManualClock, watchers: list[Watcher], tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/history.sqlite3"

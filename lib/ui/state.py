@@ -7,6 +7,7 @@ secrets are parsed once and every page sees the same portal. Every key this app 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Callable
@@ -226,11 +227,9 @@ def demo():
 
 
 def _fingerprint(config: AppConfig) -> str:
-    canon = json.dumps([[p.name, p.url, p.label, p.api_key, p.insecure] for p in config.portals]
-                       + [config.refresh_seconds, config.idle_seconds, config.stall_minutes, config.webhook_url,
-                          config.history_url, config.keep_days, config.watcher, list(config.notify_urls),
-                          config.app_url]
-                       + [repr(config.mail), config.mail.smtp.password if config.mail and config.mail.smtp else None])
+    """Every setting (secrets included, hashed): any change starts a new copy (a hand-picked list missed some,
+    e.g. the links' signing secret)."""
+    canon = json.dumps(dataclasses.asdict(config), default=str, sort_keys=True)
     return hashlib.sha256(canon.encode()).hexdigest()
 
 
