@@ -26,11 +26,12 @@ def headline(unwatched: Unwatched, v: Viewer, now: float) -> str:
 
 
 def what_to_do(unwatched: Unwatched, v: Viewer) -> str:
+    """For whoever runs the app; the viewer of a shared link passes it on."""
     if unwatched.since is None:
-        return v._("Start the watcher where it can reach the portals: {command} (see docs/watching.md).",
-                   command=START)
-    return v._("Start the watcher again ({command}), or look at why it stopped (see docs/watching.md).",
-               command=START)
+        return v._("Tell whoever runs this app: the watcher has to be started where it can reach the portals, "
+                   "with {command} (see docs/watching.md).", command=START)
+    return v._("Tell whoever runs this app: the watcher has to be started again ({command}), or they can look "
+               "at why it stopped (see docs/watching.md).", command=START)
 
 
 def as_of_then(status: Status, unwatched: Unwatched, v: Viewer, now: float) -> Status:
