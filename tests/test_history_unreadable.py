@@ -87,3 +87,17 @@ def test_a_history_that_cannot_be_read_says_why_in_the_words_saving_uses() -> No
         read, saved = ENGLISH.say(why_not_read(exc, url)), ENGLISH.say(why_not_saved(exc, url))
         assert read.startswith(f"The history cannot be read right now: {why}.") and why in saved
         assert "s3cret" not in read and "Exception" not in read and "OSError" not in read
+
+
+def test_what_was_read_last_is_kept_per_query_and_per_value() -> None:
+    """Two portals' reads are two answers: a page never shows one portal's rows for another's."""
+    from sqlalchemy import select
+
+    from lib.db.lastread import LastRead
+    from lib.db.schema import operations
+
+    def query(portal: str, limit: int = 50):
+        return select(operations).where(operations.c.portal == portal).limit(limit)
+
+    assert LastRead.key(query("a")) == LastRead.key(query("a"))
+    assert len({LastRead.key(query("a")), LastRead.key(query("b")), LastRead.key(query("a", 10))}) == 3
