@@ -85,16 +85,21 @@ class Recording:
         if newest.running:
             self._watched.add(newest.id)
         self.last_ended = next((op for op in recent if not op.running), None)
-        self._past = [(op, self._store.points_of(op.id)) for op in recent if op.outcome == "completed"][:LEARN_FROM]
-        self._learn()
+        self._load_past(recent)
         self.snapshot = self.timeline.snapshot()
+
+    def _load_past(self, recent: list[RecordedOperation]) -> None:
+        """The completed runs to learn from, with their points (read only for the ones kept)."""
+        done = [op for op in recent if op.outcome == "completed"][:LEARN_FROM]
+        self._past = [(op, self._store.points_of(op.id)) for op in done]
+        self._learn()
 
     def rewrite(self) -> None:
         """Write again what is known here (the history file was made again): the current operation with
         its change points, and the ended ones kept to learn from."""
         known = [(op, points) for op, points in self._past if op.id != self.timeline.run_id]
         if self._op is not None:
-            known.append((self._op, [p for p in self.timeline.points if self.stored]))
+            known.append((self._op, list(self.timeline.points) if self.stored else []))
         for op, points in known:
             self._store.begin_operation(op)
             for point in points:
@@ -128,9 +133,7 @@ class Recording:
                 self.last_ended = self._op
         self.last_ended = self.last_ended or next((op for op in recent if not op.running), None)
         if not self._past:
-            self._past = [(op, self._store.points_of(op.id)) for op in recent
-                          if op.outcome == "completed"][:LEARN_FROM]
-            self._learn()
+            self._load_past(recent)
         self.snapshot = self.timeline.snapshot()
 
     def record(self, poll: Poll[Progress | None]) -> None:
