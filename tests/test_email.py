@@ -361,6 +361,39 @@ def test_the_watcher_sends_the_weekly_summary_when_due_once(smtp, manual_clock: 
     store.close()
 
 
+def test_the_weekly_summary_is_made_once_for_the_same_portals_and_not_looked_for_at_every_round(
+        smtp, manual_clock: ManualClock) -> None:  # noqa: F811
+    """Three addresses set up by the admin get one summary made once; after it went, the outbox's rounds
+    (every 30 s, or every half second while an email waits) look for recipients every 5 minutes, not each time."""
+    from datetime import UTC, datetime
+
+    from lib.views.digest import compose
+    from lib.watching.outbox import DIGEST_EVERY, Outbox
+
+    inbox, port = smtp
+    manual_clock.advance(datetime(2026, 11, 30, 8, tzinfo=UTC).timestamp() - manual_clock())
+    store = HistoryStore("sqlite://", clock=manual_clock)
+    cfg = AppConfig((PortalConfig("p0", "https://p0.example.com", "Portal 0", KEY),), history_url="sqlite://",
+                    mail=mail_settings(port, digest_to=("a@example.com", "b@example.com", "c@example.com")))
+    made = []
+
+    def counted(*args):
+        made.append(args)
+        return compose(*args)
+
+    outbox = Outbox(cfg, store, clock=manual_clock, compose=counted)
+    assert outbox.digest_if_due() == 3 and len(made) == 1
+    reads = []
+    at_once = store.at_once
+    store.at_once = lambda work: (reads.append(work), at_once(work))[1]
+    for _ in range(120):  # an hour of rounds every 30 s
+        manual_clock.advance(30)
+        outbox.digest_if_due()
+    assert len(inbox.wait(3)) == 3 and len(made) == 1
+    assert 0 < len(reads) <= (3600 / DIGEST_EVERY) * 4  # who gets it, and each one's tries: every 5 minutes
+    store.close()
+
+
 def test_send_digest_from_the_command_line(smtp, tmp_path: Path) -> None:  # noqa: F811
     import subprocess
     import sys

@@ -42,6 +42,8 @@ OUTCOMES = ("completed", "failed", "cancelled")
 EVENT = "mail|event"
 #: the digest is sent from its hour until this long after it (an app started days later skips that week)
 DIGEST_WINDOW = 24 * 3600.0
+#: within that window, who is still to get it is read this often (not at every round of the outbox)
+DIGEST_EVERY = 300.0
 log = logging.getLogger(__name__)
 
 #: (store, config, portal names, viewer, now) -> the digest as a letter without its recipient
@@ -75,6 +77,7 @@ class Outbox:
         self._delays = retry_delays
         self._events: list[tuple[tuple[str, ...], Note]] = []
         self._digest_wait: dict[str, float] = {}  # a summary whose send failed -> when to try again
+        self._digest_next = float("-inf")  # when the outbox's rounds look for summaries to send again
         self._queue: list[_Email] = []
         self._cond = threading.Condition()
         self._stopping = threading.Event()
@@ -282,9 +285,12 @@ class Outbox:
             return 0
         now = self._clock()
         _week, due = self.digest_week(now)
-        if not due <= now < due + DIGEST_WINDOW:
+        if not due <= now < due + DIGEST_WINDOW or now < self._digest_next:
             return 0
-        return self.send_digest()
+        sent = self.send_digest()
+        # who gets it is read again every few minutes (someone may ask meanwhile), or at the next retry
+        self._digest_next = min([now + DIGEST_EVERY, *(t for t in self._digest_wait.values() if t > now)])
+        return sent
 
     def send_digest(self) -> int:
         """The weekly summary to everyone who gets it, unless it went to them this week; how many were sent."""
@@ -302,7 +308,7 @@ class Outbox:
             if sub.portal in everyone and sub.portal not in portals:
                 portals = [*portals, sub.portal]
             wanted[sub.address_sha] = (address, portals, language, first)
-        sent = 0
+        sent, letters = 0, {}  # type: tuple[int, dict[tuple[tuple[str, ...], str], mailer.Letter]]
         for sha, (address, portals, language, first) in wanted.items():
             key = f"digest|{week}|{sha[:24]}"
             if not portals or self._digest_wait.get(key, 0.0) > now:
@@ -311,7 +317,10 @@ class Outbox:
             if done or attempts > len(self._delays):
                 continue  # sent this week, or given up on after every retry
             v = i18n.viewer(language, None).with_zone(ZoneInfo(self.settings.digest_zone))
-            letter = self._compose(self._store, self.config, portals, v, now)
+            made = (tuple(portals), language)
+            if made not in letters:  # the same portals in the same language: the same summary
+                letters[made] = self._compose(self._store, self.config, portals, v, now)
+            letter = letters[made]
             link = subscribers.unsubscribe_link(self._store, self.settings, first.id) if first else None
             footer = (v._("You asked for this weekly summary on the DocSpace Backup Monitor. To stop: {link}",
                           link=link) if link else
