@@ -261,3 +261,14 @@ def test_the_schedule_is_remembered_and_its_going(url: str) -> None:
     assert again.schedule_memory("prod") == ScheduleMemory(T0 + 7200, None)
     store.close()
     again.close()
+
+
+def test_the_notifications_of_the_last_hour_only_are_read_when_asked() -> None:
+    """A channel's periodic look for messages still owed reads only rows that can be owed (the last hour)."""
+    store = HistoryStore("sqlite://")
+    store.notification_decided("p|restore|old|completed", "{}", 1_000.0)
+    store.notification_decided("p|restore|new|completed", "{}", 5_000.0)
+    assert store.flush()
+    assert set(store.notified()) == {"p|restore|old|completed", "p|restore|new|completed"}
+    assert set(store.notified(since=5_000.0 - 3_600)) == {"p|restore|new|completed"}
+    store.close()

@@ -341,9 +341,10 @@ class HistoryStore:
         rows = self._read(select(portals.c.backups_known_since).where(portals.c.name == portal))
         return rows[0]["backups_known_since"] if rows else None
 
-    def notified(self) -> dict[str, dict[str, Any]]:
-        """Every notification decided and not yet pruned: key -> its row."""
-        return {row["key"]: row for row in self._read(select(notifications))}
+    def notified(self, since: float | None = None) -> dict[str, dict[str, Any]]:
+        """Every notification decided and not yet pruned (or since then): key -> its row."""
+        where = () if since is None else (notifications.c.created >= since,)
+        return {row["key"]: row for row in self._read(select(notifications).where(*where))}
 
     def states(self) -> dict[str, tuple[float, dict[str, Any]]]:
         return {row["key"]: (row["updated"], json.loads(row["state"])) for row in self._read(select(watch_state))}
@@ -395,6 +396,5 @@ class HistoryStore:
         self._checking.on = on
 
     def _failed(self, exc: BaseException) -> None:
-        self.problem = why_not_saved(exc, self.url, self.dropped)
-        self._failed_at = time.monotonic()
+        self.problem, self._failed_at = why_not_saved(exc, self.url, self.dropped), time.monotonic()
 

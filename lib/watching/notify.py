@@ -158,9 +158,10 @@ class Notifier:
             return sum(len(lane.queue) for lane in self.lanes)
 
     def load(self, lanes: list[_Lane] | None = None) -> None:
-        """Remember what was decided before (a restart, another copy); take up deliveries still owed."""
+        """Remember what was decided before (a restart, another copy); take up deliveries still owed. The
+        periodic look for one lane reads only the rows of the last hour: older ones are never owed."""
         now = self._clock()
-        rows = self._store.notified()
+        rows = self._store.notified(None if lanes is None else now - RESUME_WITHIN)
         with self._cond:
             for lane in lanes or self.lanes:
                 lane.owed_at = time.monotonic()
