@@ -25,6 +25,7 @@ from lib.views.history import Row, portal_strip, row_outcome, rows_of, took, tra
 from lib.views.strip import KINDS, DayCell
 from lib.watching import endpoint_state
 from lib.watching.mailer import Letter
+from lib.watching.messages import page
 
 WEEK = 7
 MONTH = 31 * 86_400.0
@@ -62,7 +63,7 @@ def compose(store: HistoryStore, config: AppConfig, portals: list[str], v: Viewe
                      v._("The schedule is not known (the app has no admin key for this portal, or has not read it)."))
         if strip.alarm:
             lines.append(strip.alarm)
-        link = config.mail.link(f"/history?portal={name}") if config.mail and config.mail.app_url else ""
+        link = config.mail.link(page("history", name)) if config.mail and config.mail.app_url else ""
         rich.append(_portal_html(label, cells, lines, link, v))
         plain.append("\n".join([label, " ".join(c.symbol for c in cells) + "   " + _legend(cells, v), *[
             f"  {c.symbol} {c.words}" for c in cells], *lines] + ([f"{v._('Full history')}: {link}"] if link else [])))

@@ -34,7 +34,7 @@ from lib.settings.config import AppConfig
 from lib.text import clean
 from lib.watching import mailer, subscribers
 from lib.watching.counts import Counts
-from lib.watching.messages import Note, escaped, stored_note
+from lib.watching.messages import Note, escaped, page, stored_note
 from lib.watching.notify import CLAIM_AGAIN, CLAIM_GRACE, RESUME_WITHIN, RETRY_DELAYS
 
 OUTCOMES = ("completed", "failed", "cancelled")
@@ -177,7 +177,7 @@ class Outbox:
             link = subscribers.unsubscribe_link(self._store, self.settings, first.id)
             letter = mailer.Letter(
                 first.address, subject(said), (said, *body),
-                ((v._("See its timeline"), self.settings.link(f"/history?portal={portal}")),),
+                ((v._("See its timeline"), self.settings.link(page("history", portal))),),
                 unsubscribe=link,
                 footer=v._("You asked for this on the DocSpace Backup Monitor ({what}). To stop: {link}",
                            what=v.say(subscribers.what_words(first.what, first.kind, label)), link=link))
