@@ -81,3 +81,35 @@ def test_a_wiped_history_folder_is_made_again(tmp_path: Path) -> None:
     again = HistoryStore(url)
     assert [op.outcome for op in again.operations()] == ["running"]
     again.close()
+
+
+def test_a_new_history_file_gets_what_the_backup_list_and_the_trail_said(tmp_path: Path) -> None:
+    """Not only the operations: since when the backup list is known, and the audit trail, are written into
+    the new file at the next answer of the list (else the strip says "not known" for days it knew)."""
+    from simulator import Options
+
+    clock = ManualClock()
+    path = tmp_path / "history.sqlite3"
+    url = f"sqlite:///{path}"
+    with Simulator("idle", api_key=KEY, clock=clock, options=Options(days=10)) as sim:
+        config = AppConfig((PortalConfig("prod", sim.url, "Production", KEY),), refresh_seconds=5, history_url=url)
+        store = HistoryStore(url, clock=clock)
+        watcher = Watcher(config, store, clock=clock)
+        try:
+            watcher.sync()
+            assert store.flush() and store.backups_known_since("prod") is not None
+            events = len(store.audit_events("prod", 0))
+            for name in ("history.sqlite3", "history.sqlite3-wal", "history.sqlite3-shm"):
+                (tmp_path / name).unlink(missing_ok=True)
+            wait_until(lambda: (clock.advance(30), watcher.sync(), store.flush(), store.replaced)[-1],
+                       "the store notices", timeout=10)
+            clock.advance(600)  # the list's next answer
+            watcher.sync()
+            assert store.flush()
+        finally:
+            watcher.stop()
+            store.close()
+    again = HistoryStore(url)
+    assert again.backups_known_since("prod") is not None
+    assert events > 0 and len(again.audit_events("prod", 0)) >= events
+    again.close()

@@ -61,6 +61,11 @@ class BackupsWatch:
         self._reminded = 0
         self._back_at: float | None = None  # when a schedule that had gone was seen again
 
+    def rewrite(self) -> None:
+        """The history file was made again: at the next answer, write the files, the schedule seen and the
+        trail (read again from 30 days back) into it."""
+        self.files, self._seen_written, self._read = None, float("-inf"), None
+
     def answered(self, poll: Poll[BackupsAnswer]) -> None:
         """One answer of getbackuphistory + getbackupschedule (a failed one changes nothing here)."""
         if not poll.ok:

@@ -189,6 +189,8 @@ class Watcher:
         for ep in list(self._endpoints.values()):
             if ep.recording is not None:
                 ep.recording.rewrite()
+            if ep.backups is not None:
+                ep.backups.rewrite()
 
     def unwatched(self) -> Unwatched | None:
         """This watcher watches."""
