@@ -125,7 +125,7 @@ class Lease:
         self._observe(row)
         if row is not None and row.holder == self.me.id:
             self._holding = True
-        elif self._acquire and self._gone(row, now):
+        elif self._acquire and self._gone(row):
             health = self._health()
             if self.store.at_once(lambda conn: lease.take(conn, self.me, row, now, health)):
                 self._holding = True
@@ -133,13 +133,8 @@ class Lease:
                 log.info("this copy (%s on %s, process %d) now holds the watch", self.me.role, self.me.host,
                          self.me.pid)
 
-    def _gone(self, row: LeaseRow | None, now: float) -> bool:
-        if row is None or not row.holder:
-            return True
-        if self._mono() - self._seen_at >= self._ttl:
-            return True
-        late = now - row.renewed
-        return late > self._ttl + SKEW or (row.host == self.me.host and late > self._ttl)
+    def _gone(self, row: LeaseRow | None) -> bool:
+        return row is None or not row.holder or self._quiet(row)
 
     def _observe(self, row: LeaseRow | None) -> None:
         self.row = row
