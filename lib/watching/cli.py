@@ -112,8 +112,11 @@ def _send_digest(config: AppConfig, compose: Any) -> int:
     from lib.watching.counts import Counts
     from lib.watching.outbox import Outbox
 
-    if config.mail is None or config.mail.smtp is None or compose is None:
+    if config.mail is None or config.mail.smtp is None:
         log.error("there is no [email] host in the settings: nothing to send the summary with")
+        return 2
+    if compose is None:
+        log.error("run it as python -m lib.watch --send-digest: that entry point gives the summary its content")
         return 2
     store = HistoryStore(config.history_url)
     try:
@@ -148,7 +151,3 @@ def _serve(address: str, port: int, config: AppConfig, duty: OnDuty) -> Threadin
     threading.Thread(target=server.serve_forever, name="health", daemon=True).start()
     log.info("/healthz on http://%s:%d", address, server.server_address[1])
     return server
-
-
-if __name__ == "__main__":
-    sys.exit(main())
