@@ -194,4 +194,3 @@ class Recalled(DocSpaceError):
     @property
     def message(self) -> Msg:
         return self._message
-

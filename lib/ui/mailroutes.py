@@ -72,7 +72,9 @@ async def _serve(current: Callable[[], Any], request: Request) -> Response:
 
     def reply() -> tuple[int, str]:
         found = current()
-        if isinstance(found, str) or found[0].mail is None:
+        if isinstance(found, str):  # the settings have a mistake just now: the admin is told on the pages
+            return 503, _try_later(v)
+        if found[0].mail is None:
             return 404, mailpages.page(v._("Email is not set up"), [v._("This app sends no email.")], v)
         config, duty = found
         try:
@@ -80,11 +82,15 @@ async def _serve(current: Callable[[], Any], request: Request) -> Response:
                 return confirm_page(config, duty.store, token, clock.now(), lang, browser)
             return unsubscribe_page(config, duty.store, token, post, clock.now(), lang, browser)
         except StoreAway:
-            return 503, mailpages.page(v._("Please try again in a few minutes"), [
-                v._("The app's database cannot be reached just now, so nothing was changed.")], v)
+            return 503, _try_later(v)
 
     status, body = await anyio.to_thread.run_sync(reply)
     return HTMLResponse(body, status_code=status, headers=_HEADERS)
+
+
+def _try_later(v: i18n.Viewer) -> str:
+    return mailpages.page(v._("Please try again in a few minutes"), [
+        v._("The app cannot read its list of subscriptions just now, so nothing was changed.")], v)
 
 
 def routes(current: Callable[[], Any]) -> list[Route]:
