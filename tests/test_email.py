@@ -186,6 +186,7 @@ def test_an_email_another_copy_claimed_and_never_sent_is_sent_after_the_grace(sm
                                                                               tmp_path: Path) -> None:
     """Copy A claims the email and dies before sending it; copy B, taking the outcome up, finds A's claim
     young and waits: after the grace it sends it (the outcome is not closed on a refused claim)."""
+    from lib.db import lease
     from lib.i18n import M_
     from lib.watching.notify import CLAIM_GRACE
     from lib.watching.outbox import EVENT, Outbox
@@ -198,8 +199,8 @@ def test_an_email_another_copy_claimed_and_never_sent_is_sent_after_the_grace(sm
     subscribers.subscribe(store, cfg.mail, "ivy@example.com", asked(), manual_clock(), verified=True)
     key = ("p0", "restore", "task-1", "completed")
     email_key = "|".join((*key, "mail", subs.sha("ivy@example.com")[:24]))
-    store.at_once(lambda conn: subs.claim_alone(conn, email_key, "{}", manual_clock(), tries=4, grace=CLAIM_GRACE,
-                                                holder="copy-a"))  # A claimed it, then died
+    store.at_once(lambda conn: lease.claim_alone(conn, "copy-a", email_key, "{}", manual_clock(), tries=4,
+                                                 grace=CLAIM_GRACE))  # A claimed it, then died
     b = Outbox(cfg, store, clock=manual_clock)
     b.tell(key, M_("✅ Portal 0: the restore completed."))
     store.flush()

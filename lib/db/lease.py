@@ -10,6 +10,7 @@ claimed its row while it held the lease.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Connection, exists, select, update
 
@@ -73,21 +74,30 @@ def release(conn: Connection, me: Me, now: float) -> None:
 def claim(conn: Connection, me: Me, key: str, text: str, now: float, *, tries: int, grace: float) -> bool:
     """The right to send this message, once: only while holding the lease, only if it was not sent, and
     not while another copy's claim is younger than ``grace`` (it may be sending it right now)."""
+    holding = exists().where(leases.c.name == NAME, leases.c.holder == me.id)
+    return _claim(conn, me.id, key, text, now, tries, grace, holding)
+
+
+def claim_alone(conn: Connection, holder: str, key: str, text: str, now: float, *, tries: int, grace: float) -> bool:
+    """The same for a copy without a lease (one process, no other copies): ``holder`` names this process."""
+    return _claim(conn, holder, key, text, now, tries, grace)
+
+
+def _claim(conn: Connection, holder: str, key: str, text: str, now: float, tries: int, grace: float,
+           *also: Any) -> bool:
     _decided(conn, key, text, now)
     n = notifications.c
-    holding = exists().where(leases.c.name == NAME, leases.c.holder == me.id)
     stmt = (update(notifications)
-            .where(n.key == key, n.sent.is_(None), n.attempts < tries, holding,
-                   (n.holder == "") | (n.holder == me.id) | n.claimed.is_(None) | (n.claimed < now - grace))
-            .values(holder=me.id, claimed=now))
+            .where(n.key == key, n.sent.is_(None), n.attempts < tries, *also,
+                   (n.holder == "") | (n.holder == holder) | n.claimed.is_(None) | (n.claimed < now - grace))
+            .values(holder=holder, claimed=now))
     return conn.execute(stmt).rowcount == 1
 
 
 def first_to_decide(conn: Connection, key: str, text: str, now: float) -> bool:
     """Decide a message no copy holding the lease can send (nobody watches): True for the one copy whose
     row it is, so of several copies that only read, one tells it."""
-    made = insert_ignore(conn, notifications, {"key": key, "text": text, "created": now, "sent": None, "attempts": 0,
-                                               "last_error": "", "holder": "", "claimed": None})
+    made = insert_ignore(conn, notifications, decided_row(key, text, now))
     return conn.execute(made.returning(notifications.c.key)).first() is not None
 
 
@@ -99,7 +109,11 @@ def tried(conn: Connection, key: str, text: str, now: float, *, sent: float | No
                  .values(sent=sent, attempts=attempts, last_error=error))
 
 
+def decided_row(key: str, text: str, now: float) -> dict[str, Any]:
+    """A message decided and not yet claimed by anyone: its row in the notifications table."""
+    return {"key": key, "text": text, "created": now, "sent": None, "attempts": 0, "last_error": "", "holder": "",
+            "claimed": None}
+
+
 def _decided(conn: Connection, key: str, text: str, now: float) -> None:
-    conn.execute(insert_ignore(conn, notifications, {"key": key, "text": text, "created": now, "sent": None,
-                                                     "attempts": 0, "last_error": "", "holder": "",
-                                                     "claimed": None}))
+    conn.execute(insert_ignore(conn, notifications, decided_row(key, text, now)))

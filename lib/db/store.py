@@ -27,6 +27,7 @@ from lib.db import schema
 from lib.db.engine import engine_for
 from lib.db.fileguard import FileGuard, new_file_said
 from lib.db.lastread import LastRead
+from lib.db.lease import decided_row
 from lib.db.rows import point_from, point_row, running_update, why_not_read, why_not_saved, write_rows
 from lib.db.schema import (
     audit_events,
@@ -225,9 +226,7 @@ class HistoryStore:
 
     def notification_decided(self, key: str, text: str, at: float) -> None:
         """A message decided (unclaimed until the sender claims it: if this copy stops first, the next sends it)."""
-        values = {"key": key, "text": text, "created": at, "sent": None, "attempts": 0, "last_error": "",
-                  "holder": "", "claimed": None}
-        self._submit(lambda conn: conn.execute(insert_ignore(conn, notifications, values)))
+        self._submit(lambda conn: conn.execute(insert_ignore(conn, notifications, decided_row(key, text, at))))
 
     def notification_tried(self, key: str, *, sent: float | None, attempts: int, error: str) -> None:
         stmt = update(notifications).where(notifications.c.key == key).values(

@@ -136,21 +136,6 @@ def told(conn: Connection, sub_ids: list[str], now: float) -> None:
                      .values(done=now))
 
 
-def claim_alone(conn: Connection, key: str, text: str, now: float, *, tries: int, grace: float,
-                holder: str) -> bool:
-    """The right to send one email, for a copy without a lease (one process, no other copies): not sent,
-    and not claimed by someone else within ``grace``."""
-    conn.execute(insert_ignore(conn, notifications, {"key": key, "text": text, "created": now, "sent": None,
-                                                     "attempts": 0, "last_error": "", "holder": "",
-                                                     "claimed": None}))
-    n = notifications.c
-    stmt = (update(notifications)
-            .where(n.key == key, n.sent.is_(None), n.attempts < tries,
-                   (n.holder == "") | (n.holder == holder) | n.claimed.is_(None) | (n.claimed < now - grace))
-            .values(holder=holder, claimed=now))
-    return conn.execute(stmt).rowcount == 1
-
-
 def release(conn: Connection, key: str) -> None:
     """A send that failed: the claim is let go, so a later try (this copy's, another's, or the command
     line's) may take it at once."""

@@ -198,8 +198,8 @@ class Outbox:
                 me = self._me
                 return self._store.at_once(lambda conn: lease.claim(conn, me, email.key, email.stored, now,
                                                                     tries=tries, grace=CLAIM_GRACE))
-            return self._store.at_once(lambda conn: subs.claim_alone(conn, email.key, email.stored, now, tries=tries,
-                                                                     grace=CLAIM_GRACE, holder=self._alone))
+            return self._store.at_once(lambda conn: lease.claim_alone(conn, self._alone, email.key, email.stored,
+                                                                      now, tries=tries, grace=CLAIM_GRACE))
         except StoreAway:
             return None
 
