@@ -24,7 +24,7 @@ pytestmark = pytest.mark.slow
 def secrets(tmp: Path, sim: Simulator, history: str, **extra: str) -> Path:
     path = tmp / "secrets.toml"
     lines = [f'[portals.prod]\nurl = "{sim.url}"\napi_key = "{KEY}"\nlabel = "Production"\n',
-             '[monitor]\nrefresh_seconds = 2\n', f'[history]\nurl = "{history}"\n'
+             '[monitor]\nrefresh_seconds = 2\nidle_seconds = 2\n', f'[history]\nurl = "{history}"\n'
              + "".join(f'{k} = "{v}"\n' for k, v in extra.items())]
     path.write_text("\n".join(lines))
     return path
@@ -54,6 +54,7 @@ def test_it_watches_records_and_notifies_then_stops_cleanly(tmp_path: Path) -> N
             code = cli.stop()
     assert code == 0 and any("SIGTERM received: stopping" in line for line in cli.seen)
     assert any(line.endswith("stopped; 0 change(s) still waiting for the database") for line in cli.seen)
+    assert not any("history is being saved again" in line for line in cli.seen)  # it never stopped being saved
     assert [json.loads(b)["text"].splitlines()[0] for b in hook.posted] == ["✅ Production: the restore completed."]
     log = "\n".join(cli.seen)
     assert KEY not in log and KEY[3:] not in log and hook.url not in log
@@ -68,9 +69,11 @@ def test_ctrl_c_stops_it_too(tmp_path: Path) -> None:
 
 
 def test_an_app_that_only_reads_shows_the_watchers_history_and_asks_no_portal(tmp_path: Path, pg_url: str) -> None:
-    with Simulator("restore", api_key=KEY, speed=20) as sim:  # 30 s for the whole restore
-        cli = Cli(secrets(tmp_path, sim, pg_url))
+    with Simulator("idle", api_key=KEY, speed=20) as sim:  # a restore takes 30 s
+        cli = Cli(secrets(tmp_path, sim, pg_url), "--verbose")  # a line for each percent, not only each phase
         try:
+            cli.wait_for("prod: audit trail read")  # read after the backup list and the schedule
+            sim.engine.start_restore()  # now: a portal being restored refuses its backup list and schedule
             cli.wait_for("prod: restore seen at")
             cli.wait_for("% · restoring data")  # and it has moved since
         finally:

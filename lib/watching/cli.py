@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy.engine import make_url
 
 from lib.db.store import HistoryStore
+from lib.i18n import Msg
 from lib.settings.config import AppConfig, load
 from lib.settings.errors import ConfigError
 from lib.watching.duty import OnDuty
@@ -94,7 +95,7 @@ def main(argv: list[str] | None = None, *, compose: Any = None) -> int:
     if not duty.lease.acting:
         log.info("another copy watches (see /healthz): this one stands by and takes over if it stops")
     server = _serve(args.health_address, args.health_port, config, duty) if args.health_port else None
-    problem = ""
+    problem: Msg | None = None  # said only when it changes: a start with a healthy database says nothing
     while not stopping.wait(5.0):
         if store.problem != problem:
             problem = store.problem
