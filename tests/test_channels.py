@@ -141,7 +141,7 @@ def test_a_wrong_channel_url_names_its_place_never_the_url() -> None:
 def test_a_trickling_channel_never_delays_another_and_fails_at_its_deadline(slow: str, store: HistoryStore) -> None:
     with Receiver(trickle=0.1) as bad, Receiver() as good:
         webhook, url = (bad.url, good.json) if slow == "webhook" else (good.url, bad.json)
-        n = Notifier(webhook, store, urls=(url,), deadline=2.0)
+        n = Notifier(webhook, store, urls=(url,), deadline=5.0)  # room for the good one on a busy machine
         n.start()
         try:
             asked = time.monotonic()
@@ -156,9 +156,9 @@ def test_a_trickling_channel_never_delays_another_and_fails_at_its_deadline(slow
         finally:
             n.stop()
     name = "The webhook" if slow == "webhook" else "Notification channel 1 (JSON)"
-    assert str(error) == (f"The notification could not be sent: {name} did not answer within 2 sec. "
+    assert str(error) == (f"The notification could not be sent: {name} did not answer within 5 sec. "
                           "Trying again in 30 sec.")
-    assert failed_after >= 2.0 and len(good.posted) == 1
+    assert failed_after >= 5.0 and len(good.posted) == 1
 
 
 def test_a_failing_channel_says_which_and_its_status_never_its_url(store: HistoryStore, caplog) -> None:
@@ -205,6 +205,8 @@ def test_two_copies_tell_each_channel_once(url: str, tmp_path: Path) -> None:
         a.start()
         b.start()
         try:
+            assert a.watcher is not None
+            a.watcher.sync()  # its first check lands before the clock moves
             clock.advance(400)
             a.watcher.sync()
             assert a.store.flush()

@@ -320,7 +320,7 @@ def test_the_deadline_holds_on_a_body_that_trickles(manual_clock: ManualClock) -
             c.get_restore_progress()
         took = time.monotonic() - began
         assert caught.value.reason == "timeout"
-        assert took < 1.5, took
+        assert took < 3.0, took  # its 1 s deadline, on a busy machine; without it, max_read (4 s) or more
 
 
 def test_the_default_deadline_is_the_read_timeout_plus_three_seconds() -> None:

@@ -17,6 +17,7 @@ import requests
 
 from lib.db import lease
 from lib.db.store import HistoryStore, StoreAway
+from lib.watching.lease import TTL
 from simulator import Simulator
 from tests.canned import Canned
 from tests.factories import KEY
@@ -104,8 +105,9 @@ def test_a_killed_watcher_is_replaced_and_the_outcome_is_told_once(url: str, tmp
             killed = time.time()
             copies.remove(victim)
             successor = wait_until(lambda: next((c for c in copies if watching_since(c, killed)), None),
-                                   "another copy takes over and asks the portal", 45)
-            assert time.time() - killed < 30
+                                   "another copy takes over and asks the portal", 60)
+            assert time.time() - killed < TTL + 25  # the lease's 15 s, a beat, and the /healthz round
+            # of the copies on a busy machine; a successor that waited for a restart would take minutes
             assert successor.pid == holder_pid(url)
 
             wait_until(lambda: hook.posted, "the restore's end is told", 90)

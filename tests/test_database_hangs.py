@@ -89,7 +89,7 @@ def test_a_database_that_hangs_slows_neither_the_checks_nor_the_page(pg_cluster:
             proxy.hang()
             hung = time.time()
             sim.reset_counts()
-            wait_until(lambda: sim.requests("getrestoreprogress") >= 10, "ten checks, one every 2 s", 25)
+            wait_until(lambda: sim.requests("getrestoreprogress") >= 10, "ten checks, one every 2 s", 40)
             assert time.time() - duty.progress("prod", Operation.RESTORE).last_poll_at < 2 * INTERVAL
             wait_until(lambda: str(store.problem or "").startswith("History is not being saved"), "the page says so",
                        30)

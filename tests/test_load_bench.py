@@ -141,4 +141,5 @@ def test_two_protocol_viewers_tick_without_errors_and_share_one_portal_request()
     assert result["bytes_per_tick"] > 1000  # the live fragment: status, numbers, bar, chart
     assert result["server_cpu_percent"] > 0 and result["cpu_ms_per_tick"] > 0
     assert result["rss_mb"] > 30 and result["server_idle_cpu_percent"] >= 0
-    assert 0 < result["portal_requests_per_interval"] <= 1.05
+    # 4 intervals in 8 s: a fifth request can fall inside the window's ends (1.25); two viewers asking each, 2
+    assert 0 < result["portal_requests_per_interval"] <= 1.25

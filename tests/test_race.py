@@ -33,6 +33,7 @@ def test_two_holders_overlapping_write_one_operation_and_send_one_message(url: s
         b.start()
         try:
             assert a.watcher is not None and b.watcher is None  # one watches, the other stands by
+            a.watcher.sync()  # its first check lands before the clock moves
             clock.advance(400)  # 400 s into the 10-minute restore
             a.watcher.sync()
             assert a.store.flush()

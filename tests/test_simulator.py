@@ -583,21 +583,21 @@ def _wait_for_request(sim: Simulator, count: int = 1) -> None:
 
 @pytest.mark.slow
 def test_latency_delays_every_answer_but_not_each_other(manual_clock: ManualClock) -> None:
-    with Simulator("restore", api_key=KEY, clock=manual_clock, latency=0.4) as sim:
+    with Simulator("restore", api_key=KEY, clock=manual_clock, latency=1.0) as sim:  # 1 s: room to spare below
         began = time.monotonic()
         assert response(sim, RESTORE, None)["taskId"] == sim.task_id  # slow, but healthy
-        assert time.monotonic() - began >= 0.4
+        assert time.monotonic() - began >= 1.0
         sim.inject("401")
         began = time.monotonic()
         assert get(sim, HISTORY, AUTH).status_code == 401  # a fault's answer waits too
-        assert time.monotonic() - began >= 0.4
+        assert time.monotonic() - began >= 1.0
         began = time.monotonic()
         with ThreadPoolExecutor(max_workers=4) as pool:
             codes = list(pool.map(lambda _: get(sim, RESTORE).status_code, range(4)))
-        assert codes == [200] * 4 and time.monotonic() - began < 1.2  # waited side by side, not in turn
+        assert codes == [200] * 4 and time.monotonic() - began < 3.0  # side by side; in turn, 4 s
         began = time.monotonic()
         assert requests.get(sim.url + "/_sim/requests", timeout=5).json() == {"count": 6}
-        assert time.monotonic() - began < 0.4  # test control is not the portal: never delayed
+        assert time.monotonic() - began < 1.0  # test control is not the portal: never delayed
 
 
 def test_latency_is_cut_short_by_stop(manual_clock: ManualClock) -> None:

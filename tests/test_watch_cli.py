@@ -40,13 +40,14 @@ def test_a_mistake_in_the_secrets_is_one_sentence(tmp_path: Path) -> None:
 
 
 def test_it_watches_records_and_notifies_then_stops_cleanly(tmp_path: Path) -> None:
-    with Canned() as hook, Simulator("restore", api_key=KEY, speed=40) as sim:  # the restore takes 15 s
+    with Canned() as hook, Simulator("idle", api_key=KEY, speed=40) as sim:  # a restore takes 15 s
         hook.answer(200)
         path = secrets(tmp_path, sim, f"sqlite:///{tmp_path}/history.sqlite3")
         path.write_text(path.read_text() + f'\n[notify]\nwebhook_url = "{hook.url}/hook"\n')
         cli = Cli(path)
         try:
             cli.wait_for("watching 1 portal(s): prod (127.0.0.1)")
+            sim.engine.start_restore()  # once it watches: a slow start would otherwise miss the phase
             cli.wait_for("restoring data")  # "seen at 10% (restoring data)" on a busy machine
             cli.wait_for("prod: restore 100% · completed")
             cli.wait_for("notification sent: ✅ Production: the restore completed.")

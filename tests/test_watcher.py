@@ -41,7 +41,9 @@ def watchers() -> Iterator[list[Watcher]]:
 def watch(made: list[Watcher], cfg: AppConfig, clock: ManualClock, *, start: bool = True) -> Watcher:
     w = Watcher(cfg, HistoryStore(cfg.history_url, clock=clock), clock=clock)
     made.append(w)
-    return w.start() if start else w
+    if start:
+        w.start().sync()  # the first check lands before the test moves the clock
+    return w
 
 
 def restore_requests(sim: Simulator, w: Watcher, clock: ManualClock, seconds: int, *, step: float = 2.5,
@@ -112,7 +114,7 @@ def test_no_viewer_waits_on_a_slow_portal_and_it_holds_up_no_other(watchers: lis
             Simulator("restore", api_key=KEY, clock=clock) as quick:
         cfg = AppConfig((PortalConfig("slow", slow.url, "Slow", None), PortalConfig("quick", quick.url, "Quick", None)),
                         history_url="sqlite://")
-        w = watch(watchers, cfg, clock)
+        w = watch(watchers, cfg, clock, start=False).start()  # not waiting for the slow portal's first answer
         first = w.progress("slow", Operation.RESTORE, look=5)  # the very first view waits up to 3 s, once
         assert first.last_poll_at is None and w.latest("slow", "restore") is None
         assert slow.requests("getrestoreprogress") == 1  # asked, and still waiting for the answer

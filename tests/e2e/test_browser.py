@@ -27,12 +27,14 @@ def hero_percent(page) -> int | None:
 
 
 def test_restore_goes_live_to_completion(browser, app_server) -> None:
-    with Simulator("restore", speed=40, api_key=KEY) as sim:  # a whole restore in 15 s
+    with Simulator("idle", speed=40, api_key=KEY) as sim:  # a whole restore in 15 s, from when the page is up
         server = app_server(secrets_for(sim))
         page = browser.new_page()
         page.goto(server.url + "/?portal=prod")
         wait_for_app(page)
         main = page.get_by_test_id("stMain")
+        expect(main).to_contain_text("No restore is running.", timeout=20_000)
+        sim.set_scenario("restore")  # now, or a slow start would first see it at 75 %, where it holds
         expect(main).to_contain_text(re.compile(r"Restoring — \d+%"), timeout=20_000)
         first = hero_percent(page)
         # a number that must grow: beyond what expect can say, so the page is asked directly

@@ -44,7 +44,8 @@ def test_a_slow_portal_is_read_and_the_tab_never_freezes(browser, app_server) ->
         began = time.monotonic()
         page.goto(server.url + "/?portal=prod")
         wait_for_app(page)
-        assert time.monotonic() - began < 10
+        assert time.monotonic() - began < 15  # a cold start and the 3 s wait for a first answer (4.7 s on a busy
+        # machine); a page held until the portal's 7 s answers came would take two of them, or more
         seen: set[str] = set()
         deadline = time.monotonic() + 45
         read = False
@@ -87,7 +88,8 @@ def test_all_portals_shows_every_line_at_once_while_some_hang(browser, app_serve
         page.goto(server.url + "/portals")
         page.wait_for_function(f"() => {lines!r}.every(l => document.body.innerText.includes(l))", timeout=20_000)
         shown = time.monotonic() - began
-        assert shown < 8, f"the eight lines took {shown:.1f} s"
+        assert shown < 15, f"the eight lines took {shown:.1f} s"  # 2.6 s on a busy machine; held by the four
+        # hanging portals, 60 s
         page.wait_for_function("() => (document.body.innerText.match(/checking…/g) || []).length >= 8",
                                timeout=10_000)  # the hanging four: "checking…" now and last backup
         # the healthy four fill in as their answers arrive, the hanging four keep saying "checking…"

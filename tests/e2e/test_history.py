@@ -50,9 +50,9 @@ def test_a_restore_that_ended_unwatched_is_told_to_the_next_visitor(browser, app
         expect(main).to_contain_text("The last restore completed today at")
         page.get_by_role("link", name="See its timeline").click()
         wait_for_app(page)
-        expect(main).to_contain_text("The restore on Production")
-        expect(page.get_by_test_id("stDataFrame")).to_be_visible()
+        expect(main).to_contain_text("The restore on Production", timeout=20_000)  # the new page's run
+        expect(page.get_by_test_id("stDataFrame")).to_be_visible(timeout=20_000)
         expect(main).to_contain_text("the last 30 days")
-        expect(page.locator("[data-testid='stPlotlyChart']")).to_have_count(2)  # the strip and the timeline
+        expect(page.locator("[data-testid='stPlotlyChart']")).to_have_count(2, timeout=20_000)  # strip, timeline
         assert page.get_by_test_id("stException").count() == 0
         page.close()
