@@ -494,6 +494,22 @@ def test_emails_sent_and_failed_are_counted_for_metrics(smtp, manual_clock: Manu
     assert len(inbox.wait(2)) == 2
 
 
+def test_confirmation_emails_sent_and_failed_are_counted_for_metrics(smtp, manual_clock: ManualClock) -> None:  # noqa: F811
+    from lib.watching.counts import Counts
+    from tests.servers import free_port
+
+    _, port = smtp
+    counts = Counts()
+    for server in (port, free_port()):  # the mail server answers, then one that refuses the connection
+        store = HistoryStore("sqlite://", clock=manual_clock)
+        subscribers.subscribe(store, mail_settings(server), "kim@example.com", asked(), manual_clock(), counts=counts)
+        store.close()
+    subscribers.subscribe(HistoryStore("sqlite://", clock=manual_clock), mail_settings(port), "kim@example.com",
+                          asked(), manual_clock(), verified=True, counts=counts)  # no email: nothing counted
+    assert (counts.delivered["confirmation", True], counts.delivered["confirmation", False]) == (1, 1)
+    assert counts.delivered["email", True] == 0  # not an outcome email or a weekly summary
+
+
 def test_a_weekly_summary_that_cannot_be_sent_is_retried_as_an_email_is_then_given_up(
         manual_clock: ManualClock) -> None:
     """Its mail server is down all morning: tries after 0 s, 30 s, 2 min and 10 min, then none — not one

@@ -45,6 +45,7 @@ def test_the_live_page_offers_tell_me_and_says_one_sentence(smtp, manual_clock: 
         tick(at)
         assert "Check your inbox" in texts(at)
         assert len(inbox.wait(1)) == 1 and "ann@example.com" not in texts(at).replace("name@example.com", "")
+        assert at.session_state[CONTEXT].source.counts.delivered["confirmation", True] == 1  # for /metrics
         for _ in range(3):
             field, button = form_of(at)
             field.input("ann@example.com")

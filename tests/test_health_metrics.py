@@ -141,6 +141,8 @@ def test_metrics_are_off_unless_enabled_and_ask_for_the_token(copy) -> None:
     assert ("docspace_backup_overdue", (("portal", "prod"),)) not in found  # unknown while it restores: no 0
     assert found[("docspace_notifications_sent_total", ())] == 0
     assert found[("docspace_emails_sent_total", ())] == 0 and found[("docspace_emails_failed_total", ())] == 0
+    assert found[("docspace_confirmation_emails_sent_total", ())] == 0
+    assert found[("docspace_confirmation_emails_failed_total", ())] == 0
     assert KEY not in reply.body.decode()
 
 

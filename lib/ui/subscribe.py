@@ -60,7 +60,7 @@ def form(ctx: Context, kind: str, *, running: bool = False, operation: str = "")
                 if st.form_submit_button(button, key=f"{key}:send"):  # a key: its label changes when a job starts
                     with st.spinner(v._("Sending you an email to confirm…")):  # up to 20 s on a slow mail server
                         st.session_state[key] = subscribers.subscribe(ctx.source.store, settings, address, asked,
-                                                                      clock.now())
+                                                                      clock.now(), counts=ctx.source.counts)
         answer: subscribers.Answer | None = st.session_state.get(key)
         if answer is not None:
             said: Msg = answer.said

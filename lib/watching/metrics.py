@@ -112,6 +112,8 @@ _DELIVERIES = (
     ("docspace_notifications_failed", ("message", False), "Message deliveries that failed"),
     ("docspace_emails_sent", ("email", True), "Outcome emails and weekly summaries this process sent"),
     ("docspace_emails_failed", ("email", False), "Outcome emails and weekly summaries that could not be sent"),
+    ("docspace_confirmation_emails_sent", ("confirmation", True), "Confirmation emails this process's pages sent"),
+    ("docspace_confirmation_emails_failed", ("confirmation", False), "Confirmation emails that could not be sent"),
 )
 
 #: the gauges every restore and backup has: name -> help

@@ -11,6 +11,7 @@ from lib.i18n import Msg
 from lib.jobs.forecast import Past
 from lib.jobs.timeline import Timeline
 from lib.portal.models import BackupsAnswer, Operation
+from lib.watching.counts import Counts
 from lib.watching.health import Holder, Unwatched
 from lib.watching.poller import Poll
 
@@ -25,6 +26,7 @@ class Source(Protocol):
     store: HistoryStore
     notifier: Delivery  # the webhook and the channels
     outbox: Delivery  # the emails to people
+    counts: Counts  # this process's checks and deliveries, for /metrics (the pages' confirmation emails too)
 
     @property
     def running(self) -> bool:

@@ -26,6 +26,7 @@ from lib.db.store import HistoryStore, StoreAway
 from lib.i18n import M_, Mk_, Msg
 from lib.settings.mail import MailSettings
 from lib.watching import mailer
+from lib.watching.counts import Counts
 
 #: a confirmation link is good for this long
 CONFIRM_WITHIN = 24 * 3600.0
@@ -122,9 +123,10 @@ def what_words(what: str, kind: str, label: str) -> Msg:
 
 
 def subscribe(store: HistoryStore, settings: MailSettings | None, address: str, asked: Asked, now: float, *,
-              verified: bool = False, send: mailer.Send = mailer.send) -> Answer:
+              verified: bool = False, send: mailer.Send = mailer.send, counts: Counts | None = None) -> Answer:
     """What the form does. ``verified``: the address is the signed-in viewer's own, verified by the sign-in
-    provider: subscribed at once, no confirmation email."""
+    provider: subscribed at once, no confirmation email. ``counts``: where the confirmation email is
+    counted for /metrics (sent or failed)."""
     if settings is None or not settings.form or settings.smtp is None:
         return Answer(False, (settings.why_no_form if settings else None)
                       or M_("Email subscriptions are off: there is no [email] host in the settings."))
@@ -174,7 +176,11 @@ def subscribe(store: HistoryStore, settings: MailSettings | None, address: str, 
     try:
         send(settings.smtp, mailer.build(letter, settings.smtp.sender))
     except mailer.MailError as exc:
+        if counts is not None:
+            counts.told("confirmation", False)
         return Answer(False, M_("The confirmation email could not be sent: {reason}", reason=exc.said))
+    if counts is not None:
+        counts.told("confirmation", True)
     return Answer(True, M_("Check your inbox: we sent a link to confirm. Nothing more is sent until you open it."))
 
 
