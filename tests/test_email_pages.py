@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from lib import i18n
 from lib.db import subscriptions as subs
@@ -22,6 +23,11 @@ def email(port: int, **more) -> dict:
             "secret": "s" * 32} | more
 
 
+def form_app(sim: Simulator, port: int) -> AppTest:
+    """The app with a mail server and the address people open it at: the form is on."""
+    return make_app(sim, email=email(port), notify={"app_url": "http://127.0.0.1:8501"})
+
+
 def form_of(at):
     (field,) = [t for t in at.text_input if t.label == "Email"]
     (button,) = [b for b in at.button if b.label.startswith("Tell me")]
@@ -31,7 +37,7 @@ def form_of(at):
 def test_the_live_page_offers_tell_me_and_says_one_sentence(smtp, manual_clock: ManualClock, tick) -> None:  # noqa: F811
     inbox, port = smtp
     with Simulator("restore", api_key=KEY, clock=manual_clock) as sim:
-        at = make_app(sim, email=email(port), notify={"app_url": "http://127.0.0.1:8501"})
+        at = form_app(sim, port)
         tick(at)
         field, button = form_of(at)
         assert button.label == "Tell me when it ends"
@@ -59,7 +65,7 @@ def test_backups_page_offers_a_weekly_summary_and_the_form_is_off_without_app_ur
         smtp, manual_clock: ManualClock, tick) -> None:  # noqa: F811
     _inbox, port = smtp
     with Simulator("idle", api_key=KEY, clock=manual_clock) as sim:
-        at = make_app(sim, email=email(port), notify={"app_url": "http://127.0.0.1:8501"})
+        at = form_app(sim, port)
         tick(at.switch_page("app_pages/backups.py"))
         _field, button = form_of(at)
         assert "weekly summary" in button.label
@@ -177,7 +183,7 @@ def test_the_form_and_its_answers_are_said_in_the_readers_language(smtp, manual_
     i18n.allow_pseudo(True)
     try:
         with Simulator("restore", api_key=KEY, clock=manual_clock) as sim:
-            at = make_app(sim, email=email(port), notify={"app_url": "http://127.0.0.1:8501"})
+            at = form_app(sim, port)
             at.query_params["lang"] = "qps"
             tick(at)
             (field,) = [t for t in at.text_input if t.label.startswith("⟦")]
@@ -276,7 +282,7 @@ def test_a_click_on_the_form_counts_when_a_restore_started_since_the_page_was_dr
     still counts, though the button is drawn again with other words."""
     inbox, port = smtp
     with Simulator("idle", api_key=KEY, clock=manual_clock) as sim:
-        at = make_app(sim, email=email(port), notify={"app_url": "http://127.0.0.1:8501"})
+        at = form_app(sim, port)
         tick(at)
         field, button = form_of(at)
         assert button.label == "Tell me when the next one ends"

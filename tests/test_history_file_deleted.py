@@ -17,14 +17,19 @@ from tests.factories import EN, KEY
 from tests.servers import wait_until
 
 
+def watching(sim: Simulator, url: str, clock: ManualClock) -> tuple[Watcher, HistoryStore]:
+    """A watcher of "prod" with no thread of its own: the test steps it with ``sync()``."""
+    config = AppConfig((PortalConfig("prod", sim.url, "Production", KEY),), refresh_seconds=5, history_url=url)
+    store = HistoryStore(url, clock=clock)
+    return Watcher(config, store, clock=clock), store
+
+
 def test_a_deleted_history_file_is_made_again_with_what_is_known(tmp_path: Path) -> None:
     clock = ManualClock()
     path = tmp_path / "history.sqlite3"
     url = f"sqlite:///{path}"
     with Simulator("restore", api_key=KEY, clock=clock) as sim:
-        config = AppConfig((PortalConfig("prod", sim.url, "Production", KEY),), refresh_seconds=5, history_url=url)
-        store = HistoryStore(url, clock=clock)
-        watcher = Watcher(config, store, clock=clock)
+        watcher, store = watching(sim, url, clock)
         try:
             for _ in range(8):
                 clock.advance(30)
@@ -63,9 +68,7 @@ def test_a_wiped_history_folder_is_made_again(tmp_path: Path) -> None:
     folder = tmp_path / "data"
     url = f"sqlite:///{folder}/history.sqlite3"
     with Simulator("restore", api_key=KEY, clock=clock) as sim:
-        config = AppConfig((PortalConfig("prod", sim.url, "Production", KEY),), refresh_seconds=5, history_url=url)
-        store = HistoryStore(url, clock=clock)
-        watcher = Watcher(config, store, clock=clock)
+        watcher, store = watching(sim, url, clock)
         try:
             for _ in range(4):
                 clock.advance(30)
@@ -92,9 +95,7 @@ def test_a_new_history_file_gets_what_the_backup_list_and_the_trail_said(tmp_pat
     path = tmp_path / "history.sqlite3"
     url = f"sqlite:///{path}"
     with Simulator("idle", api_key=KEY, clock=clock, options=Options(days=10)) as sim:
-        config = AppConfig((PortalConfig("prod", sim.url, "Production", KEY),), refresh_seconds=5, history_url=url)
-        store = HistoryStore(url, clock=clock)
-        watcher = Watcher(config, store, clock=clock)
+        watcher, store = watching(sim, url, clock)
         try:
             watcher.sync()
             assert store.flush() and store.backups_known_since("prod") is not None
