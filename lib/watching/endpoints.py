@@ -48,7 +48,7 @@ def _metrics(config: AppConfig, duty: OnDuty, authorization: str | None, now: fl
         return Reply(401, json.dumps({"reason": "a bearer token is needed"}).encode(), JSON,
                      {"WWW-Authenticate": 'Bearer realm="metrics"'})
     store = duty.store
-    copy = metrics.Copy(config, duty, duty.counts, duty.watcher is not None, (store.pending, *store.writes))
+    copy = metrics.Copy(config, duty, duty.watcher is not None, (store.pending, *store.writes))
     return Reply(200, metrics.render(copy, now), metrics.CONTENT_TYPE)
 
 

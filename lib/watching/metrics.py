@@ -21,7 +21,6 @@ from lib.jobs.schedule import overdue_since
 from lib.jobs.timeline import Timeline
 from lib.portal.models import BackupsAnswer, Operation
 from lib.settings.config import AppConfig
-from lib.watching.counts import Counts
 from lib.watching.source import Source
 
 #: the outcomes ``docspace_last_outcome`` has a series for (one of them is 1)
@@ -31,11 +30,10 @@ CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 @dataclass(frozen=True)
 class Copy:
-    """What /metrics reads: the settings, what pages read, this process's counters, and whether it watches."""
+    """What /metrics reads: the settings, what pages read (with this process's counters), and whether it watches."""
 
     config: AppConfig
-    source: Source
-    counts: Counts
+    source: Source  # its counts are this process's checks and deliveries
     watching: bool
     history: tuple[int, int, int]  # history writes waiting, written, and transactions, since the start
 
@@ -97,7 +95,7 @@ class _Collector(Collector):
                      backup_age)
 
     def _counters(self) -> Iterator[Metric]:
-        checks, failures, delivered = self.copy.counts.snapshot()
+        checks, failures, delivered = self.copy.source.counts.snapshot()
         yield _counter("docspace_checks", "Checks this process made", ["portal", "endpoint"],
                        [(list(k), v) for k, v in sorted(checks.items())])
         yield _counter("docspace_check_failures", "Checks this process made that failed", ["portal", "endpoint"],

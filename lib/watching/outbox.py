@@ -308,7 +308,8 @@ class Outbox:
             if sub.portal in everyone and sub.portal not in portals:
                 portals = [*portals, sub.portal]
             wanted[sub.address_sha] = (address, portals, language, first)
-        sent, letters = 0, {}  # type: tuple[int, dict[tuple[tuple[str, ...], str], mailer.Letter]]
+        sent = 0
+        letters: dict[tuple[tuple[str, ...], str], mailer.Letter] = {}  # (portals, language) -> the summary
         for sha, (address, portals, language, first) in wanted.items():
             key = f"digest|{week}|{sha[:24]}"
             if not portals or self._digest_wait.get(key, 0.0) > now:
